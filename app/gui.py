@@ -1,0 +1,125 @@
+"""Starting the Qt application: language, theme, the main window, and the unattended run used by checks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+from app.settings import settings
+from services.feeds.client import FeedConfig
+from services.store.kit import Kit
+
+
+def _headless_if_no_display() -> None:
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def make_app(lang: str | None):
+    _headless_if_no_display()
+    from PySide6 import QtCore, QtWidgets
+
+    from widgets.theme import apply_dark_theme
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("SitRoom")
+    app.setOrganizationName("SitRoom")
+    lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
+    if lang == "ko":
+        for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
+                           (str(files("resources") / "i18n"), "sitroom_ko")):
+            tr = QtCore.QTranslator(app)
+            if tr.load(name, path):
+                app.installTranslator(tr)
+    apply_dark_theme(app)
+    return app, lang
+
+
+def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, *, backends=None) -> int:
+    """Run the window until closed (or ``--exit-after``); returns the exit status."""
+    started = time.monotonic()
+    app, lang = make_app(args.lang)
+    from PySide6 import QtCore
+
+    from app.main_window import MainWindow
+    from app.session import LiveSession
+
+    session = LiveSession(kit, feeds)
+    window = MainWindow(session, language=lang)
+    window.backends = backends
+    window.show()
+    window.start()
+    if args.exit_after is not None:
+        QtCore.QTimer.singleShot(int(args.exit_after * 1000), lambda: _finish(window, args))
+    status = app.exec()
+    window.shutdown()
+    if args.stats:
+        print(json.dumps(run_stats(window, started)), flush=True)
+    return status
+
+
+def _finish(window, args: argparse.Namespace) -> None:
+    if args.screenshot:
+        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        screen = window.screen()
+        shot = screen.grabWindow(window.winId()) if os.environ.get("QT_QPA_PLATFORM") != "offscreen" else None
+        if shot is None or shot.isNull():
+            shot = window.grab()
+        shot.save(str(args.screenshot))
+    window.close()
+
+
+def run_stats(window, started: float) -> dict:
+    session = window.session
+    now = time.monotonic()
+    health = session.client.health
+    first = window.stats.first_live_frame
+    return {
+        "messages": session.stats.messages,
+        "records": session.stats.records,
+        "vehicles": session.vehicles.n,
+        "vehicles_drawn": window.stats.vehicles_drawn,
+        "decode_errors": session.decode_errors(),
+        "frames": window.stats.frames,
+        "max_frame_ms": round(window.stats.max_frame_ms, 2),
+        "feeds_stale": int(len(session.stale_feeds(now))),
+        "seq_gaps": sum(h.seq_gaps for h in health),
+        "first_live_frame_s": None if first is None else round(first - started, 3),
+    }
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from services.sim.city import demo_kit_path, load_demo_city
+    from services.sim.launcher import DemoBackends
+
+    kit = load_demo_city()  # generated once and cached, before the backends race to do the same
+    backends = DemoBackends(Path(kit.path or demo_kit_path()), vehicles=args.vehicles)
+    backends.start()
+    try:
+        return run_control_room(kit, backends.feeds(), args, backends=backends)
+    finally:
+        backends.stop()
+
+
+def run_last(args: argparse.Namespace) -> int:
+    s = settings()
+    kit_path, feeds = s.value("session/kit"), s.value("session/feeds")
+    if kit_path and feeds:
+        from services.store.kit import load_kit
+
+        configs = [FeedConfig(f["name"], f["endpoint"]) for f in json.loads(feeds)]
+        return run_control_room(load_kit(Path(kit_path)), configs, args)
+    return run_demo(args)
+
+
+def remember_session(kit: Kit, feeds: list[FeedConfig]) -> None:
+    if kit.path is None:
+        return
+    s = settings()
+    s.setValue("session/kit", str(kit.path))
+    s.setValue("session/feeds", json.dumps([{"name": f.name, "endpoint": f.endpoint} for f in feeds]))

@@ -1,0 +1,266 @@
+"""The control room's main window: the map with its Layers, Feeds and Details docks, toolbar and status bar."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.session import LiveSession
+from app.settings import settings
+from layers.basemap import BasemapLayer
+from services.feeds.health import FeedState
+from services.feeds.protocol import now_ms
+from widgets.details_dock import DetailsWidget
+from widgets.feeds_dock import FeedsWidget
+from widgets.layers_dock import LayersWidget
+from widgets.map.canvas import MapCanvas
+
+FRAME_HZ = 30  # the paint rate cap; data arrives faster and only marks models dirty
+PANEL_HZ = 2  # tables and status text
+
+
+class FrameStats:
+    def __init__(self) -> None:
+        self.frames = 0
+        self.max_frame_ms = 0.0
+        self.first_live_frame: float | None = None  # monotonic time of the first frame with vehicles
+        self.vehicles_drawn = 0
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    sig_first_live_frame = QtCore.Signal()
+
+    def __init__(self, session: LiveSession, *, language: str = "ko") -> None:
+        super().__init__()
+        self.session = session
+        self.stats = FrameStats()
+        self.setWindowTitle(self.tr("SitRoom — {0}").format(session.kit.name))
+        self.setObjectName("main")
+        self.basemap = BasemapLayer(session.kit)
+        self.basemap.language = language
+        self.canvas = MapCanvas(self)
+        for layer in (self.basemap, *session.layers):
+            self.canvas.add_layer(layer)
+        self.canvas.set_home(*session.kit.bounds)
+        self.setCentralWidget(self.canvas)
+        self.selected = np.empty(0, dtype=np.uint32)
+
+        self._build_docks()
+        self._build_toolbar()
+        self._build_status()
+        self._build_menu()
+
+        self.canvas.view.sig_clicked.connect(self._on_click)
+        self.canvas.view.sig_rubber_band.connect(self._on_band)
+        self.canvas.sig_cursor.connect(self._on_cursor)
+
+        self._frame_timer = QtCore.QTimer(self)
+        self._frame_timer.setInterval(int(1000 / FRAME_HZ))
+        self._frame_timer.timeout.connect(self.frame)
+        self._panel_timer = QtCore.QTimer(self)
+        self._panel_timer.setInterval(int(1000 / PANEL_HZ))
+        self._panel_timer.timeout.connect(self.refresh_panels)
+        self._last_stale: tuple[int, ...] = ()
+        self._pending_frame_ms = 0.0
+        self.restore_state()
+
+    # ------------------------------------------------------------ construction
+
+    def _dock(self, widget: QtWidgets.QWidget, title: str, area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(f"dock-{widget.objectName()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        area = QtCore.Qt.DockWidgetArea
+        self.layers_widget = LayersWidget([self.basemap, *self.session.layers], self.session.vehicles)
+        self.feeds_widget = FeedsWidget()
+        self.details_widget = DetailsWidget()
+        self.layers_dock = self._dock(self.layers_widget, self.tr("Layers"), area.LeftDockWidgetArea)
+        self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
+        self.details_dock = self._dock(self.details_widget, self.tr("Details"), area.RightDockWidgetArea)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar(self.tr("Map"))
+        bar.setObjectName("toolbar-map")
+        fit = bar.addAction(self.tr("Fit city"), self.canvas.fit_home)
+        fit.setShortcut(QtGui.QKeySequence("Ctrl+0"))
+        bar.addAction(self.tr("Zoom in"), lambda: self.canvas.zoom(1.5))
+        bar.addAction(self.tr("Zoom out"), lambda: self.canvas.zoom(1 / 1.5))
+        bar.addSeparator()
+        self.find_edit = QtWidgets.QLineEdit()
+        self.find_edit.setPlaceholderText(self.tr("Find vehicle ID…"))
+        self.find_edit.setMaximumWidth(200)
+        self.find_edit.returnPressed.connect(lambda: self.find_vehicle(self.find_edit.text()))
+        bar.addWidget(self.find_edit)
+        find_shortcut = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self)
+        find_shortcut.activated.connect(self.find_edit.setFocus)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.kit_label = QtWidgets.QLabel(self.tr("Kit: {0} (offline)").format(self.session.kit.name))
+        self.feed_label = QtWidgets.QLabel()
+        self.feed_label.setObjectName("feedSummary")
+        self.vehicle_label = QtWidgets.QLabel()
+        self.cursor_label = QtWidgets.QLabel()
+        self.cursor_label.setMinimumWidth(210)
+        for w in (self.feed_label, self.vehicle_label):
+            sb.addWidget(w)
+        sb.addPermanentWidget(self.kit_label)
+        sb.addPermanentWidget(self.cursor_label)
+
+    def _build_menu(self) -> None:
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for dock in (self.layers_dock, self.feeds_dock, self.details_dock):
+            view.addAction(dock.toggleViewAction())
+        helpm = self.menuBar().addMenu(self.tr("&Help"))
+        helpm.addAction(self.tr("About SitRoom"), self.show_about)
+
+    def about_text(self) -> str:
+        kit = self.session.kit
+        lines = [self.tr("SitRoom — city operations control room"), "",
+                 self.tr("Map data of the open kit:"), kit.attribution() or "—"]
+        if kit.generated:
+            lines += ["", self.tr("The demo city's roads are generated, not surveyed.")]
+        return "\n".join(lines)
+
+    def show_about(self) -> None:
+        QtWidgets.QMessageBox.about(self, self.tr("About SitRoom"), self.about_text())
+
+    # ------------------------------------------------------------ run
+
+    def start(self) -> None:
+        self.session.start()
+        self._frame_timer.start()
+        self._panel_timer.start()
+        self.refresh_panels()
+
+    def shutdown(self) -> None:
+        self._frame_timer.stop()
+        self._panel_timer.stop()
+        self.save_state()
+        self.session.stop()
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(ev)
+
+    def frame(self) -> None:
+        """One frame: apply what arrived, snapshot dirty layers, and let Qt repaint the canvas once."""
+        # The previous frame's cost is its tick plus the paint Qt ran after it.
+        if self.canvas.paints:
+            self.stats.max_frame_ms = max(self.stats.max_frame_ms, self._pending_frame_ms + self.canvas.paint_ms)
+        t0 = time.perf_counter()
+        now = time.monotonic()
+        self.session.pump(now)
+        stale = self.session.stale_feeds(now)
+        stale_changed = tuple(stale) != self._last_stale
+        self._last_stale = tuple(stale)
+        repaint = False
+        for layer, item in self.canvas.items.items():
+            refresh = getattr(item, "refresh", None)
+            # Stale state is time-driven: re-snapshot vehicles at 2 Hz even with no data, so greying shows.
+            if refresh is not None and (layer.dirty or stale_changed or self.stats.frames % (FRAME_HZ // 2) == 0):
+                refresh(now, stale)
+                repaint = True
+        if repaint:
+            self.stats.frames += 1
+        self._pending_frame_ms = (time.perf_counter() - t0) * 1000
+        drawn = self.canvas.item(self.session.vehicles).drawn
+        self.stats.vehicles_drawn = drawn
+        if drawn and self.stats.first_live_frame is None:
+            self.stats.first_live_frame = time.monotonic()
+            self.sig_first_live_frame.emit()
+
+    def refresh_panels(self) -> None:
+        now = time.monotonic()
+        health = self.session.client.health
+        self.feeds_widget.show_health(health, now)
+        live = sum(h.state(now) == FeedState.LIVE for h in health)
+        bad = len(health) - live
+        errors = sum(h.decode_errors for h in health)
+        rate = sum(h.rate(now) for h in health)
+        text = self.tr("Feeds: {0} live, {1} not live · {2:.0f} msg/s · errors {3}").format(live, bad, rate, errors)
+        self.feed_label.setText(text)
+        state = "bad" if bad or errors else "ok"
+        if self.feed_label.property("state") != state:
+            self.feed_label.setProperty("state", state)
+            self.feed_label.style().polish(self.feed_label)
+        v = self.session.vehicles
+        stale = int(v.stale_mask(now, self.session.stale_feeds(now)).sum())
+        self.vehicle_label.setText(self.tr("{0} vehicles ({1} stale) · {2} drawn").format(
+            v.n, stale, self.stats.vehicles_drawn))
+        self._show_details(now)
+
+    # ------------------------------------------------------------ selection and search
+
+    def _show_details(self, now: float) -> None:
+        v = self.session.vehicles
+        rows = v.rows_for(self.selected)
+        rows = rows[rows >= 0]
+        stale = v.stale_mask(now, self.session.stale_feeds(now))
+        self.details_widget.show_vehicles(v.describe(rows, now, now_ms()), [bool(stale[r]) for r in rows])
+
+    def select_ids(self, ids: np.ndarray) -> None:
+        self.selected = np.asarray(ids, dtype=np.uint32)
+        self.canvas.item(self.session.vehicles).set_selection(self.selected)
+        self._show_details(time.monotonic())
+        if len(self.selected):
+            self.details_dock.show()
+
+    def _on_click(self, x: float, y: float) -> None:
+        v = self.session.vehicles
+        row = v.nearest(x, y, self.canvas.click_radius_m(), v.shown_mask())
+        self.select_ids(v.ids[[row]] if row >= 0 else np.empty(0, dtype=np.uint32))
+
+    def _on_band(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        v = self.session.vehicles
+        self.select_ids(v.ids[v.rows_in_rect(x0, y0, x1, y1, v.shown_mask())])
+
+    def find_vehicle(self, text: str) -> bool:
+        try:
+            vid = int(text.strip())
+        except ValueError:
+            self.statusBar().showMessage(self.tr("Not a vehicle ID: {0}").format(text), 4000)
+            return False
+        v = self.session.vehicles
+        row = int(v.rows_for(np.array([vid], dtype=np.uint32))[0]) if 0 <= vid < 2**32 else -1
+        if row < 0:
+            self.statusBar().showMessage(self.tr("No vehicle {0} on the map").format(vid), 4000)
+            return False
+        self.canvas.center_on(float(v.x[row]), float(v.y[row]), width_m=1500.0)
+        self.select_ids(np.array([vid], dtype=np.uint32))
+        return True
+
+    def _on_cursor(self, x: float, y: float) -> None:
+        lon, lat = self.session.projector.inverse(x, y)
+        self.cursor_label.setText(f"{float(lat):.5f}°N  {float(lon):.5f}°E")
+
+    # ------------------------------------------------------------ persistence
+
+    def save_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue(f"view/{self.session.kit.name}", list(self.canvas.view_rect()))
+
+    def restore_state(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 880)
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        rect = s.value(f"view/{self.session.kit.name}")
+        try:
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            self.canvas.view.setRange(rect=QtCore.QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
+        except (TypeError, ValueError):
+            self.canvas.fit_home()

@@ -1,0 +1,67 @@
+"""Every colour SitRoom draws with, in one place (hex strings; widgets turn them into QColors)."""
+
+from __future__ import annotations
+
+from services.feeds.protocol import VehicleStatus, VehicleType
+from services.store.kit import RoadClass
+
+# Control-room dark theme.
+UI = {
+    "window": "#10151c",
+    "panel": "#171e27",
+    "base": "#0c1116",
+    "alt_base": "#141b23",
+    "text": "#d7dee7",
+    "muted": "#8593a3",
+    "accent": "#3d8bfd",
+    "border": "#263240",
+    "ok": "#3ecf6e",
+    "warn": "#f5b83d",
+    "bad": "#ff5a5f",
+    "map_bg": "#0b0f14",
+}
+
+STATUS = {
+    VehicleStatus.UNKNOWN: "#c8d0da",
+    VehicleStatus.AVAILABLE: "#3ecf6e",
+    VehicleStatus.BUSY: "#f5b83d",
+    VehicleStatus.EN_ROUTE: "#3d8bfd",
+    VehicleStatus.ON_SCENE: "#ff5a5f",
+    VehicleStatus.OUT_OF_SERVICE: "#7d8896",
+}
+STALE = "#56606c"  # last-known position, not live
+
+# Trail colour by vehicle type (faint under the symbols).
+TYPE = {
+    VehicleType.UNKNOWN: "#c8d0da",
+    VehicleType.BUS: "#4fb3ff",
+    VehicleType.TAXI: "#ffd24d",
+    VehicleType.FIRE: "#ff6b4a",
+    VehicleType.AMBULANCE: "#ffffff",
+    VehicleType.POLICE: "#6e8bff",
+}
+
+ROAD = {
+    RoadClass.MOTORWAY: "#c9a25b",
+    RoadClass.TRUNK: "#b8925a",
+    RoadClass.PRIMARY: "#8d7a5c",
+    RoadClass.SECONDARY: "#6b6558",
+    RoadClass.TERTIARY: "#555a60",
+    RoadClass.RESIDENTIAL: "#3a424c",
+    RoadClass.SERVICE: "#30373f",
+}
+# Road width in pixels by class.
+ROAD_WIDTH = {
+    RoadClass.MOTORWAY: 3.0, RoadClass.TRUNK: 2.6, RoadClass.PRIMARY: 2.0, RoadClass.SECONDARY: 1.6,
+    RoadClass.TERTIARY: 1.3, RoadClass.RESIDENTIAL: 1.0, RoadClass.SERVICE: 0.8,
+}
+# Congestion: speed / free-flow speed from slow to free.
+CONGESTION = [(0.0, "#e0323c"), (0.4, "#f08a24"), (0.7, "#e8d13a"), (0.9, "#33b864")]
+
+DISTRICT_FILL = "#131b24"
+DISTRICT_EDGE = "#2d3b4b"
+DONG_EDGE = "#1d2733"
+LABEL = "#9fb0c3"
+LABEL_GU = "#c7d3e0"
+SELECTION = "#00e5ff"
+TRAIL = "#4fb3ff"

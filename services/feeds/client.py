@@ -1,0 +1,149 @@
+"""Feed client: one socket thread subscribes to every configured endpoint and decodes what arrives.
+
+Decoded messages wait in an inbox that the GUI's frame timer drains, so the GUI thread never touches a
+socket and a burst of messages costs one apply per frame rather than one repaint per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import zmq
+
+from services.feeds import protocol
+from services.feeds.health import FeedHealth
+
+log = logging.getLogger(__name__)
+
+# Messages drained from one socket before the poller looks at the others again (fairness across feeds).
+_DRAIN_PER_WAKEUP = 256
+# Decoded messages waiting for the GUI. Past this the oldest are dropped and counted: the app is too slow,
+# and fresher positions are worth more than old ones.
+DEFAULT_INBOX_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    endpoint: str
+    topics: tuple[bytes, ...] = (b"",)  # prefixes to subscribe to; heartbeats are always added
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    feed: int  # index into FeedClient.health / the configured feeds
+    message: protocol.Message
+
+
+class FeedClient:
+    def __init__(self, feeds: list[FeedConfig], *, strict: bool = False, context: zmq.Context | None = None,
+                 rcvhwm: int = 100_000, inbox_limit: int = DEFAULT_INBOX_LIMIT) -> None:
+        self.feeds = list(feeds)
+        self.strict = strict
+        self.health = [FeedHealth(f.name, f.endpoint) for f in self.feeds]
+        self._ctx = context or zmq.Context.instance()
+        self._rcvhwm = rcvhwm
+        self._inbox: deque[Delivery] = deque()
+        self._inbox_limit = inbox_limit
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.error: BaseException | None = None  # set when strict mode stopped the thread
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="sitroom-feeds", daemon=True)
+        self._thread.start()
+        self._ready.wait(5.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+            self._thread = None
+
+    def drain(self, limit: int | None = None) -> list[Delivery]:
+        """Take up to ``limit`` waiting messages, oldest first (called from the GUI thread)."""
+        out: list[Delivery] = []
+        pop = self._inbox.popleft
+        n = len(self._inbox) if limit is None else min(limit, len(self._inbox))
+        for _ in range(n):
+            out.append(pop())
+        return out
+
+    @property
+    def pending(self) -> int:
+        return len(self._inbox)
+
+    # ------------------------------------------------------------ socket thread
+
+    def _open(self) -> list[zmq.Socket]:
+        sockets = []
+        for feed in self.feeds:
+            s = self._ctx.socket(zmq.SUB)
+            s.setsockopt(zmq.RCVHWM, self._rcvhwm)
+            s.setsockopt(zmq.LINGER, 0)
+            # Reconnect quickly after a publisher restart, backing off to 2 s while it stays down.
+            s.setsockopt(zmq.RECONNECT_IVL, 100)
+            s.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+            # A hard ceiling against memory exhaustion only; anything over MAX_FRAME_BYTES still arrives and is
+            # counted as "oversized" by the decoder instead of vanishing in a silent disconnect.
+            s.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_FRAME_BYTES)
+            for prefix in {*feed.topics, protocol.Topic.HEARTBEAT}:
+                s.setsockopt(zmq.SUBSCRIBE, prefix)
+            s.connect(feed.endpoint)
+            sockets.append(s)
+        return sockets
+
+    def _run(self) -> None:
+        sockets = self._open()
+        poller = zmq.Poller()
+        index = {}
+        for i, s in enumerate(sockets):
+            poller.register(s, zmq.POLLIN)
+            index[s] = i
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                for sock, _ in poller.poll(100):
+                    self._drain_socket(sock, index[sock])
+        except Exception as exc:  # strict mode, or a bug: keep it for the owner to see
+            self.error = exc
+            if not self.strict:
+                log.exception("feed thread stopped")
+        finally:
+            for s in sockets:
+                s.close(0)
+
+    def _drain_socket(self, sock: zmq.Socket, feed: int) -> None:
+        health = self.health[feed]
+        for _ in range(_DRAIN_PER_WAKEUP):
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            now = time.monotonic()
+            try:
+                msg = protocol.decode(frames)
+            except protocol.DecodeError as err:
+                health.record_error(err.reason, err.detail)
+                if self.strict:
+                    raise
+                continue
+            n = len(msg.payload) if msg.env.kind in (protocol.Kind.AVL_BATCH, protocol.Kind.LINK_SPEEDS) else 1
+            if not health.accept(msg.topic, msg.env, now, msg.nbytes, n):
+                continue
+            if msg.env.kind == protocol.Kind.HEARTBEAT:
+                seqs = msg.payload.get("seqs")
+                if isinstance(seqs, dict):
+                    health.heartbeat_seqs(msg.env.src, seqs)
+                continue
+            if len(self._inbox) >= self._inbox_limit:
+                self._inbox.popleft()
+                health.dropped_overflow += 1
+            self._inbox.append(Delivery(feed, msg))

@@ -1,0 +1,108 @@
+"""Per-source feed health: rates, ages, sequence gaps, publisher restarts and decode errors.
+
+Written by the socket thread, read by the GUI. Every field is a plain int/float/str/dict replaced whole, so a
+reader sees a consistent enough value without locks.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from services.feeds.protocol import HEARTBEAT_INTERVAL_S, STALE_AFTER_HEARTBEATS, Envelope
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_S = HEARTBEAT_INTERVAL_S * STALE_AFTER_HEARTBEATS
+_RATE_WINDOW_S = 5.0
+
+
+class FeedState(enum.Enum):
+    WAITING = "waiting"  # nothing received yet
+    LIVE = "live"
+    STALE = "stale"  # silent for more than STALE_AFTER_S
+
+
+@dataclass
+class FeedHealth:
+    name: str
+    endpoint: str
+    messages: int = 0
+    records: int = 0
+    bytes: int = 0
+    decode_errors: int = 0
+    errors: Counter = field(default_factory=Counter)
+    last_error: str = ""
+    seq_gaps: int = 0  # messages known to be missing (seq jumps)
+    out_of_order: int = 0  # seq not newer than the last one seen: dropped
+    restarts: int = 0  # a publisher came back with a new session id
+    dropped_overflow: int = 0  # dropped because the app could not keep up
+    last_rx: float | None = None  # monotonic seconds
+    last_src_ts: int = 0  # source time of the last message, epoch ms
+    publishers: dict[str, str] = field(default_factory=dict)  # src -> sess
+    _last_seq: dict[tuple[str, str], int] = field(default_factory=dict)  # (src, topic) -> seq
+    _rate: deque = field(default_factory=lambda: deque(maxlen=64))  # (t, messages) samples
+    _logged: set = field(default_factory=set)
+
+    def state(self, now: float) -> FeedState:
+        if self.last_rx is None:
+            return FeedState.WAITING
+        return FeedState.STALE if now - self.last_rx > STALE_AFTER_S else FeedState.LIVE
+
+    def age(self, now: float) -> float | None:
+        return None if self.last_rx is None else now - self.last_rx
+
+    def rate(self, now: float) -> float:
+        """Messages per second over the last few seconds (0 when silent)."""
+        samples = [(t, m) for t, m in self._rate if now - t <= _RATE_WINDOW_S]
+        if not samples or now - samples[-1][0] > STALE_AFTER_S:
+            return 0.0
+        t0, m0 = samples[0]
+        span = max(now - t0, 1.0)
+        return (self.messages - m0) / span
+
+    # ------------------------------------------------------------ written by the socket thread
+
+    def record_error(self, reason: str, detail: str) -> None:
+        self.decode_errors += 1
+        self.errors[reason] += 1
+        self.last_error = f"{reason}: {detail}" if detail else reason
+        if reason not in self._logged:  # once per source and reason, never a log flood
+            self._logged.add(reason)
+            log.warning("feed %s (%s): dropping bad message: %s", self.name, self.endpoint, self.last_error)
+
+    def accept(self, topic: bytes, env: Envelope, now: float, nbytes: int, records: int) -> bool:
+        """Account one decoded message; returns False when it must be dropped (stale or replayed seq)."""
+        if self.publishers.get(env.src) != env.sess:
+            if env.src in self.publishers:
+                self.restarts += 1
+                log.info("feed %s: publisher %s restarted (session %s)", self.name, env.src, env.sess)
+                for key in [k for k in self._last_seq if k[0] == env.src]:
+                    del self._last_seq[key]
+            self.publishers = {**self.publishers, env.src: env.sess}
+        key = (env.src, topic.decode("ascii"))
+        last = self._last_seq.get(key)
+        if last is not None:
+            if env.seq <= last:
+                self.out_of_order += 1
+                return False
+            self.seq_gaps += env.seq - last - 1
+        self._last_seq[key] = env.seq
+        self.messages += 1
+        self.records += records
+        self.bytes += nbytes
+        self.last_rx = now
+        self.last_src_ts = env.ts
+        if not self._rate or now - self._rate[-1][0] >= 0.25:
+            self._rate.append((now, self.messages))
+        return True
+
+    def heartbeat_seqs(self, src: str, seqs: dict) -> None:
+        """A heartbeat's latest seq per topic reveals messages lost at the tail of a burst."""
+        for topic, seq in seqs.items():
+            last = self._last_seq.get((src, str(topic)))
+            if isinstance(seq, int) and last is not None and seq > last:
+                self.seq_gaps += seq - last
+                self._last_seq[(src, str(topic))] = seq

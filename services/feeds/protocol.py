@@ -1,0 +1,256 @@
+"""SitRoom wire protocol v1: the one module that builds and parses every feed message.
+
+A message is a ZeroMQ multipart ``[topic, envelope, payload...]`` (docs/protocol.md):
+
+- ``topic``: ASCII, prefix-subscribable (``avl``, ``inc``, ``link``, ``cctv.<camera>``, ``sens.<facility>``,
+  ``hb``);
+- ``envelope``: msgpack map ``{v, kind, src, sess, seq, ts}``;
+- ``payload``: AVL and link-speed batches are one packed numpy structured array each (decoded with
+  ``np.frombuffer``, no per-record Python); everything else is a msgpack map.
+
+Decoding never trusts the sender: every failure is a :class:`DecodeError` with a short ``reason`` that the
+feed client counts per source. Nothing here unpickles, evaluates or allocates more than the frame holds.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+import numpy as np
+
+PROTOCOL_VERSION = 1
+
+# Frames larger than this are refused before any parsing (a 100k-vehicle batch is 4 MB).
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+MAX_ENVELOPE_BYTES = 1024
+MAX_TOPIC_BYTES = 128
+
+HEARTBEAT_INTERVAL_S = 1.0
+# A feed with no message for this many heartbeat intervals is stale.
+STALE_AFTER_HEARTBEATS = 3
+
+
+class Topic:
+    AVL = b"avl"
+    INCIDENT = b"inc"
+    LINK = b"link"
+    HEARTBEAT = b"hb"
+    CCTV_PREFIX = b"cctv."
+    SENSOR_PREFIX = b"sens."
+
+
+class Kind:
+    AVL_BATCH = "avl.batch"
+    LINK_SPEEDS = "link.speeds"
+    HEARTBEAT = "hb"
+    INCIDENT = "inc"
+    CCTV_FRAME = "cctv.frame"
+    SENSOR = "sens"
+
+
+class VehicleType(enum.IntEnum):
+    UNKNOWN = 0
+    BUS = 1
+    TAXI = 2
+    FIRE = 3
+    AMBULANCE = 4
+    POLICE = 5
+
+
+class VehicleStatus(enum.IntEnum):
+    UNKNOWN = 0
+    AVAILABLE = 1  # bus in service, taxi vacant, unit ready (at station or roaming)
+    BUSY = 2  # taxi occupied, unit committed
+    EN_ROUTE = 3
+    ON_SCENE = 4
+    OUT_OF_SERVICE = 5
+
+
+# One AVL record: 40 bytes, little-endian, naturally aligned. ``heading`` in degrees clockwise from north,
+# ``speed`` in km/h, ``ts`` source time in epoch milliseconds.
+AVL_DTYPE = np.dtype(
+    [
+        ("id", "<u4"),
+        ("type", "u1"),
+        ("status", "u1"),
+        ("flags", "<u2"),
+        ("ts", "<i8"),
+        ("lon", "<f8"),
+        ("lat", "<f8"),
+        ("speed", "<f4"),
+        ("heading", "<f4"),
+    ]
+)
+assert AVL_DTYPE.itemsize == 40
+
+# One link-speed record: the road link's id (MOCT link ids have 10 digits, hence 64 bits) and its current
+# mean speed in km/h. 16 bytes.
+LINK_DTYPE = np.dtype([("link", "<u8"), ("kmh", "<f4"), ("flags", "<u4")])
+assert LINK_DTYPE.itemsize == 16
+
+_ARRAY_KINDS: dict[str, np.dtype] = {Kind.AVL_BATCH: AVL_DTYPE, Kind.LINK_SPEEDS: LINK_DTYPE}
+_ENVELOPE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "v": int,
+    "kind": str,
+    "src": str,
+    "sess": str,
+    "seq": int,
+    "ts": int,
+}
+
+
+class DecodeError(ValueError):
+    """A frame that cannot be a valid v1 message. ``reason`` is a short stable key for counting."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    v: int
+    kind: str
+    src: str
+    sess: str
+    seq: int
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: bytes
+    env: Envelope
+    # numpy structured array for array kinds, dict for map kinds, bytes for CCTV frames.
+    payload: Any
+    nbytes: int
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def encode_envelope(kind: str, src: str, sess: str, seq: int, ts: int | None = None) -> bytes:
+    return msgpack.packb(
+        {"v": PROTOCOL_VERSION, "kind": kind, "src": src, "sess": sess, "seq": seq,
+         "ts": now_ms() if ts is None else ts}
+    )
+
+
+def encode_array(topic: bytes, kind: str, records: np.ndarray, *, src: str, sess: str, seq: int,
+                 ts: int | None = None) -> list[bytes | memoryview]:
+    dtype = _ARRAY_KINDS[kind]
+    if records.dtype != dtype:
+        raise TypeError(f"{kind} needs dtype {dtype}, got {records.dtype}")
+    return [topic, encode_envelope(kind, src, sess, seq, ts), memoryview(np.ascontiguousarray(records))]
+
+
+def encode_map(topic: bytes, kind: str, payload: dict[str, Any], *, src: str, sess: str, seq: int,
+               ts: int | None = None) -> list[bytes]:
+    return [topic, encode_envelope(kind, src, sess, seq, ts), msgpack.packb(payload, use_bin_type=True)]
+
+
+def encode_heartbeat(*, src: str, sess: str, seq: int, seqs: dict[str, int], ts: int | None = None) -> list[bytes]:
+    """``seqs`` maps each topic this publisher sends to its latest ``seq``, so a lost tail shows as a gap."""
+    return encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, {"seqs": seqs}, src=src, sess=sess, seq=seq, ts=ts)
+
+
+def new_records(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=AVL_DTYPE)
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def _check_topic(topic: bytes) -> None:
+    if not topic or len(topic) > MAX_TOPIC_BYTES:
+        raise DecodeError("bad-topic", f"length {len(topic)}")
+    try:
+        text = topic.decode("ascii")
+    except UnicodeDecodeError:
+        raise DecodeError("bad-topic", "not ASCII") from None
+    if not text.isprintable() or " " in text:
+        raise DecodeError("bad-topic", repr(text))
+
+
+def decode_envelope(raw: bytes) -> Envelope:
+    if len(raw) > MAX_ENVELOPE_BYTES:
+        raise DecodeError("bad-envelope", f"{len(raw)} bytes")
+    try:
+        env = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0,
+                              max_array_len=16, max_map_len=16, max_str_len=256)
+    except Exception as exc:  # msgpack raises several unrelated types on garbage
+        raise DecodeError("bad-envelope", type(exc).__name__) from None
+    if not isinstance(env, dict):
+        raise DecodeError("bad-envelope", "not a map")
+    if env.get("v") != PROTOCOL_VERSION:
+        raise DecodeError("bad-version", repr(env.get("v"))[:40])
+    for name, typ in _ENVELOPE_FIELDS.items():
+        value = env.get(name)
+        if not isinstance(value, typ) or isinstance(value, bool):
+            raise DecodeError("bad-envelope", f"field {name!r}")
+    if env["seq"] < 0:
+        raise DecodeError("bad-envelope", "negative seq")
+    return Envelope(env["v"], env["kind"], env["src"], env["sess"], env["seq"], env["ts"])
+
+
+def decode_array(kind: str, raw: bytes | memoryview) -> np.ndarray:
+    dtype = _ARRAY_KINDS[kind]
+    if len(raw) % dtype.itemsize:
+        raise DecodeError("bad-payload", f"{len(raw)} bytes is not a whole number of {kind} records")
+    return np.frombuffer(raw, dtype=dtype)
+
+
+def decode_map(raw: bytes | memoryview) -> dict[str, Any]:
+    try:
+        payload = msgpack.unpackb(raw, raw=False, strict_map_key=False)
+    except Exception as exc:
+        raise DecodeError("bad-payload", type(exc).__name__) from None
+    if not isinstance(payload, dict):
+        raise DecodeError("bad-payload", "not a map")
+    return payload
+
+
+def _expected_topic_kind(topic: bytes) -> str | None:
+    fixed = {Topic.AVL: Kind.AVL_BATCH, Topic.LINK: Kind.LINK_SPEEDS, Topic.HEARTBEAT: Kind.HEARTBEAT,
+             Topic.INCIDENT: Kind.INCIDENT}
+    if topic in fixed:
+        return fixed[topic]
+    if topic.startswith(Topic.CCTV_PREFIX):
+        return Kind.CCTV_FRAME
+    if topic.startswith(Topic.SENSOR_PREFIX):
+        return Kind.SENSOR
+    return None
+
+
+def decode(frames: list[bytes] | list[memoryview]) -> Message:
+    """Parse one multipart message; raises :class:`DecodeError` with a countable reason."""
+    if len(frames) != 3:
+        raise DecodeError("bad-frames", f"{len(frames)} frames, expected 3")
+    topic, raw_env, raw_payload = (bytes(frames[0]), frames[1], frames[2])
+    nbytes = len(topic) + len(raw_env) + len(raw_payload)
+    if len(raw_payload) > MAX_FRAME_BYTES:
+        raise DecodeError("oversized", f"{len(raw_payload)} bytes")
+    _check_topic(topic)
+    expected = _expected_topic_kind(topic)
+    if expected is None:
+        raise DecodeError("unknown-topic", topic.decode("ascii"))
+    env = decode_envelope(bytes(raw_env))
+    if env.kind != expected:
+        raise DecodeError("bad-kind", f"{env.kind!r} on topic {topic.decode('ascii')}")
+    payload: Any
+    if env.kind in _ARRAY_KINDS:
+        payload = decode_array(env.kind, raw_payload)
+    elif env.kind == Kind.CCTV_FRAME:
+        payload = bytes(raw_payload)
+    else:
+        payload = decode_map(raw_payload)
+    return Message(topic, env, payload, nbytes)

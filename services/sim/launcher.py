@@ -1,0 +1,72 @@
+"""Starts the demo backends as separate OS processes and stops them again.
+
+Each backend is ``python -m app sim NAME --endpoint …``, exactly what a user can run by hand, publishing
+on an ipc endpoint in a private runtime directory (loopback only, no ports to collide).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.feeds.client import FeedConfig
+from services.feeds.protocol import Topic
+
+BACKENDS = ("avl", "traffic")
+_TOPICS = {"avl": (Topic.AVL,), "traffic": (Topic.LINK,)}
+
+
+@dataclass
+class DemoBackends:
+    kit_path: Path
+    vehicles: int = 3000
+    runtime_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sitroom-demo-")))
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def endpoint(self, name: str) -> str:
+        return f"ipc://{self.runtime_dir / name}.sock"
+
+    def feeds(self) -> list[FeedConfig]:
+        return [FeedConfig(name, self.endpoint(name), _TOPICS[name]) for name in BACKENDS]
+
+    def command(self, name: str) -> list[str]:
+        cmd = [sys.executable, "-m", "app", "sim", name, "--endpoint", self.endpoint(name),
+               "--kit", str(self.kit_path), "--parent-pid", str(os.getpid())]
+        if name == "avl":
+            cmd += ["--vehicles", str(self.vehicles)]
+        return cmd
+
+    def start(self, name: str | None = None) -> None:
+        for n in ([name] if name else BACKENDS):
+            if n in self.procs and self.procs[n].poll() is None:
+                continue
+            self.procs[n] = subprocess.Popen(self.command(n), stdin=subprocess.DEVNULL)
+
+    def pid(self, name: str) -> int | None:
+        p = self.procs.get(name)
+        return p.pid if p is not None and p.poll() is None else None
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        p = self.procs.get(name)
+        if p is not None and p.poll() is None:
+            p.send_signal(sig)
+            p.wait(5)
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        self.procs.clear()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)

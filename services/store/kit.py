@@ -1,0 +1,213 @@
+"""The offline kit: everything the map and routing need for one region, in one directory.
+
+A kit directory holds ``kit.json`` (metadata, districts, POIs) and ``roads.npz`` (the road graph as
+arrays). Coordinates are metres in the kit's projected CRS; ``kit.json`` also keeps lon/lat bounds.
+Writes are atomic (a temporary directory renamed into place), so a failed build leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+KIT_FORMAT_VERSION = 1
+
+
+class RoadClass(enum.IntEnum):
+    MOTORWAY = 1
+    TRUNK = 2
+    PRIMARY = 3
+    SECONDARY = 4
+    TERTIARY = 5
+    RESIDENTIAL = 6
+    SERVICE = 7
+
+
+# Free-flow speed (km/h) by class, used where the source gives none.
+DEFAULT_SPEED_KMH: dict[RoadClass, float] = {
+    RoadClass.MOTORWAY: 100.0,
+    RoadClass.TRUNK: 70.0,
+    RoadClass.PRIMARY: 60.0,
+    RoadClass.SECONDARY: 50.0,
+    RoadClass.TERTIARY: 40.0,
+    RoadClass.RESIDENTIAL: 30.0,
+    RoadClass.SERVICE: 20.0,
+}
+
+
+class KitError(ValueError):
+    """A kit that cannot be opened or written; the message names the file and why."""
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """Directed road graph; edges are straight segments between nodes, sorted by source node (CSR)."""
+
+    node_xy: np.ndarray  # (n, 2) float64 metres
+    edge_src: np.ndarray  # (m,) int32
+    edge_dst: np.ndarray  # (m,) int32
+    edge_class: np.ndarray  # (m,) uint8 RoadClass
+    edge_speed: np.ndarray  # (m,) float32 free-flow km/h
+    edge_link: np.ndarray  # (m,) uint64 link id (keys the live link-speed feed)
+    edge_oneway: np.ndarray  # (m,) bool
+    edge_length: np.ndarray = field(init=False)  # (m,) float32 metres
+    out_ptr: np.ndarray = field(init=False)  # (n + 1,) int64: out-edges of node i are out_ptr[i]:out_ptr[i+1]
+
+    def __post_init__(self) -> None:
+        if len(self.edge_src) and np.any(np.diff(self.edge_src) < 0):
+            raise KitError("road graph edges must be sorted by source node")
+        d = self.node_xy[self.edge_dst] - self.node_xy[self.edge_src]
+        object.__setattr__(self, "edge_length", np.hypot(d[:, 0], d[:, 1]).astype(np.float32))
+        ptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.edge_src, minlength=self.n_nodes), out=ptr[1:])
+        object.__setattr__(self, "out_ptr", ptr)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_src)
+
+    def free_flow_seconds(self) -> np.ndarray:
+        return self.edge_length / (self.edge_speed / 3.6)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in
+                ("node_xy", "edge_src", "edge_dst", "edge_class", "edge_speed", "edge_link", "edge_oneway")}
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str  # local name, e.g. "유성구"
+    name_en: str
+    level: str  # "gu" | "dong"
+    parent: str  # parent district code, "" for top level
+    geometry: shapely.Geometry  # projected metres
+
+    @property
+    def label_point(self) -> tuple[float, float]:
+        p = self.geometry.representative_point()
+        return (p.x, p.y)
+
+
+@dataclass(frozen=True)
+class Poi:
+    kind: str  # "fire" | "ems" | "hospital" | "police" | "shelter" | "camera" | "facility" | "school"
+    name: str
+    x: float
+    y: float
+    node: int = -1  # nearest road-graph node, -1 if unknown
+
+
+@dataclass(frozen=True)
+class Kit:
+    name: str
+    crs: str  # e.g. "EPSG:5179"
+    bounds_lonlat: tuple[float, float, float, float]  # W, S, E, N
+    roads: RoadGraph
+    districts: tuple[District, ...]
+    pois: tuple[Poi, ...]
+    sources: tuple[dict, ...] = ()  # [{"name", "licence", "attribution"}]
+    generated: bool = False  # True for synthetic data (the demo roads)
+    path: Path | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Projected bounds (minx, miny, maxx, maxy) of the road nodes and districts."""
+        xy = self.roads.node_xy
+        geoms = [d.geometry for d in self.districts]
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms) if geoms else (np.inf, np.inf, -np.inf, -np.inf)
+        if len(xy):
+            minx, miny = min(minx, xy[:, 0].min()), min(miny, xy[:, 1].min())
+            maxx, maxy = max(maxx, xy[:, 0].max()), max(maxy, xy[:, 1].max())
+        return (float(minx), float(miny), float(maxx), float(maxy))
+
+    def pois_of(self, *kinds: str) -> list[Poi]:
+        return [p for p in self.pois if p.kind in kinds]
+
+    def attribution(self) -> str:
+        return "; ".join(s["attribution"] for s in self.sources if s.get("attribution"))
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def save_kit(kit: Kit, path: Path) -> Path:
+    """Write ``kit`` to directory ``path`` atomically; returns ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        with open(tmp / "roads.npz", "wb") as f:
+            np.savez(f, **kit.roads.arrays())
+        checksum = hashlib.sha256((tmp / "roads.npz").read_bytes()).hexdigest()
+        meta = {
+            "format": KIT_FORMAT_VERSION,
+            "name": kit.name,
+            "crs": kit.crs,
+            "bounds_lonlat": list(kit.bounds_lonlat),
+            "generated": kit.generated,
+            "sources": list(kit.sources),
+            "roads_sha256": checksum,
+            "districts": [
+                {"code": d.code, "name": d.name, "name_en": d.name_en, "level": d.level, "parent": d.parent,
+                 "wkb": shapely.to_wkb(d.geometry, hex=True)}
+                for d in kit.districts
+            ],
+            "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node} for p in kit.pois],
+        }
+        (tmp / "kit.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def load_kit(path: Path) -> Kit:
+    """Open and validate a kit directory; raises :class:`KitError` naming the file on any problem."""
+    path = Path(path)
+    meta_file, roads_file = path / "kit.json", path / "roads.npz"
+    for f in (meta_file, roads_file):
+        if not f.is_file():
+            raise KitError(f"{f}: missing (not a SitRoom kit?)")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KitError(f"{meta_file}: unreadable: {exc}") from None
+    if meta.get("format") != KIT_FORMAT_VERSION:
+        raise KitError(f"{meta_file}: kit format {meta.get('format')!r}, this SitRoom reads {KIT_FORMAT_VERSION}")
+    blob = roads_file.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != meta.get("roads_sha256"):
+        raise KitError(f"{roads_file}: checksum mismatch (file damaged or changed after the build)")
+    try:
+        with np.load(roads_file) as z:
+            roads = RoadGraph(**{k: z[k] for k in z.files})
+        districts = tuple(
+            District(d["code"], d["name"], d["name_en"], d["level"], d["parent"], shapely.from_wkb(d["wkb"]))
+            for d in meta["districts"]
+        )
+        pois = tuple(Poi(p["kind"], p["name"], p["x"], p["y"], p["node"]) for p in meta["pois"])
+    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+        raise KitError(f"{path}: invalid kit content: {exc}") from None
+    return Kit(meta["name"], meta["crs"], tuple(meta["bounds_lonlat"]), roads, districts, pois,
+               tuple(meta.get("sources", ())), bool(meta.get("generated")), path)

@@ -1,0 +1,14 @@
+"""Shared test set-up: Qt offscreen, settings and caches in throw-away directories."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITROOM_CONFIG", str(tmp_path_factory.mktemp("config")))

@@ -1,0 +1,39 @@
+"""Details dock: the selected vehicles with id, type, status, speed and the age of their last update."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from resources import palette
+
+
+class DetailsWidget(QtWidgets.QTableWidget):
+    COLUMNS = ("ID", "Type", "Status", "Speed", "Heading", "Updated")
+    MAX_ROWS = 500
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        self.verticalHeader().hide()
+        self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setObjectName("details")
+
+    def show_vehicles(self, records: list[dict], stale: list[bool]) -> None:
+        records = records[: self.MAX_ROWS]
+        self.setRowCount(len(records))
+        for row, (r, is_stale) in enumerate(zip(records, stale, strict=True)):
+            age = r["age_s"]
+            updated = self.tr("{0:.1f} s ago").format(age) + (self.tr(" (stale)") if is_stale else "")
+            values = (str(r["id"]), self.tr(r["type"]), self.tr(r["status"]), f"{r['speed_kmh']:.0f} km/h",
+                      f"{r['heading']:.0f}°", updated)
+            for col, text in enumerate(values):
+                item = self.item(row, col)
+                if item is None:
+                    item = QtWidgets.QTableWidgetItem()
+                    self.setItem(row, col, item)
+                item.setText(text)
+                item.setForeground(QtGui.QBrush(QtGui.QColor(palette.STALE if is_stale else palette.UI["text"])))
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(360, 200)

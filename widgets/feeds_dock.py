@@ -1,0 +1,51 @@
+"""Feeds dock: one row per feed with its state, rate, age, gaps, restarts and decode errors."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from resources import palette
+from services.feeds.health import FeedHealth, FeedState
+
+
+class FeedsWidget(QtWidgets.QTableWidget):
+    COLUMNS = ("Feed", "State", "msg/s", "Age", "Gaps", "Restarts", "Errors", "Endpoint", "Last error")
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        self.verticalHeader().hide()
+        self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setObjectName("feeds")
+
+    def state_text(self, state: FeedState) -> str:
+        return {FeedState.LIVE: self.tr("live"), FeedState.STALE: self.tr("STALE"),
+                FeedState.WAITING: self.tr("waiting")}[state]
+
+    def show_health(self, health: list[FeedHealth], now: float) -> None:
+        self.setRowCount(len(health))
+        colours = {FeedState.LIVE: palette.UI["ok"], FeedState.STALE: palette.UI["bad"],
+                   FeedState.WAITING: palette.UI["warn"]}
+        for row, h in enumerate(health):
+            state = h.state(now)
+            age = h.age(now)
+            errors = ", ".join(f"{k} {v}" for k, v in h.errors.most_common(3))
+            values = (h.name, self.state_text(state), f"{h.rate(now):.1f}",
+                      "—" if age is None else f"{age:.1f} s", str(h.seq_gaps), str(h.restarts),
+                      f"{h.decode_errors}" + (f" ({errors})" if errors else ""), h.endpoint, h.last_error)
+            for col, text in enumerate(values):
+                item = self.item(row, col)
+                if item is None:
+                    item = QtWidgets.QTableWidgetItem()
+                    self.setItem(row, col, item)
+                if item.text() != text:
+                    item.setText(text)
+            self.item(row, 1).setForeground(QtGui.QBrush(QtGui.QColor(colours[state])))
+            self.item(row, 6).setForeground(QtGui.QBrush(QtGui.QColor(
+                palette.UI["bad"] if h.decode_errors else palette.UI["text"])))
+        self.resizeColumnsToContents()
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(640, 140)

@@ -1,0 +1,180 @@
+"""The map canvas: a pyqtgraph view in projected metres with pan, zoom, scale bar, cursor and selection."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from layers.base import Layer
+from resources import palette
+from widgets.map.registry import renderer_for
+
+_CLICK_RADIUS_PX = 12.0
+
+
+class MapViewBox(pg.ViewBox):
+    """A ViewBox that keeps metres square, zooms on the wheel, pans on drag and selects on click/shift-drag."""
+
+    sig_clicked = QtCore.Signal(float, float)  # x, y in metres
+    sig_rubber_band = QtCore.Signal(float, float, float, float)  # x0, y0, x1, y1
+
+    def __init__(self) -> None:
+        super().__init__(lockAspect=True, enableMenu=False)
+        self.setBackgroundColor(palette.UI["map_bg"])
+        self._band = QtWidgets.QGraphicsRectItem()
+        self._band.setPen(pg.mkPen(palette.SELECTION, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self._band.setBrush(pg.mkBrush(0, 229, 255, 30))
+        self._band.setZValue(1e9)
+        self._band.hide()
+        self.addItem(self._band, ignoreBounds=True)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            pt = self.mapSceneToView(ev.scenePos())
+            self.sig_clicked.emit(pt.x(), pt.y())
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            a = self.mapSceneToView(ev.buttonDownScenePos())
+            b = self.mapSceneToView(ev.scenePos())
+            if ev.isFinish():
+                self._band.hide()
+                self.sig_rubber_band.emit(a.x(), a.y(), b.x(), b.y())
+            else:
+                self._band.setRect(QtCore.QRectF(a, b).normalized())
+                self._band.show()
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class MapCanvas(pg.GraphicsView):
+    sig_cursor = QtCore.Signal(float, float)  # x, y metres under the mouse
+    sig_view_changed = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, background=palette.UI["map_bg"])
+        self.view = MapViewBox()
+        self.setCentralItem(self.view)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.items: dict[Layer, pg.GraphicsObject] = {}
+        self._home = QtCore.QRectF(0, 0, 1000, 1000)
+        self.paint_ms = 0.0
+        self.paints = 0
+        self.view.sigRangeChanged.connect(self._on_range)
+        self.scene().sigMouseMoved.connect(self._on_mouse)
+
+    # ------------------------------------------------------------ layers
+
+    def add_layer(self, layer: Layer) -> pg.GraphicsObject:
+        item = renderer_for(layer)
+        self.items[layer] = item
+        self.view.addItem(item)
+        return item
+
+    def item(self, layer: Layer) -> pg.GraphicsObject:
+        return self.items[layer]
+
+    # ------------------------------------------------------------ view
+
+    def set_home(self, minx: float, miny: float, maxx: float, maxy: float) -> None:
+        self._home = QtCore.QRectF(minx, miny, maxx - minx, maxy - miny)
+
+    def fit_home(self) -> None:
+        self.view.setRange(rect=self._home, padding=0.02)
+
+    def center_on(self, x: float, y: float, width_m: float | None = None) -> None:
+        r = self.view.viewRect()
+        w = width_m or r.width()
+        h = w * (r.height() / max(r.width(), 1e-9))
+        self.view.setRange(rect=QtCore.QRectF(x - w / 2, y - h / 2, w, h), padding=0)
+
+    def zoom(self, factor: float) -> None:
+        """factor > 1 zooms in."""
+        self.view.scaleBy((1 / factor, 1 / factor))
+
+    def pan(self, fx: float, fy: float) -> None:
+        """Pan by a fraction of the view's width/height."""
+        r = self.view.viewRect()
+        self.view.translateBy(x=fx * r.width(), y=fy * r.height())
+
+    def view_rect(self) -> tuple[float, float, float, float]:
+        r = self.view.viewRect()
+        return (r.left(), r.top(), r.right(), r.bottom())
+
+    def metres_per_pixel(self) -> float:
+        r = self.view.viewRect()
+        w = self.view.width()
+        return r.width() / w if w > 0 else 1.0
+
+    def _on_range(self, *_args) -> None:
+        scale = 1.0 / max(self.metres_per_pixel(), 1e-9)
+        for item in self.items.values():
+            hook = getattr(item, "on_view_changed", None)
+            if hook is not None:
+                hook(scale)
+        self.sig_view_changed.emit()
+
+    def _on_mouse(self, pos: QtCore.QPointF) -> None:
+        if self.view.sceneBoundingRect().contains(pos):
+            pt = self.view.mapSceneToView(pos)
+            self.sig_cursor.emit(pt.x(), pt.y())
+
+    def click_radius_m(self) -> float:
+        return _CLICK_RADIUS_PX * self.metres_per_pixel()
+
+    # ------------------------------------------------------------ keys
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        k = ev.key()
+        keys = QtCore.Qt.Key
+        actions = {
+            keys.Key_Plus: lambda: self.zoom(1.5), keys.Key_Equal: lambda: self.zoom(1.5),
+            keys.Key_Minus: lambda: self.zoom(1 / 1.5),
+            keys.Key_Left: lambda: self.pan(-0.2, 0), keys.Key_Right: lambda: self.pan(0.2, 0),
+            keys.Key_Up: lambda: self.pan(0, 0.2), keys.Key_Down: lambda: self.pan(0, -0.2),
+            keys.Key_Home: self.fit_home,
+        }
+        if k in actions:
+            actions[k]()
+            ev.accept()
+        else:
+            super().keyPressEvent(ev)
+
+    # ------------------------------------------------------------ painting
+
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
+        t0 = time.perf_counter()
+        super().paintEvent(ev)
+        self.paint_ms = (time.perf_counter() - t0) * 1000
+        self.paints += 1
+
+    def drawForeground(self, p: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        """Scale bar, bottom left, in a round length of 1, 2 or 5 × 10^k metres about 120 px long."""
+        super().drawForeground(p, rect)
+        mpp = self.metres_per_pixel()
+        if not math.isfinite(mpp) or mpp <= 0:
+            return
+        target = 120 * mpp
+        k = 10 ** math.floor(math.log10(target))
+        length = max((m * k for m in (1, 2, 5, 10) if m * k <= target), default=k)
+        px = length / mpp
+        p.save()
+        p.resetTransform()
+        x0, y0 = 16.0, self.viewport().height() - 18.0
+        pen = QtGui.QPen(QtGui.QColor(palette.UI["text"]), 2)
+        p.setPen(pen)
+        p.drawLine(QtCore.QPointF(x0, y0), QtCore.QPointF(x0 + px, y0))
+        for x in (x0, x0 + px):
+            p.drawLine(QtCore.QPointF(x, y0 - 5), QtCore.QPointF(x, y0 + 1))
+        label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+        p.drawText(QtCore.QPointF(x0 + px + 6, y0 + 4), label)
+        p.restore()
+

@@ -1,0 +1,245 @@
+"""Renderer of a VehicleLayer: one graphics item that paints every vehicle straight from numpy arrays.
+
+Symbols come from a pre-rendered atlas (shape by type, colour by status, grey when stale) and are drawn
+with one ``drawPixmapFragments`` call, rotated to each heading. Only vehicles inside the view are drawn;
+at low zoom or high counts they are aggregated to one dot per few-pixel cell, the most urgent status
+winning the cell.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import internals
+from PySide6 import QtCore, QtGui
+
+from layers.vehicles import VehicleLayer, VehicleSnapshot
+from resources import palette
+from services.feeds.protocol import VehicleStatus, VehicleType
+
+_CELL = 32  # atlas cell size in logical pixels
+_DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots
+_STALE_COL = len(VehicleStatus)
+# Beyond this many vehicles in view, or below this zoom (pixels per metre), draw aggregated dots.
+AGGREGATE_ABOVE = 20_000
+AGGREGATE_BELOW_SCALE = 0.012
+_AGG_CELL_PX = 4
+_TRAILS_MAX = 4000  # draw trails only when this few vehicles are in view
+# Which status wins an aggregated cell: the one a dispatcher must not miss.
+_URGENCY = np.zeros(256, dtype=np.int8)
+for _s, _u in {VehicleStatus.ON_SCENE: 5, VehicleStatus.EN_ROUTE: 4, VehicleStatus.BUSY: 2,
+               VehicleStatus.AVAILABLE: 1}.items():
+    _URGENCY[_s] = _u
+
+
+def _shape(vtype: VehicleType) -> QtGui.QPolygonF:
+    """Outline pointing north (up), centred on (0, 0), in pixels."""
+    pts = {
+        VehicleType.BUS: [(0, -13), (5, -8), (5, 12), (-5, 12), (-5, -8)],
+        VehicleType.TAXI: [(0, -9), (7, 8), (0, 4), (-7, 8)],
+        VehicleType.FIRE: [(0, -13), (11, 11), (-11, 11)],
+        VehicleType.AMBULANCE: [(0, -12), (9, 0), (5, 11), (-5, 11), (-9, 0)],
+        VehicleType.POLICE: [(0, -12), (8, -2), (8, 10), (-8, 10), (-8, -2)],
+    }.get(vtype)
+    if pts is None:  # unknown type: a diamond
+        pts = [(0, -8), (8, 0), (0, 8), (-8, 0)]
+    return QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in pts])
+
+
+class SymbolAtlas:
+    """All vehicle symbols on one pixmap: rows by type (+ one row of dots), columns by status (+ stale)."""
+
+    def __init__(self, dpr: float = 1.0) -> None:
+        self.dpr = dpr
+        cols, rows = _STALE_COL + 1, _DOT_ROW + 1
+        px = int(_CELL * dpr)
+        self.pixmap = QtGui.QPixmap(cols * px, rows * px)
+        self.pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        p = QtGui.QPainter(self.pixmap)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.scale(dpr, dpr)
+        outline = QtGui.QPen(QtGui.QColor("#05080b"), 1.6)
+        for col in range(cols):
+            colour = QtGui.QColor(palette.STALE if col == _STALE_COL else palette.STATUS[VehicleStatus(col)])
+            for vtype in VehicleType:
+                p.save()
+                p.translate(col * _CELL + _CELL / 2, int(vtype) * _CELL + _CELL / 2)
+                p.setPen(outline)
+                p.setBrush(colour)
+                p.drawPolygon(_shape(vtype))
+                if vtype == VehicleType.AMBULANCE:  # a cross marks the ambulance
+                    p.setPen(QtGui.QPen(QtGui.QColor("#05080b"), 2.0))
+                    p.drawLine(QtCore.QPointF(-4, 2), QtCore.QPointF(4, 2))
+                    p.drawLine(QtCore.QPointF(0, -2), QtCore.QPointF(0, 6))
+                p.restore()
+            p.save()
+            p.translate(col * _CELL + _CELL / 2, _DOT_ROW * _CELL + _CELL / 2)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawEllipse(QtCore.QPointF(0, 0), 3.0, 3.0)
+            p.restore()
+        p.end()
+
+    def source(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        """(n, 4) source rects (x, y, w, h) in atlas pixels."""
+        px = _CELL * self.dpr
+        out = np.empty((len(row), 4))
+        out[:, 0] = col * px
+        out[:, 1] = row * px
+        out[:, 2:] = px
+        return out
+
+
+class VehicleItem(pg.GraphicsObject):
+    def __init__(self, layer: VehicleLayer) -> None:
+        super().__init__()
+        self.layer = layer
+        self.snapshot: VehicleSnapshot | None = None
+        self.selected_ids = np.empty(0, dtype=np.uint32)
+        self._atlas: SymbolAtlas | None = None
+        self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
+        self._bounds = QtCore.QRectF()
+        self.drawn = 0  # vehicles represented in the last paint
+        self.paint_ms = 0.0
+        self.setZValue(10)
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    # ------------------------------------------------------------ data
+
+    def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
+        """Take a new snapshot of the model (called by the frame timer when the layer is dirty)."""
+        snap = self.layer.snapshot(now, stale_feeds)
+        self.layer.dirty = False
+        self.snapshot = snap
+        self.setVisible(self.layer.visible)
+        self.setOpacity(self.layer.opacity)
+        if len(snap):
+            finite = np.isfinite(snap.x)
+            if finite.any():
+                x, y = snap.x[finite], snap.y[finite]
+                rect = QtCore.QRectF(x.min(), y.min(), max(x.max() - x.min(), 1.0), max(y.max() - y.min(), 1.0))
+                if rect != self._bounds:
+                    self.prepareGeometryChange()
+                    self._bounds = rect.adjusted(-100, -100, 100, 100)
+        self.update()
+
+    def set_selection(self, ids: np.ndarray) -> None:
+        self.selected_ids = np.asarray(ids, dtype=np.uint32)
+        self.update()
+
+    # ------------------------------------------------------------ painting
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
+        t0 = time.perf_counter()
+        snap = self.snapshot
+        self.drawn = 0
+        if snap is None or not len(snap):
+            return
+        view = self.viewRect()
+        if view is None:
+            view = option.exposedRect  # grabs and exports
+        tr = p.transform()
+        scale = float(np.hypot(tr.m11(), tr.m12()))
+        margin = 30.0 / max(scale, 1e-9)
+        m = (snap.shown & (snap.x >= view.left() - margin) & (snap.x <= view.right() + margin)
+             & (snap.y >= view.top() - margin) & (snap.y <= view.bottom() + margin))
+        rows = np.flatnonzero(m)
+        if not len(rows):
+            self.paint_ms = (time.perf_counter() - t0) * 1000
+            return
+        px = tr.m11() * snap.x[rows] + tr.m21() * snap.y[rows] + tr.dx()
+        py = tr.m12() * snap.x[rows] + tr.m22() * snap.y[rows] + tr.dy()
+        dpr = widget.devicePixelRatioF() if widget is not None else p.device().devicePixelRatioF()
+        if self._atlas is None or self._atlas.dpr != dpr:
+            self._atlas = SymbolAtlas(dpr)
+        aggregate = len(rows) > AGGREGATE_ABOVE or scale < AGGREGATE_BELOW_SCALE
+        p.save()
+        p.resetTransform()
+        if not aggregate and len(rows) <= _TRAILS_MAX:
+            self._paint_trails(p, tr, snap, rows)
+        if aggregate:
+            self.drawn = self._paint_dots(p, snap, rows, px, py)
+        else:
+            self.drawn = self._paint_symbols(p, snap, rows, px, py, scale)
+        self._paint_selection(p, tr, snap)
+        p.restore()
+        self.paint_ms = (time.perf_counter() - t0) * 1000
+
+    def _columns(self, snap: VehicleSnapshot, rows: np.ndarray) -> np.ndarray:
+        status = np.minimum(snap.status[rows], _STALE_COL - 1)
+        return np.where(snap.stale[rows], _STALE_COL, status)
+
+    def _draw(self, p: QtGui.QPainter, px: np.ndarray, py: np.ndarray, src: np.ndarray, scale: float,
+              rotation: np.ndarray | float) -> None:
+        self._frags.resize(len(px))
+        f = self._frags.ndarray()
+        f[:, 0] = px
+        f[:, 1] = py
+        f[:, 2:6] = src
+        f[:, 6] = scale
+        f[:, 7] = scale
+        f[:, 8] = rotation
+        f[:, 9] = 1.0
+        p.drawPixmapFragments(*self._frags.drawargs(), self._atlas.pixmap)
+
+    def _paint_symbols(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
+                       py: np.ndarray, scale: float) -> int:
+        vtype = np.minimum(snap.type[rows], _DOT_ROW - 1)
+        # Symbols grow with zoom from 60% to full size so a dense street view stays readable.
+        size = float(np.clip(0.6 + (scale - 0.05) * 2.0, 0.6, 1.0)) / self._atlas.dpr
+        self._draw(p, px, py, self._atlas.source(vtype, self._columns(snap, rows)), size, snap.heading[rows])
+        return len(rows)
+
+    def _paint_dots(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
+                    py: np.ndarray) -> int:
+        cx = np.floor(px / _AGG_CELL_PX).astype(np.int64)
+        cy = np.floor(py / _AGG_CELL_PX).astype(np.int64)
+        urgency = np.where(snap.stale[rows], -1, _URGENCY[snap.status[rows]])
+        order = np.lexsort((-urgency, cy, cx))  # within a cell, the most urgent first
+        key = (cx[order] << 32) ^ (cy[order] & 0xFFFFFFFF)
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        pick = order[first]
+        cols = self._columns(snap, rows[pick])
+        src = self._atlas.source(np.full(len(pick), _DOT_ROW), cols)
+        self._draw(p, (cx[pick] + 0.5) * _AGG_CELL_PX, (cy[pick] + 0.5) * _AGG_CELL_PX, src,
+                   1.0 / self._atlas.dpr, 0.0)
+        return len(rows)
+
+    def _paint_trails(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot,
+                      rows: np.ndarray) -> None:
+        tx, ty = snap.trail_x[rows].astype(np.float64), snap.trail_y[rows].astype(np.float64)
+        x = (tr.m11() * tx + tr.m21() * ty + tr.dx()).ravel()
+        y = (tr.m12() * tx + tr.m22() * ty + tr.dy()).ravel()
+        ok = np.isfinite(x)
+        connect = np.zeros(len(x), dtype=bool)
+        connect[:-1] = ok[:-1] & ok[1:]
+        connect[snap.trail_x.shape[1] - 1::snap.trail_x.shape[1]] = False  # never join two vehicles
+        if not connect.any():
+            return
+        path = pg.arrayToQPath(np.nan_to_num(x), np.nan_to_num(y), connect=connect.astype(np.int32))
+        pen = QtGui.QPen(QtGui.QColor(palette.TRAIL), 1.2)
+        pen.setCosmetic(True)
+        colour = pen.color()
+        colour.setAlpha(110)
+        pen.setColor(colour)
+        p.setPen(pen)
+        p.drawPath(path)
+
+    def _paint_selection(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot) -> None:
+        if not len(self.selected_ids):
+            return
+        sel = np.flatnonzero(np.isin(snap.ids, self.selected_ids) & np.isfinite(snap.x))
+        if not len(sel):
+            return
+        pen = QtGui.QPen(QtGui.QColor(palette.SELECTION), 2.0)
+        p.setPen(pen)
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        for r in sel[:500]:
+            c = tr.map(QtCore.QPointF(float(snap.x[r]), float(snap.y[r])))
+            p.drawEllipse(c, 14.0, 14.0)
