@@ -10,7 +10,7 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
-from app.settings import settings
+from app.settings import process_age_s, settings
 from services.feeds.client import FeedConfig
 from services.store.kit import Kit
 
@@ -42,7 +42,8 @@ def make_app(lang: str | None):
 
 def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, *, backends=None) -> int:
     """Run the window until closed (or ``--exit-after``); returns the exit status."""
-    started = time.monotonic()
+    age = process_age_s()
+    started = time.monotonic() - (age if age is not None else 0.0)  # the process's start, for start-up figures
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
@@ -87,7 +88,7 @@ def run_stats(window, started: float) -> dict:
         "decode_errors": session.decode_errors(),
         "frames": window.stats.frames,
         "max_frame_ms": round(window.stats.max_frame_ms, 2),
-        "feeds_stale": int(len(session.stale_feeds(now))),
+        "feeds_stale": len(session.stale_feeds(now)),
         "seq_gaps": sum(h.seq_gaps for h in health),
         "first_live_frame_s": None if first is None else round(first - started, 3),
     }
@@ -97,9 +98,12 @@ def run_demo(args: argparse.Namespace) -> int:
     from services.sim.city import demo_kit_path, load_demo_city
     from services.sim.launcher import DemoBackends
 
-    kit = load_demo_city()  # generated once and cached, before the backends race to do the same
-    backends = DemoBackends(Path(kit.path or demo_kit_path()), vehicles=args.vehicles)
-    backends.start()
+    path = demo_kit_path()
+    if not path.exists():
+        load_demo_city()  # generate once, before the backends race to do the same
+    backends = DemoBackends(path, vehicles=args.vehicles)
+    backends.start()  # first: they load while this process builds its window
+    kit = load_demo_city()
     try:
         return run_control_room(kit, backends.feeds(), args, backends=backends)
     finally:

@@ -63,6 +63,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panel_timer.setInterval(int(1000 / PANEL_HZ))
         self._panel_timer.timeout.connect(self.refresh_panels)
         self._last_stale: tuple[int, ...] = ()
+        self._ticks = 0
         self._pending_frame_ms = 0.0
         self.restore_state()
 
@@ -156,6 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stats.max_frame_ms = max(self.stats.max_frame_ms, self._pending_frame_ms + self.canvas.paint_ms)
         t0 = time.perf_counter()
         now = time.monotonic()
+        self._ticks += 1
         self.session.pump(now)
         stale = self.session.stale_feeds(now)
         stale_changed = tuple(stale) != self._last_stale
@@ -163,8 +165,9 @@ class MainWindow(QtWidgets.QMainWindow):
         repaint = False
         for layer, item in self.canvas.items.items():
             refresh = getattr(item, "refresh", None)
-            # Stale state is time-driven: re-snapshot vehicles at 2 Hz even with no data, so greying shows.
-            if refresh is not None and (layer.dirty or stale_changed or self.stats.frames % (FRAME_HZ // 2) == 0):
+            # Staleness is time-driven: such layers re-snapshot at 2 Hz even with no data, so greying shows.
+            periodic = getattr(item, "time_driven", False) and self._ticks % (FRAME_HZ // 2) == 0
+            if refresh is not None and (layer.dirty or stale_changed or periodic):
                 refresh(now, stale)
                 repaint = True
         if repaint:
@@ -246,7 +249,12 @@ class MainWindow(QtWidgets.QMainWindow):
         s = settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        s.setValue(f"view/{self.session.kit.name}", list(self.canvas.view_rect()))
+        x0, y0, x1, y1 = self.canvas.view_rect()
+        s.setValue(f"view/{self.session.kit.name}", [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0])
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.feeds_dock], [130], QtCore.Qt.Orientation.Vertical)
 
     def restore_state(self) -> None:
         s = settings()
@@ -255,12 +263,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 880)
+            QtCore.QTimer.singleShot(0, self._default_dock_sizes)
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)
-        rect = s.value(f"view/{self.session.kit.name}")
+        self.canvas.fit_home()
+        # Centre and width, applied once the window has its size (the aspect lock sets the height).
         try:
-            x0, y0, x1, y1 = (float(v) for v in rect)
-            self.canvas.view.setRange(rect=QtCore.QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
+            cx, cy, width = (float(v) for v in s.value(f"view/{self.session.kit.name}"))
         except (TypeError, ValueError):
-            self.canvas.fit_home()
+            return
+        QtCore.QTimer.singleShot(0, lambda: self.canvas.center_on(cx, cy, width_m=width))

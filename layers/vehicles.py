@@ -196,10 +196,8 @@ class VehicleLayer(Layer):
         for r in np.asarray(rows, dtype=np.int64):
             out.append({
                 "id": int(self.ids[r]),
-                "type": VehicleType(int(self.type[r])).name.lower() if self.type[r] in VehicleType._value2member_map_
-                else str(int(self.type[r])),
-                "status": VehicleStatus(int(self.status[r])).name.lower()
-                if self.status[r] in VehicleStatus._value2member_map_ else str(int(self.status[r])),
+                "type": int(self.type[r]),
+                "status": int(self.status[r]),
                 "speed_kmh": float(self.speed[r]),
                 "heading": float(self.heading[r]),
                 "age_s": float(now - self.seen[r]),

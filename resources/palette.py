@@ -24,7 +24,7 @@ UI = {
 STATUS = {
     VehicleStatus.UNKNOWN: "#c8d0da",
     VehicleStatus.AVAILABLE: "#3ecf6e",
-    VehicleStatus.BUSY: "#f5b83d",
+    VehicleStatus.BUSY: "#b98cff",  # occupied / committed: violet, never confused with congestion
     VehicleStatus.EN_ROUTE: "#3d8bfd",
     VehicleStatus.ON_SCENE: "#ff5a5f",
     VehicleStatus.OUT_OF_SERVICE: "#7d8896",
@@ -55,8 +55,10 @@ ROAD_WIDTH = {
     RoadClass.MOTORWAY: 3.0, RoadClass.TRUNK: 2.6, RoadClass.PRIMARY: 2.0, RoadClass.SECONDARY: 1.6,
     RoadClass.TERTIARY: 1.3, RoadClass.RESIDENTIAL: 1.0, RoadClass.SERVICE: 0.8,
 }
-# Congestion: speed / free-flow speed from slow to free.
-CONGESTION = [(0.0, "#e0323c"), (0.4, "#f08a24"), (0.7, "#e8d13a"), (0.9, "#33b864")]
+# Congestion bands by speed / free-flow speed, slowest first; free-flowing roads are left undrawn so that
+# green on the map always means an available vehicle.
+CONGESTION = [(0.0, "#c81e32"), (0.4, "#e8671c"), (0.7, "#d9b52b")]
+CONGESTION_FREE_FROM = 0.9
 
 DISTRICT_FILL = "#131b24"
 DISTRICT_EDGE = "#2d3b4b"

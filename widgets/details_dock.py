@@ -5,15 +5,16 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
+from widgets import labels
 
 
 class DetailsWidget(QtWidgets.QTableWidget):
-    COLUMNS = ("ID", "Type", "Status", "Speed", "Heading", "Updated")
     MAX_ROWS = 500
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        columns = labels.detail_columns()
+        super().__init__(0, len(columns), parent)
+        self.setHorizontalHeaderLabels(columns)
         self.verticalHeader().hide()
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setStretchLastSection(True)
@@ -25,8 +26,8 @@ class DetailsWidget(QtWidgets.QTableWidget):
         for row, (r, is_stale) in enumerate(zip(records, stale, strict=True)):
             age = r["age_s"]
             updated = self.tr("{0:.1f} s ago").format(age) + (self.tr(" (stale)") if is_stale else "")
-            values = (str(r["id"]), self.tr(r["type"]), self.tr(r["status"]), f"{r['speed_kmh']:.0f} km/h",
-                      f"{r['heading']:.0f}°", updated)
+            values = (str(r["id"]), labels.vehicle_type(r["type"]), labels.vehicle_status(r["status"]),
+                      f"{r['speed_kmh']:.0f} km/h", f"{r['heading']:.0f}°", updated)
             for col, text in enumerate(values):
                 item = self.item(row, col)
                 if item is None:

@@ -6,14 +6,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
 from services.feeds.health import FeedHealth, FeedState
+from widgets import labels
 
 
 class FeedsWidget(QtWidgets.QTableWidget):
-    COLUMNS = ("Feed", "State", "msg/s", "Age", "Gaps", "Restarts", "Errors", "Endpoint", "Last error")
-
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        columns = labels.feed_columns()
+        super().__init__(0, len(columns), parent)
+        self.setHorizontalHeaderLabels(columns)
         self.verticalHeader().hide()
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtCore, QtWidgets
 
 from layers.base import Layer
 from layers.vehicles import VehicleLayer
 from services.feeds.protocol import VehicleStatus, VehicleType
+from widgets import labels
 
 
 class LayersWidget(QtWidgets.QWidget):
@@ -20,7 +23,7 @@ class LayersWidget(QtWidgets.QWidget):
         self.visibility: dict[str, QtWidgets.QCheckBox] = {}
         self.opacity: dict[str, QtWidgets.QSlider] = {}
         for row, layer in enumerate(layers):
-            check = QtWidgets.QCheckBox(self.tr(layer.title))
+            check = QtWidgets.QCheckBox(labels.layer_title(layer.title))
             check.setChecked(layer.visible)
             check.toggled.connect(lambda on, lyr=layer: setattr(lyr, "visible", on))
             slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -35,17 +38,19 @@ class LayersWidget(QtWidgets.QWidget):
         box.addLayout(grid)
 
         self.type_checks = self._group(box, self.tr("Vehicle types"),
-                                       [t for t in VehicleType if t != VehicleType.UNKNOWN], vehicles.shown_types)
+                                       [t for t in VehicleType if t != VehicleType.UNKNOWN], vehicles.shown_types,
+                                       labels.vehicle_type)
         self.status_checks = self._group(box, self.tr("Vehicle status"), list(VehicleStatus),
-                                         vehicles.shown_statuses)
+                                         vehicles.shown_statuses, labels.vehicle_status)
         box.addStretch(1)
 
-    def _group(self, box: QtWidgets.QVBoxLayout, title: str, values: list, shown: set[int]) -> dict:
+    def _group(self, box: QtWidgets.QVBoxLayout, title: str, values: list, shown: set[int],
+               name: Callable[[int], str]) -> dict:
         group = QtWidgets.QGroupBox(title)
         lay = QtWidgets.QGridLayout(group)
         checks = {}
         for i, v in enumerate(values):
-            c = QtWidgets.QCheckBox(self.tr(v.name.lower().replace("_", " ")))
+            c = QtWidgets.QCheckBox(name(int(v)))
             c.setChecked(int(v) in shown)
             c.toggled.connect(self._apply_filters)
             lay.addWidget(c, i // 2, i % 2)

@@ -47,8 +47,8 @@ class FeedClient:
         self.health = [FeedHealth(f.name, f.endpoint) for f in self.feeds]
         self._ctx = context or zmq.Context.instance()
         self._rcvhwm = rcvhwm
-        self._inbox: deque[Delivery] = deque()
-        self._inbox_limit = inbox_limit
+        # A full deque drops its oldest entry on append: no check-then-pop race with the GUI's drain().
+        self._inbox: deque[Delivery] = deque(maxlen=inbox_limit)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -72,8 +72,11 @@ class FeedClient:
         out: list[Delivery] = []
         pop = self._inbox.popleft
         n = len(self._inbox) if limit is None else min(limit, len(self._inbox))
-        for _ in range(n):
-            out.append(pop())
+        try:
+            for _ in range(n):
+                out.append(pop())
+        except IndexError:  # the socket thread's append pushed an old entry out meanwhile
+            pass
         return out
 
     @property
@@ -82,10 +85,11 @@ class FeedClient:
 
     # ------------------------------------------------------------ socket thread
 
-    def _open(self) -> list[zmq.Socket]:
-        sockets = []
+    def _open(self, sockets: list[zmq.Socket]) -> None:
+        """Open one SUB per feed into ``sockets`` (filled as it goes, so a bad endpoint leaks nothing)."""
         for feed in self.feeds:
             s = self._ctx.socket(zmq.SUB)
+            sockets.append(s)
             s.setsockopt(zmq.RCVHWM, self._rcvhwm)
             s.setsockopt(zmq.LINGER, 0)
             # Reconnect quickly after a publisher restart, backing off to 2 s while it stays down.
@@ -97,18 +101,17 @@ class FeedClient:
             for prefix in {*feed.topics, protocol.Topic.HEARTBEAT}:
                 s.setsockopt(zmq.SUBSCRIBE, prefix)
             s.connect(feed.endpoint)
-            sockets.append(s)
-        return sockets
 
     def _run(self) -> None:
-        sockets = self._open()
-        poller = zmq.Poller()
-        index = {}
-        for i, s in enumerate(sockets):
-            poller.register(s, zmq.POLLIN)
-            index[s] = i
-        self._ready.set()
+        sockets: list[zmq.Socket] = []
         try:
+            self._open(sockets)
+            poller = zmq.Poller()
+            index = {}
+            for i, s in enumerate(sockets):
+                poller.register(s, zmq.POLLIN)
+                index[s] = i
+            self._ready.set()
             while not self._stop.is_set():
                 for sock, _ in poller.poll(100):
                     self._drain_socket(sock, index[sock])
@@ -117,6 +120,7 @@ class FeedClient:
             if not self.strict:
                 log.exception("feed thread stopped")
         finally:
+            self._ready.set()
             for s in sockets:
                 s.close(0)
 
@@ -143,7 +147,6 @@ class FeedClient:
                 if isinstance(seqs, dict):
                     health.heartbeat_seqs(msg.env.src, seqs)
                 continue
-            if len(self._inbox) >= self._inbox_limit:
-                self._inbox.popleft()
+            if len(self._inbox) == self._inbox.maxlen:
                 health.dropped_overflow += 1
             self._inbox.append(Delivery(feed, msg))

@@ -27,6 +27,10 @@ PROTOCOL_VERSION = 1
 # Frames larger than this are refused before any parsing (a 100k-vehicle batch is 4 MB).
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 MAX_ENVELOPE_BYTES = 1024
+MAX_ENVELOPE_STR_BYTES = 256
+# Map payloads (incidents, sensor readings, heartbeats) are small; unpacking is bounded by this, since a few
+# megabytes of nested empty containers would otherwise expand to gigabytes of Python objects.
+MAX_MAP_BYTES = 64 * 1024
 MAX_TOPIC_BYTES = 128
 
 HEARTBEAT_INTERVAL_S = 1.0
@@ -139,10 +143,17 @@ def now_ms() -> int:
 
 
 def encode_envelope(kind: str, src: str, sess: str, seq: int, ts: int | None = None) -> bytes:
-    return msgpack.packb(
+    """Refuses what every receiver would drop, so a misconfigured publisher fails loudly at the source."""
+    for name, value in (("kind", kind), ("src", src), ("sess", sess)):
+        if len(value.encode("utf-8")) > MAX_ENVELOPE_STR_BYTES:
+            raise ValueError(f"envelope {name} is longer than {MAX_ENVELOPE_STR_BYTES} UTF-8 bytes")
+    raw = msgpack.packb(
         {"v": PROTOCOL_VERSION, "kind": kind, "src": src, "sess": sess, "seq": seq,
          "ts": now_ms() if ts is None else ts}
     )
+    if len(raw) > MAX_ENVELOPE_BYTES:
+        raise ValueError(f"envelope is {len(raw)} bytes, the limit is {MAX_ENVELOPE_BYTES}")
+    return raw
 
 
 def encode_array(topic: bytes, kind: str, records: np.ndarray, *, src: str, sess: str, seq: int,
@@ -150,7 +161,7 @@ def encode_array(topic: bytes, kind: str, records: np.ndarray, *, src: str, sess
     dtype = _ARRAY_KINDS[kind]
     if records.dtype != dtype:
         raise TypeError(f"{kind} needs dtype {dtype}, got {records.dtype}")
-    return [topic, encode_envelope(kind, src, sess, seq, ts), memoryview(np.ascontiguousarray(records))]
+    return [topic, encode_envelope(kind, src, sess, seq, ts), memoryview(np.ascontiguousarray(records)).cast("B")]
 
 
 def encode_map(topic: bytes, kind: str, payload: dict[str, Any], *, src: str, sess: str, seq: int,
@@ -186,7 +197,7 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise DecodeError("bad-envelope", f"{len(raw)} bytes")
     try:
         env = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0,
-                              max_array_len=16, max_map_len=16, max_str_len=256)
+                              max_array_len=16, max_map_len=16, max_str_len=MAX_ENVELOPE_STR_BYTES)
     except Exception as exc:  # msgpack raises several unrelated types on garbage
         raise DecodeError("bad-envelope", type(exc).__name__) from None
     if not isinstance(env, dict):
@@ -210,6 +221,8 @@ def decode_array(kind: str, raw: bytes | memoryview) -> np.ndarray:
 
 
 def decode_map(raw: bytes | memoryview) -> dict[str, Any]:
+    if len(raw) > MAX_MAP_BYTES:
+        raise DecodeError("oversized", f"map payload of {len(raw)} bytes")
     try:
         payload = msgpack.unpackb(raw, raw=False, strict_map_key=False)
     except Exception as exc:
@@ -235,7 +248,8 @@ def decode(frames: list[bytes] | list[memoryview]) -> Message:
     """Parse one multipart message; raises :class:`DecodeError` with a countable reason."""
     if len(frames) != 3:
         raise DecodeError("bad-frames", f"{len(frames)} frames, expected 3")
-    topic, raw_env, raw_payload = (bytes(frames[0]), frames[1], frames[2])
+    # Byte views, so lengths count bytes whatever buffer type the frames arrived as.
+    topic, raw_env, raw_payload = bytes(frames[0]), memoryview(frames[1]).cast("B"), memoryview(frames[2]).cast("B")
     nbytes = len(topic) + len(raw_env) + len(raw_payload)
     if len(raw_payload) > MAX_FRAME_BYTES:
         raise DecodeError("oversized", f"{len(raw_payload)} bytes")

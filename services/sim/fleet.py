@@ -108,12 +108,12 @@ class FleetSim:
         # Emergency units at their stations.
         for kind, (vtype, per) in _UNITS_AT.items():
             pois = self.kit.pois_of(kind)
-            for k in range(per):
-                for p in pois:
-                    parts.append({"type": vtype, "xy": (p.x, p.y)})
+            for _unit in range(per):
+                parts.extend({"type": vtype, "xy": (p.x, p.y)} for p in pois)
+        parts = parts[:n]  # a tiny fleet is all emergency units
         n_emergency = len(parts)
         n_moving = max(n - n_emergency, 0)
-        n_bus = int(round(n_moving * BUS_SHARE))
+        n_bus = round(n_moving * BUS_SHARE)
         n_taxi = n_moving - n_bus
         n_total = n_emergency + n_bus + n_taxi
 

@@ -88,4 +88,4 @@ def test_filters_and_queries(layer: VehicleLayer) -> None:
     rows = layer.rows_in_rect(xs.min() - 1, ys.min() - 1, xs.max() + 1, ys.max() + 1)
     assert list(rows) == [0, 1]
     d = layer.describe(np.array([1]), now=3.0, now_ms=2000)[0]
-    assert d["type"] == "fire" and d["age_s"] == 3.0 and d["source_age_s"] == 1.0
+    assert d["type"] == VehicleType.FIRE and d["age_s"] == 3.0 and d["source_age_s"] == 1.0

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from layers.basemap import BasemapLayer
 from resources import palette
@@ -35,7 +35,7 @@ def segments_path(xy: np.ndarray) -> QtGui.QPainterPath:
 def rings_path(rings: list[np.ndarray]) -> QtGui.QPainterPath:
     path = QtGui.QPainterPath()
     for ring in rings:
-        path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(float(x), float(y)) for x, y in ring]))
+        path.addPath(pg.arrayToQPath(ring[:, 0], ring[:, 1], connect="all"))
         path.closeSubpath()
     return path
 
@@ -46,7 +46,6 @@ class BasemapItem(pg.GraphicsObject):
         self.layer = layer
         self.setZValue(-10)
         self.paint_ms = 0.0
-        self._scale = 0.0
         self._roads = {cls: segments_path(seg.xy) for cls, seg in layer.roads.items()}
         self._road_pens = {cls: cosmetic_pen(palette.ROAD[cls], palette.ROAD_WIDTH[cls]) for cls in self._roads}
         gu = [d for d in layer.districts if d.level == "gu"]
@@ -59,39 +58,16 @@ class BasemapItem(pg.GraphicsObject):
             self._dong_path.addPath(rings_path(d.rings))
         bounds = layer.kit.bounds
         self._bounds = QtCore.QRectF(bounds[0], bounds[1], bounds[2] - bounds[0], bounds[3] - bounds[1])
-        self._labels: list[tuple[QtWidgets.QGraphicsSimpleTextItem, str]] = []
-        for d in gu + dong:
-            item = QtWidgets.QGraphicsSimpleTextItem(self)
-            item.setFlag(item.GraphicsItemFlag.ItemIgnoresTransformations, True)
-            font = QtGui.QFont()
-            font.setPointSizeF(11.0 if d.level == "gu" else 8.0)
-            font.setBold(d.level == "gu")
-            item.setFont(font)
-            item.setBrush(QtGui.QColor(palette.LABEL_GU if d.level == "gu" else palette.LABEL))
-            item.setPos(*d.label_xy)
-            item.setData(0, (d.name, d.name_en))
-            self._labels.append((item, d.level))
-        self.set_language(layer.language)
+        self.labels = LabelsItem(layer, self._bounds)
+        self.overlays = [self.labels]  # drawn above the live layers, added by the canvas
         layer.events.style.connect(self._on_style)
 
     def _on_style(self, what: str) -> None:
         if what == "language":
-            self.set_language(self.layer.language)
+            self.labels.update()
         self.setVisible(self.layer.visible)
         self.setOpacity(self.layer.opacity)
-
-    def set_language(self, lang: str) -> None:
-        for item, _level in self._labels:
-            ko, en = item.data(0)
-            item.setText(en if lang == "en" and en else ko)
-            r = item.boundingRect()
-            item.setTransform(QtGui.QTransform.fromTranslate(-r.width() / 2, -r.height() / 2))
-
-    def on_view_changed(self, scale: float) -> None:
-        """Zoom level (pixels per metre) changed: show or hide detail that depends on it."""
-        self._scale = scale
-        for item, level in self._labels:
-            item.setVisible(level == "gu" or scale >= _DONG_LABEL_SCALE)
+        self.labels.setVisible(self.layer.visible)
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
@@ -113,3 +89,53 @@ class BasemapItem(pg.GraphicsObject):
                 p.setPen(self._road_pens[cls])
                 p.drawPath(self._roads[cls])
         self.paint_ms = (time.perf_counter() - t0) * 1000
+
+
+class LabelsItem(pg.GraphicsObject):
+    """District names with a dark halo, above the vehicles so they stay readable; dong names at street zoom."""
+
+    def __init__(self, layer: BasemapLayer, bounds: QtCore.QRectF) -> None:
+        super().__init__()
+        self.layer = layer
+        self._bounds = bounds
+        self.setZValue(50)
+        self._paths: dict[str, list[tuple[float, float, str, QtGui.QPainterPath]]] = {}
+        self._halo = QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 3.5)
+        self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+
+    def _label_paths(self, lang: str) -> list[tuple[float, float, str, QtGui.QPainterPath]]:
+        if lang not in self._paths:
+            out = []
+            for d in self.layer.districts:
+                font = QtGui.QFont()
+                font.setPixelSize(15 if d.level == "gu" else 11)
+                font.setBold(d.level == "gu")
+                path = QtGui.QPainterPath()
+                text = d.name_en if lang == "en" and d.name_en else d.name
+                path.addText(0, 0, font, text)
+                r = path.boundingRect()
+                path.translate(-r.center())
+                out.append((d.label_xy[0], d.label_xy[1], d.level, path))
+            self._paths[lang] = out
+        return self._paths[lang]
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
+        tr = p.transform()
+        scale = float(np.hypot(tr.m11(), tr.m12()))
+        view = self.viewRect()
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for x, y, level, path in self._label_paths(self.layer.language):
+            if level != "gu" and scale < _DONG_LABEL_SCALE:
+                continue
+            if view is not None and not view.contains(QtCore.QPointF(x, y)):
+                continue
+            at = tr.map(QtCore.QPointF(x, y))
+            placed = path.translated(at)
+            p.strokePath(placed, self._halo)
+            p.fillPath(placed, QtGui.QColor(palette.LABEL_GU if level == "gu" else palette.LABEL))
+        p.restore()

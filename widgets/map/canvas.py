@@ -40,7 +40,8 @@ class MapViewBox(pg.ViewBox):
             super().mouseClickEvent(ev)
 
     def mouseDragEvent(self, ev, axis=None) -> None:
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+        shift = ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and shift:
             ev.accept()
             a = self.mapSceneToView(ev.buttonDownScenePos())
             b = self.mapSceneToView(ev.scenePos())
@@ -77,6 +78,8 @@ class MapCanvas(pg.GraphicsView):
         item = renderer_for(layer)
         self.items[layer] = item
         self.view.addItem(item)
+        for overlay in getattr(item, "overlays", ()):
+            self.view.addItem(overlay)
         return item
 
     def item(self, layer: Layer) -> pg.GraphicsObject:

@@ -35,12 +35,12 @@ class TrafficItem(pg.GraphicsObject):
     def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
         ratio = self.layer.speed_ratio()[self._edges]
         known = self.layer.updated[self._edges]
-        bands = [t for t, _ in palette.CONGESTION] + [np.inf]
+        bands = [t for t, _ in palette.CONGESTION] + [palette.CONGESTION_FREE_FROM]
         self._paths = []
         for i, (_lo, colour) in enumerate(palette.CONGESTION):
             m = known & (ratio >= bands[i]) & (ratio < bands[i + 1])
             if m.any():
-                self._paths.append((cosmetic_pen(colour, 2.2, 200), segments_path(self._xy[m])))
+                self._paths.append((cosmetic_pen(colour, 1.8, 170), segments_path(self._xy[m])))
         self.layer.dirty = False
         self.setVisible(self.layer.visible)
         self.setOpacity(self.layer.opacity)

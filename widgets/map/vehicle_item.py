@@ -93,6 +93,7 @@ class SymbolAtlas:
 
 
 class VehicleItem(pg.GraphicsObject):
+    time_driven = True  # vehicles turn stale with time alone: re-snapshot even without new data
     def __init__(self, layer: VehicleLayer) -> None:
         super().__init__()
         self.layer = layer

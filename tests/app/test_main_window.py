@@ -1,0 +1,121 @@
+"""The main window over a live feed: docks, selection, search, language, stale display, saved view."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from app.gui import make_app
+from app.main_window import MainWindow
+from app.session import LiveSession
+from services.feeds.client import FeedConfig
+from services.feeds.protocol import Kind, Topic
+from services.feeds.publisher import Publisher
+from services.sim.fleet import FleetSim
+from tests.kits import grid_kit
+
+
+@pytest.fixture
+def live(qtbot, tmp_path):
+    kit = grid_kit(8)
+    endpoint = f"ipc://{tmp_path}/avl.sock"
+    pub = Publisher(endpoint, "test-avl")
+    sim = FleetSim(kit, 120)
+    session = LiveSession(kit, [FeedConfig("avl", endpoint)])
+    window = MainWindow(session, language="en")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    rows = np.arange(len(sim.fleet))
+
+    def publish() -> None:
+        pub.heartbeat(force=True)
+        pub.send_records(Topic.AVL, Kind.AVL_BATCH, sim.records(rows, int(time.time() * 1000)))
+
+    timer = QtCore.QTimer()
+    timer.timeout.connect(publish)
+    timer.start(100)
+    qtbot.waitUntil(lambda: session.vehicles.n == len(rows) and window.stats.vehicles_drawn > 0, timeout=5000)
+    yield window, sim, timer
+    timer.stop()
+    window.close()
+    pub.close()
+
+
+def test_live_vehicles_drawn_and_feed_shown(live) -> None:
+    window, sim, _ = live
+    window.refresh_panels()
+    assert window.stats.frames > 0
+    assert window.feeds_widget.item(0, 1).text() == "live"
+    assert "1 live, 0 not live" in window.feed_label.text()
+    assert f"{len(sim.fleet)} vehicles" in window.vehicle_label.text()
+
+
+def test_find_vehicle_selects_and_centres(live) -> None:
+    window, sim, _ = live
+    vid = int(sim.fleet.ids[5])
+    assert window.find_vehicle(str(vid))
+    assert list(window.selected) == [vid]
+    assert window.details_widget.rowCount() == 1
+    assert window.details_widget.item(0, 0).text() == str(vid)
+    assert not window.find_vehicle("999999999")
+    assert not window.find_vehicle("abc")
+
+
+def test_click_and_rubber_band_select(live) -> None:
+    window, _sim, _ = live
+    v = window.session.vehicles
+    row = 3
+    window.canvas.view.sig_clicked.emit(float(v.x[row]), float(v.y[row]))
+    assert int(window.selected[0]) == int(v.ids[row]) or v.nearest(float(v.x[row]), float(v.y[row]), 1.0) != row
+    x0, y0, x1, y1 = window.session.kit.bounds
+    window.canvas.view.sig_rubber_band.emit(x0, y0, x1, y1)
+    assert len(window.selected) == v.n
+    assert window.details_widget.rowCount() == v.n
+
+
+def test_silent_feed_turns_stale_in_the_ui(live, qtbot) -> None:
+    window, _sim, timer = live
+    timer.stop()  # the publisher goes silent
+    qtbot.waitUntil(lambda: len(window.session.stale_feeds()) == 1, timeout=6000)
+    window.refresh_panels()
+    assert window.feeds_widget.item(0, 1).text() == "STALE"
+    assert "0 live, 1 not live" in window.feed_label.text()
+    item = window.canvas.item(window.session.vehicles)
+    qtbot.waitUntil(lambda: item.snapshot is not None and item.snapshot.stale.all(), timeout=3000)
+
+
+def test_view_is_restored(qtbot) -> None:
+    kit = grid_kit(6)
+    first = MainWindow(LiveSession(kit, []), language="en")
+    qtbot.addWidget(first)
+    first.show()
+    first.canvas.center_on(*kit.roads.node_xy[3], width_m=400)
+    rect = first.canvas.view_rect()
+    first.close()
+    second = MainWindow(LiveSession(kit, []), language="en")
+    qtbot.addWidget(second)
+    second.show()
+
+    def centre_and_width(r):
+        return ((r[0] + r[2]) / 2, (r[1] + r[3]) / 2, r[2] - r[0])
+
+    qtbot.waitUntil(lambda: np.allclose(centre_and_width(second.canvas.view_rect()), centre_and_width(rect), atol=5))
+    second.close()
+
+
+def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
+    _app, lang = make_app("ko")
+    try:
+        window = MainWindow(LiveSession(grid_kit(4), []), language=lang)
+        qtbot.addWidget(window)
+        assert window.layers_dock.windowTitle() == "레이어"
+        assert window.feeds_dock.windowTitle() == "피드"
+        assert window.feeds_widget.horizontalHeaderItem(1).text() == "상태"
+        assert "오프라인" in window.kit_label.text()
+    finally:
+        for tr in qapp.findChildren(QtCore.QTranslator):
+            qapp.removeTranslator(tr)

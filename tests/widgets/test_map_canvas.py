@@ -1,0 +1,120 @@
+"""The map canvas paints what the models hold: vehicles in their status colours, roads, districts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui
+
+from layers.basemap import BasemapLayer
+from layers.vehicles import VehicleLayer
+from resources import palette
+from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from services.geo import Projector
+from tests.kits import grid_kit
+from widgets.map.canvas import MapCanvas
+from widgets.map.vehicle_item import VehicleItem
+
+
+def _count_colour(img: QtGui.QImage, colour: str, tol: int = 12) -> int:
+    ptr = img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits()
+    arr = np.frombuffer(ptr, dtype=np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)[:, : img.width()]
+    c = QtGui.QColor(colour)
+    bgr = np.array([c.blue(), c.green(), c.red()])
+    return int((np.abs(arr[:, :, :3].astype(int) - bgr).max(axis=2) <= tol).sum())
+
+
+@pytest.fixture
+def scene(qtbot):
+    kit = grid_kit()
+    proj = Projector(kit.crs)
+    vehicles = VehicleLayer(proj)
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 600)
+    canvas.add_layer(BasemapLayer(kit))
+    canvas.add_layer(vehicles)
+    canvas.set_home(*kit.bounds)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.fit_home()
+    return kit, proj, vehicles, canvas
+
+
+def _place(vehicles: VehicleLayer, proj: Projector, kit, status: VehicleStatus, n: int = 5, now: float = 0.0):
+    xy = kit.roads.node_xy[:n]
+    lon, lat = proj.inverse(xy[:, 0], xy[:, 1])
+    r = np.zeros(n, dtype=AVL_DTYPE)
+    r["id"] = np.arange(n) + 1
+    r["lon"], r["lat"] = lon, lat
+    r["type"] = VehicleType.FIRE
+    r["status"] = status
+    r["ts"] = 1
+    vehicles.apply(r, feed=0, now=now)
+
+
+def test_vehicles_are_painted_in_their_status_colour(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    before = _count_colour(canvas.grab().toImage(), palette.STATUS[VehicleStatus.ON_SCENE])
+    _place(vehicles, proj, kit, VehicleStatus.ON_SCENE)
+    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    img = canvas.grab().toImage()
+    assert item.drawn == 5
+    assert before == 0
+    assert _count_colour(img, palette.STATUS[VehicleStatus.ON_SCENE]) > 5 * 40
+
+
+def test_stale_vehicles_are_grey_not_live(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    _place(vehicles, proj, kit, VehicleStatus.AVAILABLE)
+    item.refresh(now=1.0, stale_feeds=np.array([0], dtype=np.int16))
+    img = canvas.grab().toImage()
+    assert _count_colour(img, palette.STATUS[VehicleStatus.AVAILABLE]) == 0
+    assert _count_colour(img, palette.STALE, tol=4) > 5 * 40
+
+
+def test_filter_hides_and_pan_culls(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    _place(vehicles, proj, kit, VehicleStatus.AVAILABLE)
+    vehicles.set_filters(types={int(VehicleType.BUS)})
+    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    canvas.grab()
+    assert item.drawn == 0
+    vehicles.set_filters(types={int(t) for t in VehicleType})
+    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    canvas.center_on(float(kit.roads.node_xy[0, 0]) + 50_000, float(kit.roads.node_xy[0, 1]))
+    canvas.grab()
+    assert item.drawn == 0
+
+
+def test_many_vehicles_aggregate_at_low_zoom(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    rng = np.random.default_rng(1)
+    n = 30_000
+    xy = kit.roads.node_xy
+    x = rng.uniform(xy[:, 0].min(), xy[:, 0].max(), n)
+    y = rng.uniform(xy[:, 1].min(), xy[:, 1].max(), n)
+    lon, lat = proj.inverse(x, y)
+    r = np.zeros(n, dtype=AVL_DTYPE)
+    r["id"] = np.arange(n)
+    r["lon"], r["lat"] = lon, lat
+    r["status"] = VehicleStatus.BUSY
+    r["type"] = VehicleType.TAXI
+    vehicles.apply(r, feed=0, now=0.0)
+    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    img = canvas.grab().toImage()
+    assert item.drawn == n
+    assert _count_colour(img, palette.STATUS[VehicleStatus.BUSY]) > 1000
+
+
+def test_keys_zoom_and_home(scene, qtbot) -> None:
+    _kit, _proj, _vehicles, canvas = scene
+    w0 = canvas.view.viewRect().width()
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    assert canvas.view.viewRect().width() < w0 * 0.8
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Home)
+    assert canvas.view.viewRect().width() == pytest.approx(w0, rel=0.05)
