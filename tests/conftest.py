@@ -12,3 +12,9 @@ import pytest
 @pytest.fixture(autouse=True)
 def _private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITROOM_CONFIG", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Generated kits go to a throw-away cache, never the user's."""
+    os.environ["SITROOM_CACHE"] = str(tmp_path_factory.mktemp("cache"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.sim import congestion

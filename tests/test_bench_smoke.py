@@ -1,0 +1,57 @@
+"""Every benchmark runs end to end in its quick form and ends with a JSON line holding its figures.
+
+Only the shape of the result is checked, never a timing: the figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Keys each benchmark must report as numbers (int or float, finite).
+EXPECTED = {
+    "ingest": ("updates_per_s", "raw_updates_per_s", "ratio_vs_raw", "dropped", "seq_gaps"),
+    "render": ("frame_ms_10k", "frame_ms_50k", "frame_ms_100k", "scatter_ms_100k", "speedup_vs_scatter",
+               "street_frame_ms_10k", "street_frame_ms_50k", "street_frame_ms_100k", "street_scatter_ms_100k",
+               "street_speedup_vs_scatter", "drawn_100k", "street_drawn_100k"),
+    "latency": ("p50_ms", "p99_ms", "updates_per_s", "transit_p50_ms", "transit_p99_ms",
+                "ratio_p99_vs_transit"),
+    "startup": ("baseline_import_s",),
+}
+# Keys that may be null: the quick demo run can end before its first live frame on a slow machine.
+NULLABLE = {"startup": ("first_live_frame_s", "ratio_vs_import")}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_quick_benchmark_reports_its_figures(name: str, tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SITROOM_CONFIG=str(tmp_path / "config"))
+    proc = subprocess.run([sys.executable, "-m", "bench", name, "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-5000:]}"
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) >= 2, "readable lines come before the JSON line"
+    result = json.loads(lines[-1])
+    assert isinstance(result, dict)
+    assert result["benchmark"] == name
+    assert result["quick"] is True
+    for key in EXPECTED[name]:
+        assert key in result, f"{name}: no {key!r} in {sorted(result)}"
+        assert _is_number(result[key]), f"{name}: {key} = {result[key]!r}"
+        assert result[key] >= 0, f"{name}: {key} = {result[key]!r}"
+    for key in NULLABLE.get(name, ()):
+        assert key in result, f"{name}: no {key!r} in {sorted(result)}"
+        assert result[key] is None or (_is_number(result[key]) and result[key] >= 0), f"{name}: {key}"
