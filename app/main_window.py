@@ -35,6 +35,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, session: LiveSession, *, language: str = "ko") -> None:
         super().__init__()
         self.session = session
+        self.backends = None  # the demo's DemoBackends, when this window started them
         self.stats = FrameStats()
         self.setWindowTitle(self.tr("SitRoom — {0}").format(session.kit.name))
         self.setObjectName("main")
@@ -84,6 +85,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_dock = self._dock(self.layers_widget, self.tr("Layers"), area.LeftDockWidgetArea)
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
         self.details_dock = self._dock(self.details_widget, self.tr("Details"), area.RightDockWidgetArea)
+        self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar(self.tr("Map"))
@@ -120,6 +123,22 @@ class MainWindow(QtWidgets.QMainWindow):
             view.addAction(dock.toggleViewAction())
         helpm = self.menuBar().addMenu(self.tr("&Help"))
         helpm.addAction(self.tr("About SitRoom"), self.show_about)
+
+    def _feeds_menu(self, pos: QtCore.QPoint) -> None:
+        row = self.feeds_widget.rowAt(pos.y())
+        if row < 0:
+            return
+        name = self.session.client.feeds[row].name
+        menu = QtWidgets.QMenu(self)
+        copy = menu.addAction(self.tr("Copy endpoint"))
+        restart = None
+        if self.backends is not None and name in self.backends.procs:
+            restart = menu.addAction(self.tr("Restart demo backend"))
+        chosen = menu.exec(self.feeds_widget.viewport().mapToGlobal(pos))
+        if chosen is copy:
+            QtWidgets.QApplication.clipboard().setText(self.session.client.feeds[row].endpoint)
+        elif chosen is not None and chosen is restart:
+            self.backends.start(name)  # starts only if it is not running
 
     def about_text(self) -> str:
         kit = self.session.kit
