@@ -30,7 +30,8 @@ class VehicleSnapshot:
     heading: np.ndarray
     stale: np.ndarray
     shown: np.ndarray  # passes the layer's type/status filters
-    trail_x: np.ndarray  # (n, T), oldest first, NaN where empty
+    trail_rows: np.ndarray  # rows whose trails were copied (those in view: a full copy is too dear at 100k)
+    trail_x: np.ndarray  # (len(trail_rows), T), oldest first, NaN where empty
     trail_y: np.ndarray
 
     def __len__(self) -> int:
@@ -159,16 +160,18 @@ class VehicleLayer(Layer):
         n = self.n
         return np.isin(self.type[:n], list(self.shown_types)) & np.isin(self.status[:n], list(self.shown_statuses))
 
-    def snapshot(self, now: float, stale_feeds: np.ndarray | list[int] = ()) -> VehicleSnapshot:
+    def snapshot(self, now: float, stale_feeds: np.ndarray | list[int] = (),
+                 trail_rows: np.ndarray | None = None) -> VehicleSnapshot:
+        """Copy the drawable state; trails only for ``trail_rows`` (default: none)."""
         n = self.n
+        tr = np.empty(0, dtype=np.int64) if trail_rows is None else np.asarray(trail_rows, dtype=np.int64)
         # Roll each ring buffer so trails come out oldest first.
-        cols = (self.trail_head[:n, None] + np.arange(self.trail_length)[None, :]) % self.trail_length
-        rows = np.arange(n)[:, None]
+        cols = (self.trail_head[tr, None] + np.arange(self.trail_length)[None, :]) % self.trail_length
         return VehicleSnapshot(
             ids=self.ids[:n].copy(), x=self.x[:n].copy(), y=self.y[:n].copy(), type=self.type[:n].copy(),
             status=self.status[:n].copy(), heading=self.heading[:n].copy(),
             stale=self.stale_mask(now, stale_feeds), shown=self.shown_mask(),
-            trail_x=self.trail_x[:n][rows, cols], trail_y=self.trail_y[:n][rows, cols],
+            trail_rows=tr, trail_x=self.trail_x[tr[:, None], cols], trail_y=self.trail_y[tr[:, None], cols],
         )
 
     def nearest(self, x: float, y: float, radius: float, mask: np.ndarray | None = None) -> int:

@@ -119,3 +119,37 @@ def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
     finally:
         for tr in qapp.findChildren(QtCore.QTranslator):
             qapp.removeTranslator(tr)
+
+
+def test_bad_messages_are_counted_and_shown_never_fatal(live, qtbot, tmp_path) -> None:
+    """Garbage from a rogue publisher on a second feed: counted per reason in the Feeds dock, app unharmed."""
+    import zmq
+
+    window, _sim, _ = live
+    session = window.session
+    # The live fixture's window has one feed; a second window watches a rogue endpoint alongside the good one.
+    rogue_ep = f"ipc://{tmp_path}/rogue.sock"
+    ctx = zmq.Context.instance()
+    rogue = ctx.socket(zmq.PUB)
+    rogue.bind(rogue_ep)
+    both = LiveSession(session.kit, [*session.client.feeds, FeedConfig("rogue", rogue_ep)])
+    w2 = MainWindow(both, language="en")
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.start()
+    try:
+        def send_garbage() -> None:
+            rogue.send_multipart([b"avl", b"\xc1not msgpack", b"x" * 41])  # bad envelope
+            rogue.send_multipart([b"weird", b"", b""])  # unknown topic
+            rogue.send(b"one frame only")
+
+        qtbot.waitUntil(lambda: (send_garbage(), both.client.health[1].decode_errors >= 3)[1], timeout=5000)
+        qtbot.waitUntil(lambda: both.vehicles.n > 0, timeout=5000)  # the good feed still flows
+        w2.refresh_panels()
+        errors_cell = w2.feeds_widget.item(1, 6).text()
+        assert "bad-envelope" in errors_cell or "unknown-topic" in errors_cell or "bad-frames" in errors_cell
+        assert "errors 0" not in w2.feed_label.text()
+        assert both.client.error is None and both.client._thread.is_alive()
+    finally:
+        w2.close()
+        rogue.close(0)

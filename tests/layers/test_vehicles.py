@@ -63,7 +63,8 @@ def test_capacity_grows_and_keeps_data(layer: VehicleLayer) -> None:
 def test_trails_keep_last_positions_oldest_first(layer: VehicleLayer) -> None:
     for i in range(6):
         layer.apply(records([7], lon=127.30 + 0.01 * i, ts=1000 + i), feed=0, now=float(i))
-    snap = layer.snapshot(now=6.0)
+    assert layer.snapshot(now=6.0).trail_x.shape == (0, 4)  # trails are copied only on request
+    snap = layer.snapshot(now=6.0, trail_rows=np.array([0]))
     xs, _ = Projector("EPSG:5179")(127.30 + 0.01 * np.arange(2, 6), np.full(4, 36.35))
     assert np.allclose(snap.trail_x[0], xs, atol=0.01)
 

@@ -118,3 +118,23 @@ def test_keys_zoom_and_home(scene, qtbot) -> None:
     assert canvas.view.viewRect().width() < w0 * 0.8
     qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Home)
     assert canvas.view.viewRect().width() == pytest.approx(w0, rel=0.05)
+
+
+def test_trails_follow_moving_vehicles(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    xy = kit.roads.node_xy
+    for step in range(6):  # one vehicle drives east along the bottom street
+        x = xy[0, 0] + step * 150.0
+        lon, lat = proj.inverse(np.array([x]), np.array([xy[0, 1]]))
+        r = np.zeros(1, dtype=AVL_DTYPE)
+        r["id"], r["lon"], r["lat"], r["ts"] = 1, lon, lat, step + 1
+        r["type"], r["status"], r["heading"] = VehicleType.BUS, VehicleStatus.AVAILABLE, 90.0
+        vehicles.apply(r, feed=0, now=float(step))
+    item.refresh(now=6.0, stale_feeds=np.array([], dtype=np.int16))
+    assert len(item.snapshot.trail_rows) == 1
+    img = canvas.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), -1, 4)[:, : img.width()].astype(int)
+    b, r = arr[:, :, 0], arr[:, :, 2]
+    # The trail is translucent blue over the dark map: strongly blue pixels, which nothing else here is.
+    assert ((b > 90) & (b > r + 50)).sum() > 50

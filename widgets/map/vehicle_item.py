@@ -111,7 +111,7 @@ class VehicleItem(pg.GraphicsObject):
 
     def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
         """Take a new snapshot of the model (called by the frame timer when the layer is dirty)."""
-        snap = self.layer.snapshot(now, stale_feeds)
+        snap = self.layer.snapshot(now, stale_feeds, self._trail_rows())
         self.layer.dirty = False
         self.snapshot = snap
         self.setVisible(self.layer.visible)
@@ -125,6 +125,16 @@ class VehicleItem(pg.GraphicsObject):
                     self.prepareGeometryChange()
                     self._bounds = rect.adjusted(-100, -100, 100, 100)
         self.update()
+
+    def _trail_rows(self) -> np.ndarray | None:
+        """Rows in view, when few enough that their trails are drawn."""
+        view = self.viewRect()
+        lay = self.layer
+        if view is None or not lay.n:
+            return None
+        x, y = lay.x[: lay.n], lay.y[: lay.n]
+        rows = np.flatnonzero((x >= view.left()) & (x <= view.right()) & (y >= view.top()) & (y <= view.bottom()))
+        return rows if len(rows) <= _TRAILS_MAX else None
 
     def set_selection(self, ids: np.ndarray) -> None:
         self.selected_ids = np.asarray(ids, dtype=np.uint32)
@@ -161,8 +171,8 @@ class VehicleItem(pg.GraphicsObject):
         aggregate = len(rows) > AGGREGATE_ABOVE or scale < AGGREGATE_BELOW_SCALE
         p.save()
         p.resetTransform()
-        if not aggregate and len(rows) <= _TRAILS_MAX:
-            self._paint_trails(p, tr, snap, rows)
+        if not aggregate and len(snap.trail_rows):
+            self._paint_trails(p, tr, snap)
         if aggregate:
             self.drawn = self._paint_dots(p, snap, rows, px, py)
         else:
@@ -212,9 +222,9 @@ class VehicleItem(pg.GraphicsObject):
                    1.0 / self._atlas.dpr, 0.0)
         return len(rows)
 
-    def _paint_trails(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot,
-                      rows: np.ndarray) -> None:
-        tx, ty = snap.trail_x[rows].astype(np.float64), snap.trail_y[rows].astype(np.float64)
+    def _paint_trails(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot) -> None:
+        keep = snap.shown[snap.trail_rows]
+        tx, ty = snap.trail_x[keep].astype(np.float64), snap.trail_y[keep].astype(np.float64)
         x = (tr.m11() * tx + tr.m21() * ty + tr.dx()).ravel()
         y = (tr.m12() * tx + tr.m22() * ty + tr.dy()).ravel()
         ok = np.isfinite(x)
