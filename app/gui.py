@@ -10,6 +10,8 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
+import numpy as np
+
 from app.settings import process_age_s, settings
 from services.feeds.client import FeedConfig
 from services.store.kit import Kit
@@ -88,6 +90,7 @@ def run_stats(window, started: float) -> dict:
         "decode_errors": session.decode_errors(),
         "frames": window.stats.frames,
         "max_frame_ms": round(window.stats.max_frame_ms, 2),
+        "median_frame_ms": round(float(np.median(window.stats.frame_ms)), 2) if window.stats.frame_ms else None,
         "feeds_stale": len(session.stale_feeds(now)),
         "seq_gaps": sum(h.seq_gaps for h in health),
         "first_live_frame_s": None if first is None else round(first - started, 3),

@@ -15,7 +15,7 @@ import numpy as np
 from layers.traffic import TrafficLayer
 from layers.vehicles import VehicleLayer
 from services.feeds import protocol
-from services.feeds.client import FeedClient, FeedConfig
+from services.feeds.client import Delivery, FeedClient, FeedConfig
 from services.feeds.health import FeedState
 from services.geo import Projector
 from services.store.kit import Kit
@@ -32,13 +32,17 @@ class LiveSession:
     def __init__(self, kit: Kit, feeds: list[FeedConfig], *, strict: bool = False) -> None:
         self.kit = kit
         self.projector = Projector(kit.crs)
-        self.client = FeedClient(feeds, strict=strict)
+        # Positions are projected on the feed thread (pyproj releases the GIL), not in the frame.
+        self.client = FeedClient(feeds, strict=strict, prepare={
+            protocol.Kind.AVL_BATCH: lambda msg: self.projector(msg.payload["lon"], msg.payload["lat"]),
+        })
         self.vehicles = VehicleLayer(self.projector)
         self.traffic = TrafficLayer(kit.roads)
         self.stats = SessionStats()
-        self._handlers: dict[str, Callable[[int, protocol.Message, float], int]] = {
-            protocol.Kind.AVL_BATCH: lambda feed, msg, now: self.vehicles.apply(msg.payload, feed=feed, now=now),
-            protocol.Kind.LINK_SPEEDS: lambda feed, msg, now: self.traffic.apply(msg.payload),
+        self._handlers: dict[str, Callable[[Delivery, float], int]] = {
+            protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
+                                                                        xy=d.prepared),
+            protocol.Kind.LINK_SPEEDS: lambda d, now: self.traffic.apply(d.message.payload),
         }
 
     @property
@@ -60,7 +64,7 @@ class LiveSession:
             if handler is None:
                 self.stats.unhandled += 1
                 continue
-            applied += handler(d.feed, d.message, now)
+            applied += handler(d, now)
             self.stats.messages += 1
         self.stats.records += applied
         return applied

@@ -104,11 +104,13 @@ class VehicleLayer(Layer):
 
     # ------------------------------------------------------------ updates
 
-    def apply(self, records: np.ndarray, *, feed: int, now: float) -> int:
+    def apply(self, records: np.ndarray, *, feed: int, now: float,
+              xy: tuple[np.ndarray, np.ndarray] | None = None) -> int:
         """Apply one AVL batch (``protocol.AVL_DTYPE``); returns how many records were taken.
 
-        A record older than what the model already holds for that vehicle is ignored (and counted), so a
-        late or replayed message never moves a vehicle backwards.
+        ``xy`` are the records' projected positions when already computed (the feed thread does it);
+        otherwise they are projected here. A record older than what the model already holds for that vehicle
+        is ignored (and counted), so a late or replayed message never moves a vehicle backwards.
         """
         if not len(records):
             return 0
@@ -117,11 +119,11 @@ class VehicleLayer(Layer):
         if missing.any():
             self._add(records["id"][missing])
             rows = self.rows_for(records["id"])
+        x, y = self._project(records["lon"], records["lat"]) if xy is None else xy
         fresh = records["ts"] >= self.ts[rows]
         if not fresh.all():
             self.updates_out_of_order += int((~fresh).sum())
-            records, rows = records[fresh], rows[fresh]
-        x, y = self._project(records["lon"], records["lat"])
+            records, rows, x, y = records[fresh], rows[fresh], x[fresh], y[fresh]
         self.x[rows] = x
         self.y[rows] = y
         self.type[rows] = records["type"]

@@ -10,7 +10,9 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import zmq
 
@@ -37,12 +39,16 @@ class FeedConfig:
 class Delivery:
     feed: int  # index into FeedClient.health / the configured feeds
     message: protocol.Message
+    prepared: Any = None  # what the ``prepare`` hook for this kind computed on the socket thread
 
 
 class FeedClient:
     def __init__(self, feeds: list[FeedConfig], *, strict: bool = False, context: zmq.Context | None = None,
-                 rcvhwm: int = 100_000, inbox_limit: int = DEFAULT_INBOX_LIMIT) -> None:
+                 rcvhwm: int = 100_000, inbox_limit: int = DEFAULT_INBOX_LIMIT,
+                 prepare: dict[str, Callable[[protocol.Message], Any]] | None = None) -> None:
         self.feeds = list(feeds)
+        # Per-kind work done on the socket thread, off the GUI thread (e.g. projecting AVL positions).
+        self._prepare = dict(prepare or {})
         self.strict = strict
         self.health = [FeedHealth(f.name, f.endpoint) for f in self.feeds]
         self._ctx = context or zmq.Context.instance()
@@ -149,4 +155,5 @@ class FeedClient:
                 continue
             if len(self._inbox) == self._inbox.maxlen:
                 health.dropped_overflow += 1
-            self._inbox.append(Delivery(feed, msg))
+            hook = self._prepare.get(msg.env.kind)
+            self._inbox.append(Delivery(feed, msg, hook(msg) if hook is not None else None))

@@ -45,6 +45,8 @@ class BasemapItem(pg.GraphicsObject):
         super().__init__()
         self.layer = layer
         self.setZValue(-10)
+        # Static between view changes: repaint from a device-pixel cache while only vehicles move.
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self.paint_ms = 0.0
         self._roads = {cls: segments_path(seg.xy) for cls, seg in layer.roads.items()}
         self._road_pens = {cls: cosmetic_pen(palette.ROAD[cls], palette.ROAD_WIDTH[cls]) for cls in self._roads}
@@ -99,6 +101,7 @@ class LabelsItem(pg.GraphicsObject):
         self.layer = layer
         self._bounds = bounds
         self.setZValue(50)
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self._paths: dict[str, list[tuple[float, float, str, QtGui.QPainterPath]]] = {}
         self._halo = QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 3.5)
         self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)

@@ -19,6 +19,7 @@ class TrafficItem(pg.GraphicsObject):
         super().__init__()
         self.layer = layer
         self.setZValue(-5)
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)  # changes every few seconds, not per frame
         g = layer.roads
         e = np.flatnonzero(np.isin(g.edge_class, [int(c) for c in _CLASSES]))
         self._edges = e
