@@ -1,0 +1,38 @@
+"""``python -m bench NAME [--quick] [options]``: run one benchmark and end with its result as one JSON line."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from bench.common import emit_json
+
+BENCHMARKS = {
+    "ingest": "vehicle updates/s decoded and applied, against raw pyzmq receive",
+    "render": "frame time at 10k/50k/100k vehicles, against pyqtgraph ScatterPlotItem",
+    "latency": "publish-to-painted latency at TOPIS taxi load, against socket transit",
+    "startup": "process start to first live frame of `sitroom demo`, against bare imports",
+}
+
+
+def usage() -> str:
+    lines = ["usage: python -m bench NAME [--quick] [options]   (NAME --help for options)", "", "benchmarks:"]
+    lines += [f"  {name:<8} {text}" for name, text in BENCHMARKS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in BENCHMARKS:
+        print(f"unknown benchmark {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"bench.{name}")
+    emit_json(module.main(rest))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
