@@ -49,10 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_kit(path: Path | None):
-    from services.sim.city import load_demo_city
+    from services.sim.demo_kit import open_demo_city
     from services.store.kit import load_kit
 
-    return load_kit(path) if path else load_demo_city()
+    return load_kit(path) if path else open_demo_city()
 
 
 def _run_sim(args: argparse.Namespace) -> int:

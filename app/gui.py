@@ -19,7 +19,10 @@ from services.store.kit import Kit
 
 def _headless_if_no_display() -> None:
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        if "QT_QPA_PLATFORM" not in os.environ:
+            print("sitroom: no display found (DISPLAY is not set): running offscreen, nothing will be shown",
+                  file=sys.stderr)
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 def make_app(lang: str | None):
@@ -98,15 +101,15 @@ def run_stats(window, started: float) -> dict:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from services.sim.city import demo_kit_path, load_demo_city
+    from services.sim.demo_kit import demo_kit_path, open_demo_city
     from services.sim.launcher import DemoBackends
 
     path = demo_kit_path()
     if not path.exists():
-        load_demo_city()  # generate once, before the backends race to do the same
+        open_demo_city()  # generate once, before the backends race to do the same
     backends = DemoBackends(path, vehicles=args.vehicles)
     backends.start()  # first: they load while this process builds its window
-    kit = load_demo_city()
+    kit = open_demo_city()
     try:
         return run_control_room(kit, backends.feeds(), args, backends=backends)
     finally:

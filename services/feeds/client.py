@@ -91,11 +91,11 @@ class FeedClient:
 
     # ------------------------------------------------------------ socket thread
 
-    def _open(self, sockets: list[zmq.Socket]) -> None:
-        """Open one SUB per feed into ``sockets`` (filled as it goes, so a bad endpoint leaks nothing)."""
-        for feed in self.feeds:
+    def _open(self, sockets: list[zmq.Socket | None]) -> None:
+        """One SUB per feed into ``sockets`` (None for a feed whose endpoint is unusable: it shows the error
+        in its health and stays waiting, while the other feeds run)."""
+        for i, feed in enumerate(self.feeds):
             s = self._ctx.socket(zmq.SUB)
-            sockets.append(s)
             s.setsockopt(zmq.RCVHWM, self._rcvhwm)
             s.setsockopt(zmq.LINGER, 0)
             # Reconnect quickly after a publisher restart, backing off to 2 s while it stays down.
@@ -106,17 +106,28 @@ class FeedClient:
             s.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_FRAME_BYTES)
             for prefix in {*feed.topics, protocol.Topic.HEARTBEAT}:
                 s.setsockopt(zmq.SUBSCRIBE, prefix)
-            s.connect(feed.endpoint)
+            try:
+                s.connect(feed.endpoint)
+            except zmq.ZMQError as exc:
+                s.close(0)
+                self.health[i].last_error = f"cannot connect to {feed.endpoint}: {exc}"
+                log.error("feed %s: %s", feed.name, self.health[i].last_error)
+                if self.strict:
+                    raise
+                sockets.append(None)
+                continue
+            sockets.append(s)
 
     def _run(self) -> None:
-        sockets: list[zmq.Socket] = []
+        sockets: list[zmq.Socket | None] = []
         try:
             self._open(sockets)
             poller = zmq.Poller()
             index = {}
             for i, s in enumerate(sockets):
-                poller.register(s, zmq.POLLIN)
-                index[s] = i
+                if s is not None:
+                    poller.register(s, zmq.POLLIN)
+                    index[s] = i
             self._ready.set()
             while not self._stop.is_set():
                 for sock, _ in poller.poll(100):
@@ -128,7 +139,8 @@ class FeedClient:
         finally:
             self._ready.set()
             for s in sockets:
-                s.close(0)
+                if s is not None:
+                    s.close(0)
 
     def _drain_socket(self, sock: zmq.Socket, feed: int) -> None:
         health = self.health[feed]

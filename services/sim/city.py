@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import logging
-import os
 import sys
 import time
 from collections import Counter
@@ -31,6 +29,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
+from services.sim.demo_kit import demo_kit_path
 from services.store.kit import (
     DEFAULT_SPEED_KMH,
     District,
@@ -45,7 +44,6 @@ from services.store.kit import (
 
 log = logging.getLogger(__name__)
 
-DEMO_CITY_VERSION = 1  # bump when the generator changes; part of the cache key
 
 CRS = "EPSG:5179"
 CITY_NAME = "Daejeon (demo)"
@@ -573,19 +571,6 @@ def generate_demo_city(seed: int = 7) -> Kit:
     roads = _build_roads(land, area, gus, dongs, centres, density, rng)
     pois = _place_pois(roads, dongs, density)
     return Kit(CITY_NAME, CRS, bounds, roads, tuple(districts), pois, SOURCES, generated=True)
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("SITROOM_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "sitroom"
-
-
-def demo_kit_path(cache_dir: Path | None = None) -> Path:
-    """The cache key holds a digest of this generator's source too, so an edited generator never meets a kit
-    cached by an older one."""
-    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
-    return base / f"demo-daejeon-v{DEMO_CITY_VERSION}-{digest}"
 
 
 def load_demo_city(cache_dir: Path | None = None) -> Kit:

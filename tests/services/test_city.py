@@ -11,7 +11,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from services.sim import city
+from services.sim import city, demo_kit
 from services.store.kit import DEFAULT_SPEED_KMH, Kit, RoadClass, load_kit, save_kit
 
 GU_NAMES = {"30110": "동구", "30140": "중구", "30170": "서구", "30200": "유성구", "30230": "대덕구"}
@@ -187,17 +187,17 @@ def test_save_load_round_trip(kit: Kit, tmp_path: Path) -> None:
 
 
 def test_cached_kit_loads_fast_without_generating(kit: Kit, cache_dir: Path, no_generation: None) -> None:
-    assert (city.demo_kit_path(cache_dir) / "kit.json").is_file()
+    assert (demo_kit.demo_kit_path(cache_dir) / "kit.json").is_file()
     t0 = time.perf_counter()
     cached = city.load_demo_city(cache_dir)
     elapsed = time.perf_counter() - t0
-    assert cached.path == city.demo_kit_path(cache_dir)
+    assert cached.path == demo_kit.demo_kit_path(cache_dir)
     _assert_same_kit(kit, cached)
     assert elapsed < 1.0  # typically a few hundredths of a second
 
 
 def test_damaged_cache_is_rebuilt(kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = save_kit(kit, city.demo_kit_path(tmp_path))
+    path = save_kit(kit, demo_kit.demo_kit_path(tmp_path))
     (path / "roads.npz").write_bytes(b"not a kit")
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
     rebuilt = city.load_demo_city(tmp_path)
@@ -216,7 +216,7 @@ def test_racing_writer_loses_gracefully(kit: Kit, tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
     monkeypatch.setattr(city, "save_kit", save_after_other_process)
     got = city.load_demo_city(tmp_path)
-    assert got.path == city.demo_kit_path(tmp_path)
+    assert got.path == demo_kit.demo_kit_path(tmp_path)
     _assert_same_kit(kit, got)
 
 
@@ -231,13 +231,13 @@ def test_unwritable_cache_still_gives_the_kit(kit: Kit, tmp_path: Path, monkeypa
 
 
 def test_cache_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    name = city.demo_kit_path(tmp_path).name
-    assert name.startswith(f"demo-daejeon-v{city.DEMO_CITY_VERSION}-")
+    name = demo_kit.demo_kit_path(tmp_path).name
+    assert name.startswith(f"demo-daejeon-v{demo_kit.DEMO_CITY_VERSION}-")
     monkeypatch.setenv("SITROOM_CACHE", str(tmp_path))
-    assert city.demo_kit_path() == tmp_path / name
+    assert demo_kit.demo_kit_path() == tmp_path / name
     monkeypatch.delenv("SITROOM_CACHE")
-    assert city.demo_kit_path() == Path.home() / ".cache" / "sitroom" / name
-    assert city.demo_kit_path(tmp_path / "x") == tmp_path / "x" / name
+    assert demo_kit.demo_kit_path() == Path.home() / ".cache" / "sitroom" / name
+    assert demo_kit.demo_kit_path(tmp_path / "x") == tmp_path / "x" / name
 
 
 def test_cli_summary(kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -589,10 +589,30 @@ def test_a_drain_racing_the_overflow_check_does_not_kill_the_feed_thread(publish
 
 def test_a_bad_endpoint_is_reported_in_client_error():
     context = zmq.Context()
-    client = FeedClient([FeedConfig("typo", "tcp://no-port-here")], context=context)
+    client = FeedClient([FeedConfig("typo", "tcp://no-port-here")], context=context, strict=True)
     try:
         client._run()  # the thread's body, run here so that the failure does not cost start()'s 5 s timeout
         assert isinstance(client.error, zmq.ZMQError)
     finally:
         client.stop()
-        context.destroy(linger=0)  # closes the socket that _open() left behind
+        context.destroy(linger=0)
+
+
+def test_a_bad_endpoint_shows_in_its_health_and_the_other_feeds_run(tmp_path):
+    context = zmq.Context()
+    good = f"ipc://{tmp_path}/good.sock"
+    pub = Publisher(good, "good", context=context)
+    client = FeedClient([FeedConfig("typo", "tcp://no-port-here"), FeedConfig("good", good)], context=context)
+    client.start()
+    try:
+        deadline = time.monotonic() + 5
+        while client.health[1].messages == 0 and time.monotonic() < deadline:
+            pub.heartbeat(force=True)
+            time.sleep(0.02)
+        assert client.health[1].messages > 0
+        assert "cannot connect" in client.health[0].last_error
+        assert client.error is None
+    finally:
+        client.stop()
+        pub.close()
+        context.destroy(linger=0)

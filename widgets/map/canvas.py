@@ -13,6 +13,7 @@ from resources import palette
 from widgets.map.registry import renderer_for
 
 _CLICK_RADIUS_PX = 12.0
+_PIXMAP_CACHE_KB = 256 * 1024
 
 
 class MapViewBox(pg.ViewBox):
@@ -61,6 +62,9 @@ class MapCanvas(pg.GraphicsView):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=palette.UI["map_bg"])
+        # Static layers cache their device pixels in QPixmapCache; its 10 MB default holds barely one
+        # full-screen layer, so on a large or multi-screen display every frame would repaint the basemap.
+        QtGui.QPixmapCache.setCacheLimit(max(QtGui.QPixmapCache.cacheLimit(), _PIXMAP_CACHE_KB))
         self.view = MapViewBox()
         self.setCentralItem(self.view)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
