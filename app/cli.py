@@ -6,7 +6,12 @@ import argparse
 import logging
 import os
 import sys
+from collections import Counter
 from pathlib import Path
+
+import numpy as np
+
+from services.store.kit import RoadClass
 
 
 def _feed_arg(text: str) -> tuple[str, str]:
@@ -14,6 +19,14 @@ def _feed_arg(text: str) -> tuple[str, str]:
     if not sep or not name or "://" not in endpoint:
         raise argparse.ArgumentTypeError(f"expected NAME=ENDPOINT (e.g. avl=tcp://10.0.0.5:5556), got {text!r}")
     return name, endpoint
+
+
+def _bbox_arg(text: str) -> tuple[float, float, float, float]:
+    try:
+        w, s, e, n = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected W,S,E,N in degrees, got {text!r}") from None
+    return (w, s, e, n)
 
 
 def _gui_options(p: argparse.ArgumentParser) -> None:
@@ -37,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
                      help="a feed to subscribe to; repeat for more")
     _gui_options(run)
+
+    kit = sub.add_parser("kit", help="build or inspect offline kits")
+    kit_sub = kit.add_subparsers(dest="kit_command", required=True)
+    build = kit_sub.add_parser("build", help="build a kit from an OpenStreetMap extract (.osm.pbf, .osm)")
+    build.add_argument("--osm", type=Path, required=True, help="OSM extract, e.g. south-korea-latest.osm.pbf")
+    clip = build.add_mutually_exclusive_group()
+    clip.add_argument("--bbox", type=_bbox_arg, metavar="W,S,E,N", help="clip to this lon/lat box")
+    clip.add_argument("--area", help='clip to a Korean area: "대전광역시" or "대전광역시 유성구"')
+    build.add_argument("--name", help="kit name (default: the area or the file name)")
+    build.add_argument("--out", type=Path, required=True, help="kit directory to write")
+    info = kit_sub.add_parser("info", help="describe a kit")
+    info.add_argument("kit", type=Path)
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
     sim.add_argument("backend", choices=("avl", "traffic"))
@@ -71,6 +96,27 @@ def _run_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_kit(args: argparse.Namespace) -> int:
+    from services.store.kit import load_kit
+
+    if args.kit_command == "build":
+        from services.store.build import build_kit
+
+        build_kit(args.osm, args.out, name=args.name, bbox=args.bbox, area=args.area,
+                  progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+    kit = load_kit(args.out if args.kit_command == "build" else args.kit)
+    g = kit.roads
+    classes = np.bincount(g.edge_class, minlength=8)
+    print(f"{kit.name}: {kit.crs}, bounds {', '.join(f'{v:.5f}' for v in kit.bounds_lonlat)}")
+    print(f"  roads: {g.n_nodes:,} nodes, {g.n_edges:,} directed edges, {g.edge_length.sum() / 1000:,.1f} km; "
+          + ", ".join(f"{c.name.lower()} {classes[c]:,}" for c in RoadClass if classes[c]))
+    kinds = Counter(p.kind for p in kit.pois)
+    print(f"  POIs: {', '.join(f'{k} {v}' for k, v in sorted(kinds.items())) or 'none'}; "
+          f"districts: {len(kit.districts)}")
+    print(f"  sources: {kit.attribution()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -78,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "sim":
             return _run_sim(args)
+        if args.command == "kit":
+            return _run_kit(args)
         from app import gui
 
         if args.command == "run":

@@ -20,22 +20,26 @@ class TrafficLayer(Layer):
         self.updated = np.zeros(roads.n_edges, dtype=bool)
         self.unknown_links = 0
 
-    def edges_for(self, links: np.ndarray) -> np.ndarray:
-        """Edge index per link id, -1 for ids this kit does not have."""
-        if not len(self._sorted_links):
-            return np.full(len(links), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self._sorted_links, links), len(self._sorted_links) - 1)
-        return np.where(self._sorted_links[pos] == links, self._order[pos], -1)
+    def edges_for(self, links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every edge of each link id (an OSM way or a node-link link spans several edges).
+
+        Returns (record index, edge index) pairs; ids this kit does not have yield none."""
+        lo = np.searchsorted(self._sorted_links, links, side="left")
+        hi = np.searchsorted(self._sorted_links, links, side="right")
+        counts = hi - lo
+        record = np.repeat(np.arange(len(links)), counts)
+        offset = np.arange(len(record)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return record, self._order[np.repeat(lo, counts) + offset]
 
     def apply(self, records: np.ndarray) -> int:
-        edges = self.edges_for(records["link"])
-        known = edges >= 0
-        self.unknown_links += int((~known).sum())
-        valid = known & np.isfinite(records["kmh"]) & (records["kmh"] >= 0)
-        self.kmh[edges[valid]] = records["kmh"][valid]
-        self.updated[edges[valid]] = True
+        ok = np.isfinite(records["kmh"]) & (records["kmh"] >= 0)
+        record, edges = self.edges_for(records["link"])
+        self.unknown_links += int(len(records) - len(np.unique(record)))
+        take = ok[record]
+        self.kmh[edges[take]] = records["kmh"][record[take]]
+        self.updated[edges[take]] = True
         self.mark_dirty()
-        return int(valid.sum())
+        return int(ok.sum())
 
     def speed_ratio(self) -> np.ndarray:
         """Current over free-flow speed per edge (1 = free flow)."""

@@ -1,0 +1,169 @@
+"""Reading an OpenStreetMap extract (PBF or XML) into kit parts with pyosmium: drivable roads and POIs.
+
+Every OSM node of a road way becomes a graph node and every pair of consecutive nodes a straight edge, so
+edges keep the way's exact geometry; ``edge_link`` is the OSM way id (live link speeds key on it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import osmium
+
+from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
+
+# highway=* values a fire engine can drive on, by class (links take their road's class).
+HIGHWAY_CLASS: dict[str, RoadClass] = {
+    "motorway": RoadClass.MOTORWAY, "motorway_link": RoadClass.MOTORWAY,
+    "trunk": RoadClass.TRUNK, "trunk_link": RoadClass.TRUNK,
+    "primary": RoadClass.PRIMARY, "primary_link": RoadClass.PRIMARY,
+    "secondary": RoadClass.SECONDARY, "secondary_link": RoadClass.SECONDARY,
+    "tertiary": RoadClass.TERTIARY, "tertiary_link": RoadClass.TERTIARY,
+    "unclassified": RoadClass.RESIDENTIAL, "residential": RoadClass.RESIDENTIAL,
+    "living_street": RoadClass.RESIDENTIAL, "road": RoadClass.RESIDENTIAL,
+    "service": RoadClass.SERVICE,
+}
+_NO_ACCESS = {"no", "private"}
+_MPH = 1.609344
+
+
+def poi_kind(tags: osmium.osm.TagList) -> str | None:
+    amenity = tags.get("amenity")
+    if amenity == "fire_station":
+        return "fire"
+    if amenity == "hospital" or tags.get("healthcare") == "hospital":
+        return "hospital"
+    if amenity == "police":
+        return "police"
+    if amenity == "shelter" or tags.get("emergency") == "assembly_point" or tags.get("social_facility") == "shelter":
+        return "shelter"
+    if amenity == "school":
+        return "school"
+    if tags.get("man_made") == "surveillance":
+        return "camera"
+    return None
+
+
+def parse_maxspeed(value: str | None) -> float | None:
+    """km/h from an OSM maxspeed (``50``, ``50 km/h``, ``30 mph``); None for zones, ``none`` or garbage."""
+    if not value:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*", value)
+    if not m:
+        return None
+    speed = float(m.group(1)) * (_MPH if m.group(2) == "mph" else 1.0)
+    return speed if 0 < speed <= 150 else None
+
+
+def oneway_direction(tags: osmium.osm.TagList, highway: str) -> int:
+    """1: along the way only, -1: against it only, 0: both directions."""
+    value = tags.get("oneway", "")
+    if value in ("yes", "true", "1"):
+        return 1
+    if value in ("-1", "reverse"):
+        return -1
+    if value in ("no", "false", "0"):
+        return 0
+    if tags.get("junction") in ("roundabout", "circular") or highway in ("motorway", "motorway_link"):
+        return 1
+    return 0
+
+
+@dataclass
+class OsmWay:
+    id: int
+    nodes: list[int]
+    lon: list[float]
+    lat: list[float]
+    road_class: RoadClass
+    speed_kmh: float
+    oneway: int
+    name: str
+    name_ko: str
+    name_en: str
+    lanes: int
+    bridge: bool
+    tunnel: bool
+
+
+@dataclass
+class OsmPoi:
+    kind: str
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass
+class OsmData:
+    ways: list[OsmWay] = field(default_factory=list)
+    pois: list[OsmPoi] = field(default_factory=list)
+    ways_seen: int = 0  # every way in the file, roads or not
+    missing_locations: int = 0  # road ways skipped because a node had no location
+
+
+class _Reader(osmium.SimpleHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = OsmData()
+
+    def node(self, n: osmium.osm.Node) -> None:
+        if not n.tags:
+            return
+        kind = poi_kind(n.tags)
+        if kind is not None and n.location.valid():
+            self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat))
+
+    def way(self, w: osmium.osm.Way) -> None:
+        self.data.ways_seen += 1
+        tags = w.tags
+        highway = tags.get("highway")
+        cls = HIGHWAY_CLASS.get(highway) if highway else None
+        if cls is None:
+            kind = poi_kind(tags)
+            if kind is not None and len(w.nodes) >= 3:  # a mapped building or site: its centre
+                try:
+                    lon = np.mean([n.location.lon for n in w.nodes])
+                    lat = np.mean([n.location.lat for n in w.nodes])
+                except osmium.InvalidLocationError:
+                    return
+                self.data.pois.append(OsmPoi(kind, tags.get("name", ""), float(lon), float(lat)))
+            return
+        if tags.get("access") in _NO_ACCESS or tags.get("motor_vehicle") in _NO_ACCESS or tags.get("area") == "yes":
+            return
+        if len(w.nodes) < 2:
+            return
+        try:
+            lon = [n.location.lon for n in w.nodes]
+            lat = [n.location.lat for n in w.nodes]
+        except osmium.InvalidLocationError:
+            self.data.missing_locations += 1
+            return
+        speed = parse_maxspeed(tags.get("maxspeed")) or DEFAULT_SPEED_KMH[cls]
+        try:
+            lanes = int(tags.get("lanes", "0"))
+        except ValueError:
+            lanes = 0
+        self.data.ways.append(OsmWay(
+            w.id, [n.ref for n in w.nodes], lon, lat, cls, speed, oneway_direction(tags, highway),
+            tags.get("name", ""), tags.get("name:ko", ""), tags.get("name:en", ""), lanes,
+            tags.get("bridge", "no") != "no", tags.get("tunnel", "no") != "no",
+        ))
+
+
+def read_osm(path: Path) -> OsmData:
+    """Roads and POIs of an OSM file; raises :class:`KitError` naming the file when it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise KitError(f"{path}: no such file")
+    reader = _Reader()
+    try:
+        reader.apply_file(str(path), locations=True, idx="flex_mem")
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise KitError(f"{path}: not a readable OSM file: {exc}") from None
+    if reader.data.ways_seen == 0 and not reader.data.pois:
+        raise KitError(f"{path}: no OSM ways or POIs in it (empty or truncated file?)")
+    return reader.data

