@@ -219,24 +219,27 @@ class MainWindow(QtWidgets.QMainWindow):
             self.feed_label.setProperty("state", state)
             self.feed_label.style().polish(self.feed_label)
         v = self.session.vehicles
-        stale = int(v.stale_mask(now, self.session.stale_feeds(now)).sum())
+        stale = v.stale_mask(now, self.session.stale_feeds(now))
         self.vehicle_label.setText(self.tr("{0} vehicles ({1} stale) · {2} drawn").format(
-            v.n, stale, self.stats.vehicles_drawn))
-        self._show_details(now)
+            v.n, int(stale.sum()), self.stats.vehicles_drawn))
+        self._show_details(stale)
 
     # ------------------------------------------------------------ selection and search
 
-    def _show_details(self, now: float) -> None:
+    def _show_details(self, stale: np.ndarray | None = None) -> None:
+        """Details of the selection; ``stale`` is this moment's stale mask when the caller already has it."""
+        now = time.monotonic()
         v = self.session.vehicles
         rows = v.rows_for(self.selected)
         rows = rows[rows >= 0]
-        stale = v.stale_mask(now, self.session.stale_feeds(now))
+        if stale is None:
+            stale = v.stale_mask(now, self.session.stale_feeds(now))
         self.details_widget.show_vehicles(v.describe(rows, now, now_ms()), [bool(stale[r]) for r in rows])
 
     def select_ids(self, ids: np.ndarray) -> None:
         self.selected = np.asarray(ids, dtype=np.uint32)
         self.canvas.item(self.session.vehicles).set_selection(self.selected)
-        self._show_details(time.monotonic())
+        self._show_details()
         if len(self.selected):
             self.details_dock.show()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,9 +91,11 @@ def _node_lonlat(data: OsmData) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.stack([lon[first], lat[first]], axis=1)
 
 
-def build_graph(data: OsmData, clip: shapely.Geometry | None, projector: Projector) -> RoadGraph:
+def build_graph(data: OsmData, clip: shapely.Geometry | None, projector: Projector,
+                nodes_lonlat: tuple[np.ndarray, np.ndarray] | None = None) -> RoadGraph:
+    """``nodes_lonlat``: the result of ``_node_lonlat(data)`` when the caller already has it."""
     e = _edges(data)
-    osm_ids, lonlat = _node_lonlat(data)
+    osm_ids, lonlat = nodes_lonlat if nodes_lonlat is not None else _node_lonlat(data)
     src = np.searchsorted(osm_ids, e["src"])
     dst = np.searchsorted(osm_ids, e["dst"])
     keep = src != dst
@@ -141,12 +144,12 @@ def build_kit(osm: Path, out: Path, *, name: str | None = None, bbox: tuple[floa
     say(f"{len(data.ways):,} road ways, {len(data.pois):,} POIs of {data.ways_seen:,} ways")
     if not data.ways:
         raise KitError(f"{osm}: no drivable roads (highway=*) in it")
-    _, lonlat = _node_lonlat(data)
-    centre = clip.centroid.coords[0] if clip is not None else tuple(lonlat.mean(axis=0))
+    nodes_lonlat = _node_lonlat(data)
+    centre = clip.centroid.coords[0] if clip is not None else tuple(nodes_lonlat[1].mean(axis=0))
     crs = crs_for(*centre)
     projector = Projector(crs)
     try:
-        roads = build_graph(data, clip, projector)
+        roads = build_graph(data, clip, projector, nodes_lonlat)
     except KitError as exc:
         raise KitError(f"{osm}: {exc}") from None
     say(f"road graph: {roads.n_nodes:,} nodes, {roads.n_edges:,} directed edges ({crs})")
@@ -167,4 +170,4 @@ def build_kit(osm: Path, out: Path, *, name: str | None = None, bbox: tuple[floa
     kit = Kit(name or area or osm.name.split(".")[0], crs, bounds, roads, districts, kit_pois, sources)
     save_kit(kit, out)
     say(f"wrote {out}")
-    return Kit(kit.name, crs, bounds, roads, districts, kit_pois, sources, path=Path(out))
+    return dataclasses.replace(kit, path=Path(out))
