@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +28,14 @@ def _bbox_arg(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected W,S,E,N in degrees, got {text!r}") from None
     return (w, s, e, n)
+
+
+def _lonlat_arg(text: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LON,LAT in degrees, got {text!r}") from None
+    return (lon, lat)
 
 
 def _gui_options(p: argparse.ArgumentParser) -> None:
@@ -74,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, required=True, help="kit directory to write")
     info = kit_sub.add_parser("info", help="describe a kit")
     info.add_argument("kit", type=Path)
+    route = kit_sub.add_parser("route", help="the fastest drive between two points on a kit's roads (free flow)")
+    route.add_argument("kit", type=Path)
+    route.add_argument("--from", dest="start", type=_lonlat_arg, required=True, metavar="LON,LAT")
+    route.add_argument("--to", dest="end", type=_lonlat_arg, required=True, metavar="LON,LAT")
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
     sim.add_argument("backend", choices=("avl", "traffic"))
@@ -108,6 +121,10 @@ def _run_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run_kit(args: argparse.Namespace) -> int:
     from services.store.kit import load_kit
 
@@ -117,10 +134,14 @@ def _run_kit(args: argparse.Namespace) -> int:
         if args.osm is None and not args.roads:
             print("sitroom kit build: give --osm FILE and/or --roads FILE", file=sys.stderr)
             return 2
+        # Cancel (SIGTERM, e.g. from the Import dialog) unwinds like Ctrl+C, so the build removes its temp files.
+        signal.signal(signal.SIGTERM, _interrupted)
         build_kit(args.out, osm=args.osm, roads=args.roads, layers=args.layer, name=args.name, bbox=args.bbox,
                   area=args.area, clip=args.clip, tiles=args.tiles, source_crs=args.source_crs,
                   progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True))
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
+    if args.kit_command == "route":
+        return _print_route(kit, args.start, args.end)
     g = kit.roads
     classes = np.bincount(g.edge_class, minlength=8)
     print(f"{kit.name}: {kit.crs}, bounds {', '.join(f'{v:.5f}' for v in kit.bounds_lonlat)}")
@@ -135,6 +156,27 @@ def _run_kit(args: argparse.Namespace) -> int:
     if kit.tiles_path is not None:
         print(f"  raster tiles: {kit.tiles_path}")
     print(f"  sources: {kit.attribution()}")
+    return 0
+
+
+def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> int:
+    from services.geo import Projector
+    from services.routing.paths import RouteError, fastest_route
+    from services.store.snap import EdgeSnapper
+
+    project = Projector(kit.crs)
+    (x0, x1), (y0, y1) = project(np.array([start[0], end[0]]), np.array([start[1], end[1]]))
+    try:
+        r = fastest_route(kit.roads, kit.roads.free_flow_seconds(), EdgeSnapper(kit.roads), (x0, y0), (x1, y1))
+    except RouteError as exc:
+        print(f"sitroom: no route on {kit.name}: {exc}", file=sys.stderr)
+        return 1
+    names = [kit.road_name(int(e)) for e in r.edges]
+    via = [n for i, n in enumerate(names) if n and n not in names[:i]]
+    print(f"{r.metres / 1000:.2f} km, {int(r.seconds // 60)} min {r.seconds % 60:.0f} s at free flow, "
+          f"{len(r.edges)} edges; start {r.snapped_m[0]:.0f} m and end {r.snapped_m[1]:.0f} m from the road")
+    if via:
+        print(f"  via {', '.join(via[:8])}{' …' if len(via) > 8 else ''}")
     return 0
 
 
@@ -163,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return gui.run_demo(args)
     except KeyboardInterrupt:
+        if args.command == "kit":
+            print("sitroom: kit build cancelled; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:  # the user sees one clear line, the log has the rest
         from services.store.kit import KitError

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
 from app.session import LiveSession
 from app.settings import settings
-from layers.basemap import BasemapLayer
+from layers.basemap import MAP_STYLES, BasemapLayer
+from resources import palette
 from services.feeds.health import FeedState
 from services.feeds.protocol import now_ms
 from widgets.details_dock import DetailsWidget
@@ -41,9 +44,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stats = FrameStats()
         self.setWindowTitle(self.tr("SitRoom — {0}").format(session.kit.name))
         self.setObjectName("main")
+        self.language = language
         self.basemap = BasemapLayer(session.kit)
         self.basemap.language = language
+        self.basemap.style = str(settings().value("map/style", "night"))
+        if self.basemap.style not in MAP_STYLES:
+            self.basemap.style = "night"
         self.canvas = MapCanvas(self)
+        self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
+        self.kit_loader = KitLoader(self)
+        self.kit_loader.loaded.connect(self.set_kit)
+        self.kit_loader.failed.connect(self._kit_failed)
+        if session.kit.path is not None:
+            remember_kit(session.kit.path)
         for layer in (self.basemap, *session.layers):
             self.canvas.add_layer(layer)
         self.canvas.set_home(*session.kit.bounds)
@@ -121,11 +134,99 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.cursor_label)
 
     def _build_menu(self) -> None:
+        filem = self.menuBar().addMenu(self.tr("&File"))
+        filem.addAction(self.tr("Open kit…"), self.choose_kit, QtGui.QKeySequence.StandardKey.Open)
+        self.recent_menu = filem.addMenu(self.tr("Recent kits"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
+        filem.addSeparator()
+        filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu(self.tr("&View"))
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        styles = QtGui.QActionGroup(self)
+        self.style_actions = {}
+        for style, title in (("night", self.tr("Night map")), ("day", self.tr("Day map"))):
+            action = view.addAction(title, lambda st=style: self.set_map_style(st))
+            action.setCheckable(True)
+            action.setChecked(style == self.basemap.style)
+            styles.addAction(action)
+            self.style_actions[style] = action
         helpm = self.menuBar().addMenu(self.tr("&Help"))
         helpm.addAction(self.tr("About SitRoom"), self.show_about)
+
+    # ------------------------------------------------------------ kits
+
+    def choose_kit(self) -> None:
+        start = str(self.session.kit.path.parent) if self.session.kit.path else ""
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Open kit"), start)
+        if path:
+            self.open_kit(Path(path))
+
+    def open_kit(self, path: Path) -> bool:
+        """Load a kit in the background; the open one stays until the new one is ready and valid."""
+        if not self.kit_loader.load(path, self.language, self.basemap.style):
+            self.statusBar().showMessage(self.tr("Still opening the previous kit…"), 4000)
+            return False
+        self.statusBar().showMessage(self.tr("Opening kit {0}…").format(path))
+        return True
+
+    def set_kit(self, kit, basemap: BasemapLayer) -> None:
+        self.save_state()  # the view of the kit being left
+        self.canvas.remove_layer(self.basemap)
+        self.canvas.remove_layer(self.session.traffic)
+        self.session.set_kit(kit)
+        self.basemap = basemap
+        self.canvas.add_layer(self.basemap)
+        self.canvas.add_layer(self.session.traffic)
+        self.canvas.set_home(*kit.bounds)
+        self.layers_widget = LayersWidget([self.basemap, *self.session.layers], self.session.vehicles)
+        self.layers_dock.setWidget(self.layers_widget)
+        self.setWindowTitle(self.tr("SitRoom — {0}").format(kit.name))
+        self.kit_label.setText(self.tr("Kit: {0} (offline)").format(kit.name))
+        if kit.path is not None:
+            remember_kit(kit.path)
+            settings().setValue("session/kit", str(kit.path))
+        self._restore_view()
+        self.statusBar().showMessage(self.tr("Opened kit {0}: {1:,} roads").format(kit.name, kit.roads.n_edges),
+                                     6000)
+
+    def _kit_failed(self, path: str, message: str) -> None:
+        self.statusBar().clearMessage()
+        QtWidgets.QMessageBox.warning(self, self.tr("Cannot open kit"),
+                                      self.tr("{0}\n\nThe open kit stays open.").format(message))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_kits():
+            action = self.recent_menu.addAction(str(path), lambda p=path: self.open_kit(p))
+            if not path.is_dir():
+                action.setEnabled(False)
+                action.setText(self.tr("{0} (missing)").format(path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction(self.tr("Forget missing kits"), self._forget_missing)
+
+    def _forget_missing(self) -> None:
+        for path in recent_kits():
+            if not path.is_dir():
+                forget_kit(path)
+
+    def show_import(self) -> None:
+        from widgets.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self)
+        dialog.kit_built.connect(self.open_kit)
+        dialog.show()
+
+    def set_map_style(self, style: str) -> None:
+        self.basemap.set_style(style)
+        self.canvas.set_background(palette.MAP_STYLE[style]["bg"])
+        self.style_actions[style].setChecked(True)
+        settings().setValue("map/style", style)
 
     def _feeds_menu(self, pos: QtCore.QPoint) -> None:
         row = self.feeds_widget.rowAt(pos.y())
@@ -295,6 +396,10 @@ class MainWindow(QtWidgets.QMainWindow):
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)
+        self._restore_view()
+
+    def _restore_view(self) -> None:
+        s = settings()
         self.canvas.fit_home()
         # Centre and width, applied once the window has its size (the aspect lock sets the height).
         try:

@@ -34,20 +34,37 @@ class LiveSession:
         self.projector = Projector(kit.crs)
         # Positions are projected on the feed thread (pyproj releases the GIL), not in the frame.
         self.client = FeedClient(feeds, strict=strict, prepare={
-            protocol.Kind.AVL_BATCH: lambda msg: self.projector(msg.payload["lon"], msg.payload["lat"]),
+            protocol.Kind.AVL_BATCH: self._project_batch,
         })
         self.vehicles = VehicleLayer(self.projector)
         self.traffic = TrafficLayer(kit.roads)
         self.stats = SessionStats()
         self._handlers: dict[str, Callable[[Delivery, float], int]] = {
             protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
-                                                                        xy=d.prepared),
+                                                                        xy=self._prepared_xy(d)),
             protocol.Kind.LINK_SPEEDS: lambda d, now: self.traffic.apply(d.message.payload),
         }
+
+    def _project_batch(self, msg: protocol.Message) -> tuple[str, np.ndarray, np.ndarray]:
+        projector = self.projector
+        return (projector.crs, *projector(msg.payload["lon"], msg.payload["lat"]))
+
+    def _prepared_xy(self, d: Delivery) -> tuple[np.ndarray, np.ndarray] | None:
+        """The positions projected on the feed thread, unless the kit (and its CRS) changed since."""
+        if d.prepared is None or d.prepared[0] != self.projector.crs:
+            return None  # the layer projects them itself
+        return d.prepared[1], d.prepared[2]
 
     @property
     def layers(self) -> list:
         return [self.traffic, self.vehicles]
+
+    def set_kit(self, kit: Kit) -> None:
+        """Switch to another kit while the feeds run on: vehicles move into its CRS, traffic keys on its links."""
+        self.kit = kit
+        self.projector = Projector(kit.crs)  # the feed thread's prepare hook reads this attribute each batch
+        self.vehicles.reproject(self.projector)
+        self.traffic = TrafficLayer(kit.roads)
 
     def start(self) -> None:
         self.client.start()

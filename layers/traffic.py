@@ -1,4 +1,4 @@
-"""Live link speeds keyed to the kit's road edges (the congestion picture and, later, routing weights)."""
+"""Live link speeds keyed to the kit's road edges: the congestion picture and the travel times routing uses."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import numpy as np
 
 from layers.base import Layer
 from services.store.kit import RoadGraph
+
+MIN_KMH = 3.0  # walking pace: the slowest a reported link counts for travel times
 
 
 class TrafficLayer(Layer):
@@ -17,6 +19,7 @@ class TrafficLayer(Layer):
         self._order = np.argsort(roads.edge_link, kind="stable")
         self._sorted_links = roads.edge_link[self._order]
         self.kmh = roads.edge_speed.astype(np.float32).copy()  # free flow until the feed says otherwise
+        self.seconds = roads.free_flow_seconds().astype(np.float64)  # live travel time of each edge
         self.updated = np.zeros(roads.n_edges, dtype=bool)
         self.unknown_links = 0
 
@@ -36,8 +39,11 @@ class TrafficLayer(Layer):
         record, edges = self.edges_for(records["link"])
         self.unknown_links += int(len(records) - len(np.unique(record)))
         take = ok[record]
-        self.kmh[edges[take]] = records["kmh"][record[take]]
-        self.updated[edges[take]] = True
+        changed = edges[take]
+        self.kmh[changed] = records["kmh"][record[take]]
+        self.updated[changed] = True
+        # A standstill report still leaves a road passable, just slowly: no infinite times in routing.
+        self.seconds[changed] = self.roads.edge_length[changed] / (np.maximum(self.kmh[changed], MIN_KMH) / 3.6)
         self.mark_dirty()
         return int(ok.sum())
 

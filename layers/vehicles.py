@@ -79,6 +79,18 @@ class VehicleLayer(Layer):
         grow("trail_head", np.int16, 0)
         self.capacity = capacity
 
+    def reproject(self, project: Projector) -> None:
+        """Move every position and trail into another kit's CRS (the kit changed; the fleet did not)."""
+        old, self._project = self._project, project
+        if old.crs == project.crs or not self.n:
+            return
+        n = self.n
+        for xs, ys in ((self.x, self.y), (self.trail_x, self.trail_y)):
+            lon, lat = old.inverse(np.asarray(xs[:n], np.float64), np.asarray(ys[:n], np.float64))
+            x, y = project(lon, lat)
+            xs[:n], ys[:n] = x, y
+        self.mark_dirty()
+
     # ------------------------------------------------------------ id -> row
 
     def rows_for(self, ids: np.ndarray) -> np.ndarray:

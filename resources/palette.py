@@ -18,7 +18,7 @@ UI = {
     "ok": "#3ecf6e",
     "warn": "#f5b83d",
     "bad": "#ff5a5f",
-    "map_bg": "#0b0f14",
+    "map_bg": "#0b0f14",  # = MAP_STYLE["night"]["bg"], the map before a style is applied
 }
 
 STATUS = {
@@ -41,15 +41,6 @@ TYPE = {
     VehicleType.POLICE: "#6e8bff",
 }
 
-ROAD = {
-    RoadClass.MOTORWAY: "#c9a25b",
-    RoadClass.TRUNK: "#b8925a",
-    RoadClass.PRIMARY: "#8d7a5c",
-    RoadClass.SECONDARY: "#6b6558",
-    RoadClass.TERTIARY: "#555a60",
-    RoadClass.RESIDENTIAL: "#3a424c",
-    RoadClass.SERVICE: "#30373f",
-}
 # Road width in pixels by class.
 ROAD_WIDTH = {
     RoadClass.MOTORWAY: 3.0, RoadClass.TRUNK: 2.6, RoadClass.PRIMARY: 2.0, RoadClass.SECONDARY: 1.6,
@@ -60,10 +51,25 @@ ROAD_WIDTH = {
 CONGESTION = [(0.0, "#c81e32"), (0.4, "#e8671c"), (0.7, "#d9b52b")]
 CONGESTION_FREE_FROM = 0.9
 
-DISTRICT_FILL = "#131b24"
-DISTRICT_EDGE = "#2d3b4b"
-DONG_EDGE = "#1d2733"
-LABEL = "#9fb0c3"
-LABEL_GU = "#c7d3e0"
+# Map styles: night (the control-room default, dim so live symbols stand out) and day (bright rooms,
+# printed reports). Live symbols and congestion keep their colours in both.
+MAP_STYLE = {
+    "night": {
+        "bg": "#0b0f14", "district_fill": "#131b24", "district_edge": "#2d3b4b", "dong_edge": "#1d2733",
+        "label": "#9fb0c3", "label_gu": "#c7d3e0", "road_label": "#aeb8c4", "halo": "#0b0f14",
+        "road": {RoadClass.MOTORWAY: "#c9a25b", RoadClass.TRUNK: "#b8925a", RoadClass.PRIMARY: "#8d7a5c",
+                 RoadClass.SECONDARY: "#6b6558", RoadClass.TERTIARY: "#555a60", RoadClass.RESIDENTIAL: "#3a424c",
+                 RoadClass.SERVICE: "#30373f"},
+    },
+    "day": {
+        "bg": "#e9e6df", "district_fill": "#f4f2ed", "district_edge": "#9a8fb0", "dong_edge": "#cfc8d8",
+        "label": "#4a4f57", "label_gu": "#2c2f35", "road_label": "#3b3f45", "halo": "#f7f5f0",
+        "road": {RoadClass.MOTORWAY: "#e07b39", RoadClass.TRUNK: "#e59a4f", RoadClass.PRIMARY: "#f0c15a",
+                 RoadClass.SECONDARY: "#f3d98a", RoadClass.TERTIARY: "#ffffff", RoadClass.RESIDENTIAL: "#ffffff",
+                 RoadClass.SERVICE: "#f6f6f6"},
+    },
+}
+# Day roads are pale on a pale ground: drawn over a darker casing.
+ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"
 TRAIL = "#4fb3ff"

@@ -25,6 +25,10 @@ EXPECTED = {
     "latency": ("p50_ms", "p99_ms", "updates_per_s", "transit_p50_ms", "transit_p99_ms",
                 "ratio_p99_vs_transit"),
     "startup": ("baseline_import_s",),
+    "kit": ("ways", "pyosmium_ms", "build_ms", "ways_per_s", "ratio_vs_pyosmium", "snap_100k_s",
+            "snap_first_version_100k_s", "snap_speedup_vs_first_version"),
+    "basemap": ("segments", "frame_ms_city", "frame_ms_street", "pan_ms_city", "pan_ms_street", "plain_ms_city",
+                "plain_ms_street", "ratio_vs_plain_city", "ratio_vs_plain_street", "ratio_vs_plain"),
 }
 # Keys that may be null: the quick demo run can end before its first live frame on a slow machine.
 NULLABLE = {"startup": ("first_live_frame_s", "ratio_vs_import")}

