@@ -28,6 +28,141 @@
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import data</source>
+        <translation>데이터 가져오기</translation>
+    </message>
+    <message>
+        <source>e.g. south-korea-latest.osm.pbf</source>
+        <translation>예: south-korea-latest.osm.pbf</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>찾아보기…</translation>
+    </message>
+    <message>
+        <source>OpenStreetMap extract</source>
+        <translation>OpenStreetMap 추출 파일</translation>
+    </message>
+    <message>
+        <source>Road files</source>
+        <translation>도로 파일</translation>
+    </message>
+    <message>
+        <source>Point layers</source>
+        <translation>지점 레이어</translation>
+    </message>
+    <message>
+        <source>Whole extract</source>
+        <translation>추출 파일 전체</translation>
+    </message>
+    <message>
+        <source>Box W,S,E,N</source>
+        <translation>범위 W,S,E,N</translation>
+    </message>
+    <message>
+        <source>Korean area (시도 [시군구])</source>
+        <translation>행정구역 (시도 [시군구])</translation>
+    </message>
+    <message>
+        <source>Polygon file</source>
+        <translation>폴리곤 파일</translation>
+    </message>
+    <message>
+        <source>Clip polygon</source>
+        <translation>자르기 폴리곤</translation>
+    </message>
+    <message>
+        <source>only for files without a .prj, e.g. EPSG:5186</source>
+        <translation>.prj가 없는 파일에만, 예: EPSG:5186</translation>
+    </message>
+    <message>
+        <source>default: the area or the file name</source>
+        <translation>기본값: 지역 또는 파일 이름</translation>
+    </message>
+    <message>
+        <source>Open the kit when it is built</source>
+        <translation>만든 뒤 키트 열기</translation>
+    </message>
+    <message>
+        <source>OSM extract</source>
+        <translation>OSM 추출 파일</translation>
+    </message>
+    <message>
+        <source>Clip to</source>
+        <translation>자르기</translation>
+    </message>
+    <message>
+        <source>Source CRS</source>
+        <translation>원본 좌표계</translation>
+    </message>
+    <message>
+        <source>Kit name</source>
+        <translation>키트 이름</translation>
+    </message>
+    <message>
+        <source>Write to</source>
+        <translation>저장 위치</translation>
+    </message>
+    <message>
+        <source>Build kit</source>
+        <translation>키트 만들기</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Folder for the kit</source>
+        <translation>키트 폴더</translation>
+    </message>
+    <message>
+        <source>Choose an OSM extract or at least one road file.</source>
+        <translation>OSM 추출 파일이나 도로 파일을 하나 이상 고르십시오.</translation>
+    </message>
+    <message>
+        <source>Say what to clip to, or choose the whole extract.</source>
+        <translation>자를 범위를 입력하거나 추출 파일 전체를 고르십시오.</translation>
+    </message>
+    <message>
+        <source>Choose where to write the kit.</source>
+        <translation>키트를 저장할 위치를 고르십시오.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Building…</source>
+        <translation>만드는 중…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>취소하는 중…</translation>
+    </message>
+    <message>
+        <source>Could not start the build: {0}</source>
+        <translation>만들기를 시작할 수 없습니다: {0}</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was written.</source>
+        <translation>취소했습니다. 아무것도 쓰지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Built {0}.</source>
+        <translation>{0}을(를) 만들었습니다.</translation>
+    </message>
+    <message>
+        <source>The build failed: {0}</source>
+        <translation>만들기에 실패했습니다: {0}</translation>
+    </message>
+    <message>
+        <source>see the log</source>
+        <translation>로그를 보십시오</translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>unknown</source>
@@ -204,8 +339,36 @@
         <translation>지도 키트: {0} (오프라인)</translation>
     </message>
     <message>
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open kit…</source>
+        <translation>키트 열기…</translation>
+    </message>
+    <message>
+        <source>Recent kits</source>
+        <translation>최근 키트</translation>
+    </message>
+    <message>
+        <source>Import data…</source>
+        <translation>데이터 가져오기…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>끝내기</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Night map</source>
+        <translation>야간 지도</translation>
+    </message>
+    <message>
+        <source>Day map</source>
+        <translation>주간 지도</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -214,6 +377,46 @@
     <message>
         <source>About SitRoom</source>
         <translation>SitRoom 정보</translation>
+    </message>
+    <message>
+        <source>Open kit</source>
+        <translation>키트 열기</translation>
+    </message>
+    <message>
+        <source>Still opening the previous kit…</source>
+        <translation>이전 키트를 아직 여는 중입니다…</translation>
+    </message>
+    <message>
+        <source>Opening kit {0}…</source>
+        <translation>키트 {0} 여는 중…</translation>
+    </message>
+    <message>
+        <source>Opened kit {0}: {1:,} roads</source>
+        <translation>키트 {0}을(를) 열었습니다: 도로 {1:,}개</translation>
+    </message>
+    <message>
+        <source>Cannot open kit</source>
+        <translation>키트를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>{0}
+
+The open kit stays open.</source>
+        <translation>{0}
+
+열려 있던 키트는 그대로 열려 있습니다.</translation>
+    </message>
+    <message>
+        <source>{0} (missing)</source>
+        <translation>{0} (없음)</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(없음)</translation>
+    </message>
+    <message>
+        <source>Forget missing kits</source>
+        <translation>없는 키트 목록에서 지우기</translation>
     </message>
     <message>
         <source>Copy endpoint</source>
@@ -250,6 +453,17 @@
     <message>
         <source>No vehicle {0} on the map</source>
         <translation>지도에 차량 {0}이(가) 없습니다</translation>
+    </message>
+</context>
+<context>
+    <name>_FileList</name>
+    <message>
+        <source>Add…</source>
+        <translation>추가…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>제거</translation>
     </message>
 </context>
 </TS>
