@@ -12,6 +12,8 @@ BENCHMARKS = {
     "render": "frame time at 10k/50k/100k vehicles, against pyqtgraph ScatterPlotItem",
     "latency": "publish-to-painted latency at TOPIS taxi load, against socket transit",
     "startup": "process start to first live frame of `sitroom demo`, against bare imports",
+    "kit": "kit build throughput on OSM extracts, against a bare pyosmium pass; snapping 100k points",
+    "basemap": "basemap frame time at city and street zoom, against one plain PlotCurveItem",
 }
 
 
