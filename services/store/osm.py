@@ -30,20 +30,24 @@ _NO_ACCESS = {"no", "private"}
 _MPH = 1.609344
 
 
+# (key, value, POI kind), first match wins. The keys also filter nodes before Python sees them.
+_POI_RULES: tuple[tuple[str, str, str], ...] = (
+    ("amenity", "fire_station", "fire"),
+    ("amenity", "hospital", "hospital"), ("healthcare", "hospital", "hospital"),
+    ("amenity", "police", "police"),
+    ("amenity", "shelter", "shelter"), ("emergency", "assembly_point", "shelter"),
+    ("social_facility", "shelter", "shelter"),
+    ("amenity", "school", "school"),
+    ("man_made", "surveillance", "camera"),
+)
+_PLACE_LEVEL = {"city_district": "gu", "borough": "gu", "suburb": "gu", "quarter": "dong", "neighbourhood": "dong"}
+NODE_KEYS = tuple(dict.fromkeys([k for k, _, _ in _POI_RULES] + ["place"]))
+
+
 def poi_kind(tags: osmium.osm.TagList) -> str | None:
-    amenity = tags.get("amenity")
-    if amenity == "fire_station":
-        return "fire"
-    if amenity == "hospital" or tags.get("healthcare") == "hospital":
-        return "hospital"
-    if amenity == "police":
-        return "police"
-    if amenity == "shelter" or tags.get("emergency") == "assembly_point" or tags.get("social_facility") == "shelter":
-        return "shelter"
-    if amenity == "school":
-        return "school"
-    if tags.get("man_made") == "surveillance":
-        return "camera"
+    for key, value, kind in _POI_RULES:
+        if tags.get(key) == value:
+            return kind
     return None
 
 
@@ -109,9 +113,6 @@ class OsmPlace:
     lat: float
 
 
-_PLACE_LEVEL = {"city_district": "gu", "borough": "gu", "suburb": "gu", "quarter": "dong", "neighbourhood": "dong"}
-
-
 @dataclass
 class OsmData:
     ways: list[OsmWay] = field(default_factory=list)
@@ -156,9 +157,13 @@ class _Reader(osmium.SimpleHandler):
             return
         if len(w.nodes) < 2:
             return
+        refs, lon, lat = [], [], []
         try:
-            lon = [n.location.lon for n in w.nodes]
-            lat = [n.location.lat for n in w.nodes]
+            for n in w.nodes:
+                loc = n.location
+                refs.append(n.ref)
+                lon.append(loc.lon)
+                lat.append(loc.lat)
         except osmium.InvalidLocationError:
             self.data.missing_locations += 1
             return
@@ -168,7 +173,7 @@ class _Reader(osmium.SimpleHandler):
         except ValueError:
             lanes = 0
         self.data.ways.append(OsmWay(
-            w.id, [n.ref for n in w.nodes], lon, lat, cls, speed, oneway_direction(tags, highway),
+            w.id, refs, lon, lat, cls, speed, oneway_direction(tags, highway),
             tags.get("name", ""), tags.get("name:ko", ""), tags.get("name:en", ""), lanes,
             tags.get("bridge", "no") != "no", tags.get("tunnel", "no") != "no",
         ))
@@ -181,7 +186,9 @@ def read_osm(path: Path) -> OsmData:
         raise KitError(f"{path}: no such file")
     reader = _Reader()
     try:
-        reader.apply_file(str(path), locations=True, idx="flex_mem")
+        # Only nodes with a POI or place key reach Python; the location index still sees every node.
+        node_filter = osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE)
+        reader.apply_file(str(path), locations=True, idx="flex_mem", filters=[node_filter])
     except (RuntimeError, ValueError, OSError) as exc:
         raise KitError(f"{path}: not a readable OSM file: {exc}") from None
     if reader.data.ways_seen == 0 and not reader.data.pois:

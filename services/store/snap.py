@@ -9,8 +9,8 @@ import shapely
 
 from services.store.kit import RoadGraph
 
-# A shallow-fanout tree prunes more per level: 100k nearest queries on the demo city take about 60% of the
-# time they take with GEOS's default capacity of 10.
+# A shallow-fanout tree prunes more per level: 100k nearest queries on the demo city take 0.5-0.6× the time
+# they take with GEOS's default capacity of 10.
 _NODE_CAPACITY = 2
 # Below this many points the spatial ordering of the queries costs more than it saves.
 _ORDER_MIN_POINTS = 2048

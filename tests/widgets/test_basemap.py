@@ -115,3 +115,34 @@ def test_raster_tiles_show_under_the_vectors(qtbot, tmp_path: Path) -> None:
     (tmp_path / "kit" / "tiles.mbtiles").unlink()
     with pytest.raises(Exception, match=r"tiles\.mbtiles: missing"):
         load_kit(tmp_path / "kit")
+
+
+def test_places_show_stations_and_user_layers(qtbot) -> None:
+    import dataclasses
+
+    from layers.places import KINDS, PlacesLayer
+    from services.store.kit import Poi
+
+    kit = grid_kit(8)
+    xy = kit.roads.node_xy
+    kit = dataclasses.replace(kit, pois=(
+        *kit.pois,
+        Poi("camera", "CCTV 1", float(xy[20, 0]), float(xy[20, 1]), 20, "cameras"),
+        Poi("pumping station", "배수펌프장", float(xy[30, 0]), float(xy[30, 1]), 30, "facilities"),
+    ))
+    places = PlacesLayer(kit)
+    assert len(places) == 3 and KINDS[places.kind[0]] == "fire"  # stations first
+    assert KINDS[places.kind[2]] == "facility" and places.layers[2] == "facilities"  # its own kind: a facility
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 600)
+    canvas.add_layer(places)
+    canvas.set_home(*kit.bounds)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.center_on(*xy.mean(axis=0), width_m=1600)
+    img = canvas.grab().toImage()
+    assert _count_colour(img, palette.PLACE["fire"]) > 20
+    assert _count_colour(img, palette.PLACE["facility"]) > 10
+    places.visible = False
+    assert _count_colour(canvas.grab().toImage(), palette.PLACE["fire"]) == 0

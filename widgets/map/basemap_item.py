@@ -130,6 +130,35 @@ class BasemapItem(pg.GraphicsObject):
         self.paint_ms = (time.perf_counter() - t0) * 1000
 
 
+class _Label:
+    """A label rendered once (glyphs over their halo) into an image per colour pair, then only blitted:
+    filling glyph outlines every frame costs ten times more, stroking them a hundred."""
+
+    _stroker = QtGui.QPainterPathStroker()
+    _stroker.setWidth(3.5)
+    _stroker.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+
+    def __init__(self, text: QtGui.QPainterPath) -> None:
+        self.text = text
+        self.halo = self._stroker.createStroke(text)
+        self.box = self.halo.boundingRect().toAlignedRect().toRectF()
+        self._images: dict[tuple[int, int], QtGui.QImage] = {}
+
+    def image(self, colour: QtGui.QColor, halo: QtGui.QColor) -> QtGui.QImage:
+        key = (colour.rgba(), halo.rgba())
+        if key not in self._images:
+            img = QtGui.QImage(self.box.size().toSize(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            img.fill(QtCore.Qt.GlobalColor.transparent)
+            p = QtGui.QPainter(img)
+            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            p.translate(-self.box.topLeft())
+            p.fillPath(self.halo, halo)
+            p.fillPath(self.text, colour)
+            p.end()
+            self._images[key] = img
+        return self._images[key]
+
+
 class LabelsItem(pg.GraphicsObject):
     """District and road names with a halo, above the vehicles so they stay readable.
 
@@ -142,8 +171,8 @@ class LabelsItem(pg.GraphicsObject):
         self._bounds = bounds
         self.setZValue(50)
         self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
-        self._district_paths: dict[str, list[tuple[float, float, str, QtGui.QPainterPath]]] = {}
-        self._road_paths: dict[tuple[str, int], tuple[QtGui.QPainterPath, float]] = {}
+        self._district_paths: dict[str, list[tuple[float, float, str, _Label]]] = {}
+        self._road_paths: dict[tuple[str, int], tuple[_Label, float]] = {}
         self._road_font = QtGui.QFont()
         self._road_font.setPixelSize(11)
         self.placed = 0  # labels drawn in the last paint (district and road)
@@ -152,13 +181,12 @@ class LabelsItem(pg.GraphicsObject):
 
     def restyle(self, what: str) -> None:
         s = palette.MAP_STYLE[self.layer.style]
-        self._halo = QtGui.QPen(QtGui.QColor(s["halo"]), 3.5)
-        self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+        self._halo = QtGui.QColor(s["halo"])
         self._colours = {"gu": QtGui.QColor(s["label_gu"]), "dong": QtGui.QColor(s["label"]),
                          "road": QtGui.QColor(s["road_label"])}
         self.update()
 
-    def _districts(self, lang: str) -> list[tuple[float, float, str, QtGui.QPainterPath]]:
+    def _districts(self, lang: str) -> list[tuple[float, float, str, _Label]]:
         if lang not in self._district_paths:
             out = []
             for d in self.layer.districts:
@@ -168,18 +196,18 @@ class LabelsItem(pg.GraphicsObject):
                 path = QtGui.QPainterPath()
                 path.addText(0, 0, font, d.name_en if lang == "en" and d.name_en else d.name)
                 path.translate(-path.boundingRect().center())
-                out.append((d.label_xy[0], d.label_xy[1], d.level, path))
+                out.append((d.label_xy[0], d.label_xy[1], d.level, _Label(path)))
             self._district_paths[lang] = out
         return self._district_paths[lang]
 
-    def _road(self, name: int) -> tuple[QtGui.QPainterPath, float]:
+    def _road(self, name: int) -> tuple[_Label, float]:
         key = (self.layer.language, name)
         if key not in self._road_paths:
             path = QtGui.QPainterPath()
             path.addText(0, 0, self._road_font, self.layer.road_label(name))
             r = path.boundingRect()
             path.translate(-r.center())
-            self._road_paths[key] = (path, r.width())
+            self._road_paths[key] = (_Label(path), r.width())
         return self._road_paths[key]
 
     def boundingRect(self) -> QtCore.QRectF:
@@ -191,18 +219,18 @@ class LabelsItem(pg.GraphicsObject):
         view = self.viewRect()
         p.save()
         p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
         taken: list[QtCore.QRectF] = []
         self.placed = 0
 
-        def place(path: QtGui.QPainterPath, colour: QtGui.QColor, at: QtCore.QPointF, angle: float = 0.0) -> bool:
-            placed = QtGui.QTransform().translate(at.x(), at.y()).rotate(-angle).map(path)
-            box = placed.boundingRect().adjusted(-_LABEL_GAP_PX, -_LABEL_GAP_PX, _LABEL_GAP_PX, _LABEL_GAP_PX)
+        def place(label: _Label, colour: QtGui.QColor, at: QtCore.QPointF, angle: float = 0.0) -> bool:
+            to_screen = QtGui.QTransform().translate(at.x(), at.y()).rotate(-angle)
+            box = to_screen.mapRect(label.box).adjusted(-_LABEL_GAP_PX, -_LABEL_GAP_PX, _LABEL_GAP_PX, _LABEL_GAP_PX)
             if any(box.intersects(t) for t in taken):
                 return False
             taken.append(box)
-            p.strokePath(placed, self._halo)
-            p.fillPath(placed, colour)
+            p.setTransform(to_screen)
+            p.drawImage(label.box.topLeft(), label.image(colour, self._halo))
             self.placed += 1
             return True
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from layers.base import Layer
 from layers.basemap import BasemapLayer
+from layers.places import PlacesLayer
 from layers.traffic import TrafficLayer
 from layers.vehicles import VehicleLayer
 from widgets.map.basemap_item import BasemapItem
+from widgets.map.places_item import PlacesItem
 from widgets.map.traffic_item import TrafficItem
 from widgets.map.vehicle_item import VehicleItem
 
 RENDERERS: dict[type[Layer], type] = {
     BasemapLayer: BasemapItem,
     TrafficLayer: TrafficItem,
+    PlacesLayer: PlacesItem,
     VehicleLayer: VehicleItem,
 }
 
