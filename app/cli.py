@@ -155,7 +155,9 @@ def _run_kit(args: argparse.Namespace) -> int:
         print(f"  user layers: {', '.join(f'{k} ({v})' for k, v in sorted(user_layers.items()))}")
     if kit.tiles_path is not None:
         print(f"  raster tiles: {kit.tiles_path}")
-    print(f"  sources: {kit.attribution()}")
+    print("  sources: " + "; ".join(f"{src['name']} ({src.get('licence') or 'licence not given'})"
+                                    for src in kit.sources if src.get("name")))
+    print(f"  attribution: {kit.attribution() or '—'}")
     return 0
 
 

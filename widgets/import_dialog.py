@@ -69,6 +69,11 @@ class ImportDialog(QtWidgets.QDialog):
         self.setObjectName("importDialog")
         self.resize(640, 560)
         self.process: QtCore.QProcess | None = None
+        # Owned by the dialog, so it cannot fire after the dialog (and its process) are gone.
+        self._kill_timer = QtCore.QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.setInterval(_KILL_AFTER_MS)
+        self._kill_timer.timeout.connect(lambda: self.running() and self.process.kill())
         self.cancelled = False
         self.last_error = ""
 
@@ -209,7 +214,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.cancelled = True
         self._say(self.tr("Cancelling…"))
         self.process.terminate()  # the build cleans up its temporary directory on SIGTERM
-        QtCore.QTimer.singleShot(_KILL_AFTER_MS, lambda: self.running() and self.process.kill())
+        self._kill_timer.start()
 
     def _read_progress(self) -> None:
         text = bytes(self.process.readAllStandardError()).decode("utf-8", "replace")
@@ -243,6 +248,7 @@ class ImportDialog(QtWidgets.QDialog):
             self._done(self.tr("The build failed: {0}").format(self.last_error or self.tr("see the log")), error=True)
 
     def _done(self, message: str, error: bool = False) -> None:
+        self._kill_timer.stop()
         self.build_button.setEnabled(True)
         self.cancel_button.setText(self.tr("Close"))
         self._say(message, error)
