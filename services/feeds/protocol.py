@@ -56,6 +56,16 @@ class Kind:
     SENSOR = "sens"
 
 
+# Incidents (topic ``inc``, a msgpack map per incident; see docs/protocol.md).
+INCIDENT_TYPES = ("fire", "medical", "traffic", "crime", "disaster")
+INCIDENT_STATUSES = ("new", "acknowledged", "dispatched", "en_route", "on_scene", "closed", "cancelled")
+MAX_ID_CHARS = 64
+MAX_TEXT_CHARS = 2000
+# Dispatch commands (DEALER -> ROUTER) and their acknowledgements, msgpack maps.
+COMMANDS = ("dispatch", "recall")
+MAX_COMMAND_BYTES = 16 * 1024
+
+
 class VehicleType(enum.IntEnum):
     UNKNOWN = 0
     BUS = 1
@@ -232,6 +242,95 @@ def decode_map(raw: bytes | memoryview) -> dict[str, Any]:
     return payload
 
 
+def _field(payload: dict, name: str, types: type | tuple[type, ...], reason: str, *, optional: bool = False) -> Any:
+    value = payload.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, types) or isinstance(value, bool):
+        raise DecodeError(reason, f"field {name!r}")
+    return value
+
+
+def _lonlat(payload: dict, reason: str) -> None:
+    lon, lat = _field(payload, "lon", (int, float), reason), _field(payload, "lat", (int, float), reason)
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise DecodeError(reason, "lon/lat out of range")
+
+
+def validate_incident(payload: dict) -> dict:
+    """Checks an incident map's fields; returns it, or raises DecodeError('bad-incident', field)."""
+    r = "bad-incident"
+    if not 0 < len(_field(payload, "id", str, r)) <= MAX_ID_CHARS:
+        raise DecodeError(r, "field 'id'")
+    if _field(payload, "type", str, r) not in INCIDENT_TYPES:
+        raise DecodeError(r, f"type {payload['type'][:20]!r}")
+    if not 1 <= _field(payload, "priority", int, r) <= 5:
+        raise DecodeError(r, "priority not 1..5")
+    _lonlat(payload, r)
+    if _field(payload, "status", str, r) not in INCIDENT_STATUSES:
+        raise DecodeError(r, f"status {payload['status'][:20]!r}")
+    _field(payload, "reported", int, r)
+    desc = _field(payload, "desc", str, r, optional=True)
+    if desc is not None and len(desc) > MAX_TEXT_CHARS:
+        raise DecodeError(r, "description too long")
+    units = _field(payload, "units", list, r, optional=True)
+    if units is not None and not all(isinstance(u, int) and not isinstance(u, bool) and 0 <= u < 2**32
+                                     for u in units):
+        raise DecodeError(r, "field 'units'")
+    return payload
+
+
+def encode_command(command: dict) -> bytes:
+    validate_command(command)
+    return msgpack.packb(command, use_bin_type=True)
+
+
+def validate_command(command: dict) -> dict:
+    """A dispatch command: ``cmd_id`` (idempotency key), ``cmd``, ``incident``, ``unit``, ``lon``/``lat``, ``ts``."""
+    r = "bad-command"
+    if not 0 < len(_field(command, "cmd_id", str, r)) <= MAX_ID_CHARS:
+        raise DecodeError(r, "field 'cmd_id'")
+    if _field(command, "cmd", str, r) not in COMMANDS:
+        raise DecodeError(r, f"cmd {command['cmd'][:20]!r}")
+    if not 0 < len(_field(command, "incident", str, r)) <= MAX_ID_CHARS:
+        raise DecodeError(r, "field 'incident'")
+    if not 0 <= _field(command, "unit", int, r) < 2**32:
+        raise DecodeError(r, "field 'unit'")
+    _lonlat(command, r)
+    _field(command, "ts", int, r)
+    return command
+
+
+def decode_command(raw: bytes) -> dict:
+    return validate_command(_bounded_map(raw, "bad-command"))
+
+
+def encode_ack(cmd_id: str, ok: bool, reason: str = "") -> bytes:
+    return msgpack.packb({"cmd_id": cmd_id, "ok": ok, "reason": reason[:MAX_TEXT_CHARS]}, use_bin_type=True)
+
+
+def decode_ack(raw: bytes) -> dict:
+    """``{"cmd_id", "ok", "reason"}``; raises DecodeError('bad-ack', …)."""
+    ack = _bounded_map(raw, "bad-ack")
+    _field(ack, "cmd_id", str, "bad-ack")
+    if not isinstance(ack.get("ok"), bool):
+        raise DecodeError("bad-ack", "field 'ok'")
+    _field(ack, "reason", str, "bad-ack", optional=True)
+    return ack
+
+
+def _bounded_map(raw: bytes, reason: str) -> dict:
+    if len(raw) > MAX_COMMAND_BYTES:
+        raise DecodeError(reason, f"{len(raw)} bytes")
+    try:
+        value = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0)
+    except Exception as exc:
+        raise DecodeError(reason, type(exc).__name__) from None
+    if not isinstance(value, dict):
+        raise DecodeError(reason, "not a map")
+    return value
+
+
 def _expected_topic_kind(topic: bytes) -> str | None:
     fixed = {Topic.AVL: Kind.AVL_BATCH, Topic.LINK: Kind.LINK_SPEEDS, Topic.HEARTBEAT: Kind.HEARTBEAT,
              Topic.INCIDENT: Kind.INCIDENT}
@@ -267,4 +366,6 @@ def decode(frames: list[bytes] | list[memoryview]) -> Message:
         payload = bytes(raw_payload)
     else:
         payload = decode_map(raw_payload)
+        if env.kind == Kind.INCIDENT:
+            validate_incident(payload)
     return Message(topic, env, payload, nbytes)

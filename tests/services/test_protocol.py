@@ -196,9 +196,13 @@ def test_envelope_ts_defaults_to_now():
     assert before <= env.ts <= p.now_ms()
 
 
+INCIDENT = {"id": "INC-2024-0001", "type": "disaster", "priority": 2, "lon": 127.38, "lat": 36.35,
+            "status": "new", "reported": 1_700_000_000_000, "desc": "도로 침수", "units": [10001]}
+
+
 @pytest.mark.parametrize(("topic", "kind"), [(Topic.INCIDENT, Kind.INCIDENT), (b"sens.pump-3", Kind.SENSOR)])
 def test_map_payload_round_trip(topic, kind):
-    payload = {"id": "INC-2024-0001", "pos": [127.38, 36.35], "level": 2, "note": "도로 침수",
+    payload = {**INCIDENT, "pos": [127.38, 36.35], "level": 2, "note": "도로 침수",
                "nested": {"a": None, "b": True, "c": 1.5}, "raw": b"\x00\x01"}
     msg = p.decode(p.encode_map(topic, kind, payload, src="cad", sess=SESS, seq=1, ts=1))
     assert msg.topic == topic
@@ -487,5 +491,34 @@ def test_random_envelopes_round_trip(topic_kind, src, sess, seq, ts):
     assert len(raw) <= p.MAX_ENVELOPE_BYTES
     expected = Envelope(1, kind, src, sess, seq, ts)
     assert p.decode_envelope(raw) == expected
-    payload = b"" if kind in (Kind.AVL_BATCH, Kind.LINK_SPEEDS, Kind.CCTV_FRAME) else msgpack.packb({})
+    payload = b"" if kind in (Kind.AVL_BATCH, Kind.LINK_SPEEDS, Kind.CCTV_FRAME) else msgpack.packb(
+        INCIDENT if kind == Kind.INCIDENT else {})
     assert p.decode([topic, raw, payload]).env == expected
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    ({"id": ""}, "'id'"), ({"type": "alien"}, "type"), ({"priority": 0}, "priority"), ({"priority": True}, "priority"),
+    ({"lon": 200.0}, "out of range"), ({"lat": "36"}, "'lat'"), ({"status": "lost"}, "status"),
+    ({"reported": 1.5}, "'reported'"), ({"desc": "x" * 3000}, "too long"), ({"units": [-1]}, "'units'"),
+])
+def test_bad_incidents_are_refused_by_field(change, why):
+    payload = {**INCIDENT, **change}
+    frames = p.encode_map(Topic.INCIDENT, Kind.INCIDENT, payload, src="cad", sess=SESS, seq=1, ts=1)
+    with pytest.raises(DecodeError) as exc:
+        p.decode(wire(frames))
+    assert exc.value.reason == "bad-incident" and why in str(exc.value)
+
+
+def test_commands_and_acks_round_trip_and_refuse_garbage():
+    cmd = {"cmd_id": "c-1", "cmd": "dispatch", "incident": "INC-1", "unit": 10001, "lon": 127.4, "lat": 36.3,
+           "ts": 1, "by": "dispatcher-1"}
+    assert p.decode_command(p.encode_command(cmd)) == cmd
+    assert p.decode_ack(p.encode_ack("c-1", False, "unit busy")) == {"cmd_id": "c-1", "ok": False,
+                                                                      "reason": "unit busy"}
+    with pytest.raises(DecodeError, match="bad-command"):
+        p.encode_command({**cmd, "unit": -3})
+    for raw in (b"", b"\xc1", msgpack.packb([1, 2]), msgpack.packb({"cmd_id": 5}), bytes(p.MAX_COMMAND_BYTES + 1)):
+        with pytest.raises(DecodeError):
+            p.decode_command(raw)
+        with pytest.raises(DecodeError):
+            p.decode_ack(raw)
