@@ -1,0 +1,196 @@
+"""Incidents and their lifecycle: new → acknowledged → dispatched → en route → on scene → closed (or cancelled).
+
+The book is the one place incidents change. Every change is checked against the lifecycle, stamped with
+who and when, and written to the audit log before it is visible, so a restart finds the queue as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from services.feeds.protocol import INCIDENT_STATUSES, INCIDENT_TYPES, VehicleType
+
+# Which units answer which incident, first choice first.
+UNIT_TYPES: dict[str, tuple[VehicleType, ...]] = {
+    "fire": (VehicleType.FIRE,),
+    "medical": (VehicleType.AMBULANCE,),
+    "traffic": (VehicleType.AMBULANCE, VehicleType.POLICE),
+    "crime": (VehicleType.POLICE,),
+    "disaster": (VehicleType.FIRE, VehicleType.AMBULANCE),
+}
+# Golden time: the first unit on scene within 5 minutes, and no later than 7 (Korean 119 targets).
+GOLDEN_S = (300, 420)
+OPEN = ("new", "acknowledged", "dispatched", "en_route", "on_scene")
+# Allowed moves; closing and cancelling need a disposition, so nothing ends without a reason on record.
+_NEXT: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged", "cancelled"),
+    "acknowledged": ("dispatched", "cancelled"),
+    "dispatched": ("en_route", "on_scene", "cancelled"),
+    "en_route": ("on_scene", "cancelled"),
+    "on_scene": ("closed",),
+    "closed": (),
+    "cancelled": (),
+}
+_RANK = {s: i for i, s in enumerate(INCIDENT_STATUSES)}
+
+
+class LifecycleError(ValueError):
+    """A change the lifecycle does not allow; the message says what and why."""
+
+
+@dataclass
+class Incident:
+    id: str
+    type: str
+    priority: int  # 1 (most urgent) … 5
+    lon: float
+    lat: float
+    x: float  # kit metres
+    y: float
+    reported_ms: int
+    status: str = "new"
+    desc: str = ""
+    units: list[int] = field(default_factory=list)
+    disposition: str = ""
+    source: str = ""  # the feed it came from, or "local" for one created here
+    changed_ms: dict[str, int] = field(default_factory=dict)  # status -> when it was entered
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status != "new"
+
+    def age_s(self, now_ms: int) -> float:
+        return max(0.0, (now_ms - self.reported_ms) / 1000.0)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Incident:
+        return cls(**d)
+
+
+Listener = Callable[[Incident, str, str, str], None]  # incident, action, who, detail
+
+
+class IncidentBook:
+    """All incidents by id; ``listeners`` hear every change (the audit log is one of them)."""
+
+    def __init__(self) -> None:
+        self.incidents: dict[str, Incident] = {}
+        self.listeners: list[Listener] = []
+        self.version = 0  # bumps on every change, so views redraw only when needed
+        self._local = itertools.count(1)
+
+    def __len__(self) -> int:
+        return len(self.incidents)
+
+    def get(self, incident_id: str) -> Incident:
+        try:
+            return self.incidents[incident_id]
+        except KeyError:
+            raise LifecycleError(f"no incident {incident_id}") from None
+
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents.values() if i.open]
+
+    def _changed(self, inc: Incident, action: str, who: str, detail: str = "") -> None:
+        self.version += 1
+        for listener in self.listeners:
+            listener(inc, action, who, detail)
+
+    # ------------------------------------------------------------ arrivals
+
+    def receive(self, payload: dict, x: float, y: float, source: str, now_ms: int | None = None) -> Incident | None:
+        """An incident from a feed (already validated): new ones are added, known ones move forward only.
+
+        Returns the incident if anything changed. A feed may report progress (a unit on scene), never
+        undo what a dispatcher did here."""
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        known = self.incidents.get(payload["id"])
+        if known is None:
+            inc = Incident(payload["id"], payload["type"], int(payload["priority"]), float(payload["lon"]),
+                           float(payload["lat"]), x, y, int(payload["reported"]), payload["status"],
+                           payload.get("desc") or "", list(payload.get("units") or []), "", source,
+                           {payload["status"]: now})
+            self.incidents[inc.id] = inc
+            self._changed(inc, "received", source, inc.status)
+            return inc
+        status = payload["status"]
+        if _RANK[status] > _RANK[known.status] and status in _NEXT[known.status]:
+            known.status = status
+            known.changed_ms[status] = now
+            for u in payload.get("units") or []:
+                if u not in known.units:
+                    known.units.append(u)
+            self._changed(known, status, source, "reported by the feed")
+            return known
+        return None
+
+    def create(self, type_: str, priority: int, lon: float, lat: float, x: float, y: float, desc: str, who: str,
+               now_ms: int | None = None) -> Incident:
+        """An incident a dispatcher puts on the map (a call taken here); acknowledged at once."""
+        if type_ not in INCIDENT_TYPES:
+            raise LifecycleError(f"incident type {type_!r}: one of {', '.join(INCIDENT_TYPES)}")
+        if not 1 <= priority <= 5:
+            raise LifecycleError("priority must be 1 (most urgent) to 5")
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now / 1000))
+        inc = Incident(f"LOC-{stamp}-{next(self._local)}", type_, priority, lon, lat, x, y, now, "acknowledged",
+                       desc, [], "", "local", {"new": now, "acknowledged": now})
+        while inc.id in self.incidents:
+            inc.id = f"LOC-{stamp}-{next(self._local)}"
+        self.incidents[inc.id] = inc
+        self._changed(inc, "created", who, f"{type_} P{priority}: {desc}")
+        return inc
+
+    # ------------------------------------------------------------ dispatcher actions
+
+    def transition(self, incident_id: str, to: str, who: str, *, disposition: str = "", unit: int | None = None,
+                   now_ms: int | None = None) -> Incident:
+        inc = self.get(incident_id)
+        if to not in _NEXT[inc.status]:
+            allowed = ", ".join(_NEXT[inc.status]) or "nothing (it is finished)"
+            raise LifecycleError(f"{inc.id} is {inc.status.replace('_', ' ')}: it can become {allowed}, "
+                                 f"not {to.replace('_', ' ')}")
+        if to in ("closed", "cancelled") and not disposition.strip():
+            raise LifecycleError(f"{'closing' if to == 'closed' else 'cancelling'} {inc.id} needs a disposition")
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        inc.status = to
+        inc.changed_ms.setdefault(to, now)
+        if disposition:
+            inc.disposition = disposition.strip()
+        if unit is not None and unit not in inc.units:
+            inc.units.append(unit)
+        detail = disposition or (f"unit {unit}" if unit is not None else "")
+        self._changed(inc, to, who, detail)
+        return inc
+
+    def assign(self, incident_id: str, unit: int, who: str, now_ms: int | None = None) -> Incident:
+        """A unit sent (acknowledged by the CAD): the first makes the incident dispatched, more only join it."""
+        inc = self.get(incident_id)
+        if not inc.open or inc.status == "new":
+            raise LifecycleError(f"{inc.id} is {inc.status.replace('_', ' ')}: "
+                                 + ("acknowledge it first" if inc.status == "new" else "it is finished"))
+        if inc.status == "acknowledged":
+            return self.transition(incident_id, "dispatched", who, unit=unit, now_ms=now_ms)
+        if unit not in inc.units:
+            inc.units.append(unit)
+            self._changed(inc, "assigned", who, f"unit {unit}")
+        return inc
+
+    def acknowledge(self, incident_id: str, who: str) -> Incident:
+        return self.transition(incident_id, "acknowledged", who)
+
+    def restore(self, incidents: list[Incident]) -> None:
+        """The state saved by the audit log, on start (no listeners hear it: it is history)."""
+        for inc in incidents:
+            self.incidents[inc.id] = inc
+        self.version += 1
