@@ -29,6 +29,9 @@ pytestmark = pytest.mark.timeout(60)
 
 TIMEOUT = 5.0
 
+INCIDENT = {"id": "INC-1", "type": "fire", "priority": 1, "lon": 127.38, "lat": 36.35, "status": "new",
+            "reported": 1_700_000_000_000}
+
 
 def wait_for(predicate: Callable[[], object], timeout: float = TIMEOUT, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
@@ -237,7 +240,7 @@ def test_every_kind_is_delivered(publishers, clients):
     links["link"] = [2_510_000_001, 2_510_000_002, 9_999_999_999]
     links["kmh"] = [12.5, 48.0, 0.0]
     pub.send_records(Topic.LINK, Kind.LINK_SPEEDS, links)
-    pub.send_map(Topic.INCIDENT, Kind.INCIDENT, {"id": "INC-1", "pos": [127.38, 36.35]})
+    pub.send_map(Topic.INCIDENT, Kind.INCIDENT, INCIDENT)
     pub.send_map(b"sens.pump-3", Kind.SENSOR, {"level_m": 2.25})
     jpeg = b"\xff\xd8" + bytes(range(256)) * 40 + b"\xff\xd9"
     cctv_env = p.encode_envelope(Kind.CCTV_FRAME, pub.src, pub.sess, 1)
@@ -246,7 +249,7 @@ def test_every_kind_is_delivered(publishers, clients):
 
     by_topic = {d.message.topic: d.message for d in got}
     assert by_topic[Topic.LINK].payload.tobytes() == links.tobytes()
-    assert by_topic[Topic.INCIDENT].payload == {"id": "INC-1", "pos": [127.38, 36.35]}
+    assert by_topic[Topic.INCIDENT].payload == INCIDENT
     assert by_topic[b"sens.pump-3"].payload == {"level_m": 2.25}
     assert by_topic[b"cctv.cam-017"].payload == jpeg
     assert client.health[0].decode_errors == 0
@@ -422,7 +425,7 @@ def test_seqs_are_counted_per_topic_and_source(raw_pubs, clients):
     b.join(client)
     for sender in (a, b):
         sock.send_multipart(sender.avl([1]))
-        sock.send_multipart([Topic.INCIDENT, sender.env(Topic.INCIDENT, Kind.INCIDENT), msgpack.packb({})])
+        sock.send_multipart([Topic.INCIDENT, sender.env(Topic.INCIDENT, Kind.INCIDENT), msgpack.packb(INCIDENT)])
     got = collect(client, 4)
     assert sorted((d.message.env.src, d.message.topic, d.message.env.seq) for d in got) == [
         ("a", b"avl", 1), ("a", b"inc", 1), ("b", b"avl", 1), ("b", b"inc", 1)]
@@ -507,7 +510,7 @@ def test_a_feed_only_receives_its_topics_and_heartbeats(publishers, clients):
     join(client, pub)  # heartbeats arrive although only "avl" was asked for
     links = np.zeros(1, dtype=p.LINK_DTYPE)
     pub.send_records(Topic.LINK, Kind.LINK_SPEEDS, links)
-    pub.send_map(Topic.INCIDENT, Kind.INCIDENT, {"id": "x"})
+    pub.send_map(Topic.INCIDENT, Kind.INCIDENT, INCIDENT)
     pub.send_records(Topic.AVL, Kind.AVL_BATCH, records([1]))
     pub.heartbeat(force=True)  # lists the link and inc seqs, which this feed never saw: not gaps
     pub.send_records(Topic.AVL, Kind.AVL_BATCH, records([2]))  # arrives after the heartbeat was handled
