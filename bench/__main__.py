@@ -14,6 +14,8 @@ BENCHMARKS = {
     "startup": "process start to first live frame of `sitroom demo`, against bare imports",
     "kit": "kit build throughput on OSM extracts, against a bare pyosmium pass; snapping 100k points",
     "basemap": "basemap frame time at city and street zoom, against one plain PlotCurveItem",
+    "routing": "unit recommendation and route + alternative, against an unbounded search per unit",
+    "coverage": "road coverage within 5 min of 30 stations, against an unbounded search per station",
 }
 
 

@@ -29,6 +29,10 @@ EXPECTED = {
             "snap_first_version_100k_s", "snap_speedup_vs_first_version"),
     "basemap": ("segments", "frame_ms_city", "frame_ms_street", "pan_ms_city", "pan_ms_street", "plain_ms_city",
                 "plain_ms_street", "ratio_vs_plain_city", "ratio_vs_plain_street", "ratio_vs_plain"),
+    "routing": ("recommend_ms_demo", "recommend_ms_200k", "route_alt_ms", "speedup_vs_unbounded",
+                "unbounded_ms_demo", "unbounded_ms_200k", "best_agrees_demo"),
+    "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
+                 "fire_share_13h", "coverage_ms_30_200k"),
 }
 # Keys that may be null: the quick demo run can end before its first live frame on a slow machine.
 NULLABLE = {"startup": ("first_live_frame_s", "ratio_vs_import")}
