@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.dispatch import DispatchDesk
+from app.dispatch_ui import DispatchController
 from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
 from app.session import LiveSession
 from app.settings import settings
@@ -38,9 +40,11 @@ class FrameStats:
 class MainWindow(QtWidgets.QMainWindow):
     sig_first_live_frame = QtCore.Signal()
 
-    def __init__(self, session: LiveSession, *, language: str = "ko") -> None:
+    def __init__(self, session: LiveSession, *, language: str = "ko", desk: DispatchDesk | None = None) -> None:
         super().__init__()
         self.session = session
+        self.desk = desk or DispatchDesk(session, session.incidents)
+        self.dispatch = DispatchController(self, self.desk)
         self.backends = None  # the demo's DemoBackends, when this window started them
         self.stats = FrameStats()
         self.setWindowTitle(self.tr("SitRoom — {0}").format(session.kit.name))
@@ -72,6 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.canvas.view.sig_clicked.connect(self._on_click)
         self.canvas.view.sig_rubber_band.connect(self._on_band)
+        self.canvas.view.sig_context.connect(self._map_menu)
         self.canvas.sig_cursor.connect(self._on_cursor)
 
         self._frame_timer = QtCore.QTimer(self)
@@ -89,7 +94,8 @@ class MainWindow(QtWidgets.QMainWindow):
     @property
     def map_layers(self) -> list:
         """Every layer on the map, bottom to top as listed in the Layers dock."""
-        return [self.basemap, self.session.traffic, self.places, self.session.vehicles]
+        coverage, routes, incidents = self.dispatch.layers()
+        return [self.basemap, self.session.traffic, coverage, self.places, routes, self.session.vehicles, incidents]
 
     # ------------------------------------------------------------ construction
 
@@ -108,6 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_dock = self._dock(self.layers_widget, self.tr("Layers"), area.LeftDockWidgetArea)
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
         self.details_dock = self._dock(self.details_widget, self.tr("Details"), area.RightDockWidgetArea)
+        self.dispatch.build_docks()
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
@@ -148,8 +155,10 @@ class MainWindow(QtWidgets.QMainWindow):
         filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
         filem.addSeparator()
         filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
         view = self.menuBar().addMenu(self.tr("&View"))
-        for dock in (self.layers_dock, self.feeds_dock, self.details_dock):
+        for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
+                     self.dispatch.recommend_dock, self.dispatch.coverage_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         styles = QtGui.QActionGroup(self)
@@ -181,12 +190,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_kit(self, kit, basemap: BasemapLayer) -> None:
         self.save_state()  # the view of the kit being left
-        for layer in (self.basemap, self.places, self.session.traffic):
+        for layer in (self.basemap, self.places, self.session.traffic, self.dispatch.coverage):
             self.canvas.remove_layer(layer)
         self.session.set_kit(kit)
+        self.desk.set_kit(kit)
         self.basemap = basemap
         self.places = PlacesLayer(kit)
-        for layer in (self.basemap, self.places, self.session.traffic):
+        self.dispatch.set_kit(kit)
+        for layer in (self.basemap, self.places, self.session.traffic, self.dispatch.coverage):
             self.canvas.add_layer(layer)
         self.canvas.set_home(*kit.bounds)
         self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
@@ -293,6 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         now = time.monotonic()
         self._ticks += 1
         self.session.pump(now)
+        self.dispatch.frame()
         stale = self.session.stale_feeds(now)
         stale_changed = tuple(stale) != self._last_stale
         self._last_stale = tuple(stale)
@@ -332,6 +344,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.vehicle_label.setText(self.tr("{0} vehicles ({1} stale) · {2} drawn").format(
             v.n, int(stale.sum()), self.stats.vehicles_drawn))
         self._show_details(stale)
+        self.dispatch.refresh()
 
     # ------------------------------------------------------------ selection and search
 
@@ -353,11 +366,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.details_dock.show()
 
     def _on_click(self, x: float, y: float) -> None:
+        if self.dispatch.click(x, y):
+            return
         v = self.session.vehicles
         row = v.nearest(x, y, self.canvas.click_radius_m(), v.shown_mask())
         self.select_ids(v.ids[[row]] if row >= 0 else np.empty(0, dtype=np.uint32))
 
     def _on_band(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        if self.dispatch.band(x0, y0, x1, y1):
+            return
         v = self.session.vehicles
         self.select_ids(v.ids[v.rows_in_rect(x0, y0, x1, y1, v.shown_mask())])
 
@@ -375,6 +392,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.center_on(float(v.x[row]), float(v.y[row]), width_m=1500.0)
         self.select_ids(np.array([vid], dtype=np.uint32))
         return True
+
+    def _map_menu(self, x: float, y: float, screen: QtCore.QPoint) -> None:
+        menu = QtWidgets.QMenu(self)
+        menu.addAction(self.tr("New incident here…"), lambda: self.dispatch.new_incident(x, y))
+        menu.addAction(self.tr("Close this road"), lambda: self.dispatch.close_road_at(x, y))
+        menu.addAction(self.tr("Reopen all roads"), self.dispatch.reopen_roads)
+        menu.exec(screen)
 
     def _on_cursor(self, x: float, y: float) -> None:
         lon, lat = self.session.projector.inverse(x, y)

@@ -18,6 +18,8 @@ from services.feeds import protocol
 from services.feeds.client import Delivery, FeedClient, FeedConfig
 from services.feeds.health import FeedState
 from services.geo import Projector
+from services.incidents.model import IncidentBook
+from services.routing.history import SpeedHistory
 from services.store.kit import Kit
 
 
@@ -38,11 +40,14 @@ class LiveSession:
         })
         self.vehicles = VehicleLayer(self.projector)
         self.traffic = TrafficLayer(kit.roads)
+        self.incidents = IncidentBook()
+        self.speed_history = SpeedHistory(kit.roads)
         self.stats = SessionStats()
         self._handlers: dict[str, Callable[[Delivery, float], int]] = {
             protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
                                                                         xy=self._prepared_xy(d)),
-            protocol.Kind.LINK_SPEEDS: lambda d, now: self.traffic.apply(d.message.payload),
+            protocol.Kind.LINK_SPEEDS: self._link_speeds,
+            protocol.Kind.INCIDENT: self._incident,
         }
 
     def _project_batch(self, msg: protocol.Message) -> tuple[str, np.ndarray, np.ndarray]:
@@ -55,9 +60,16 @@ class LiveSession:
             return None  # the layer projects them itself
         return d.prepared[1], d.prepared[2]
 
-    @property
-    def layers(self) -> list:
-        return [self.traffic, self.vehicles]
+    def _link_speeds(self, d: Delivery, now: float) -> int:
+        n = self.traffic.apply(d.message.payload)
+        self.speed_history.add(time.localtime().tm_hour, self.traffic.kmh, self.traffic.updated)
+        return n
+
+    def _incident(self, d: Delivery, now: float) -> int:
+        p = d.message.payload  # validated by the protocol
+        x, y = self.projector(np.array([p["lon"]]), np.array([p["lat"]]))
+        self.incidents.receive(p, float(x[0]), float(y[0]), self.client.feeds[d.feed].name)
+        return 1
 
     def set_kit(self, kit: Kit) -> None:
         """Switch to another kit while the feeds run on: vehicles move into its CRS, traffic keys on its links."""
@@ -65,6 +77,11 @@ class LiveSession:
         self.projector = Projector(kit.crs)  # the feed thread's prepare hook reads this attribute each batch
         self.vehicles.reproject(self.projector)
         self.traffic = TrafficLayer(kit.roads)
+        self.speed_history = SpeedHistory(kit.roads)
+        for inc in self.incidents.incidents.values():
+            x, y = self.projector(np.array([inc.lon]), np.array([inc.lat]))
+            inc.x, inc.y = float(x[0]), float(y[0])
+        self.incidents.version += 1
 
     def start(self) -> None:
         self.client.start()

@@ -80,7 +80,7 @@ class DistrictShape:
     area: float
 
 
-def _segments(kit: Kit) -> tuple[np.ndarray, np.ndarray]:
+def road_segments(kit: Kit) -> tuple[np.ndarray, np.ndarray]:
     """One drawing segment per road (a two-way road is two directed edges): (n, 2, 2) and the edge of each."""
     g = kit.roads
     key_a = np.minimum(g.edge_src, g.edge_dst).astype(np.int64)
@@ -144,7 +144,7 @@ class BasemapLayer(Layer):
         self.kit = kit
         self.language = "ko"  # label language: "ko" or "en"
         self.style = "night"  # "night" (control-room default) or "day"
-        segments, edges = _segments(kit)
+        segments, edges = road_segments(kit)
         self.segment_count = len(segments)
         seg_class = kit.roads.edge_class[edges]
         chains = {cls: _chains(segments[seg_class == cls]) for cls in RoadClass if (seg_class == cls).any()}

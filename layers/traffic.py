@@ -22,6 +22,7 @@ class TrafficLayer(Layer):
         self.seconds = roads.free_flow_seconds().astype(np.float64)  # live travel time of each edge
         self.updated = np.zeros(roads.n_edges, dtype=bool)
         self.unknown_links = 0
+        self.applied = 0  # batches applied: routing refreshes its times when this moves
 
     def edges_for(self, links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every edge of each link id (an OSM way or a node-link link spans several edges).
@@ -42,6 +43,7 @@ class TrafficLayer(Layer):
         changed = edges[take]
         self.kmh[changed] = records["kmh"][record[take]]
         self.updated[changed] = True
+        self.applied += 1
         # A standstill report still leaves a road passable, just slowly: no infinite times in routing.
         self.seconds[changed] = self.roads.edge_length[changed] / (np.maximum(self.kmh[changed], MIN_KMH) / 3.6)
         self.mark_dirty()

@@ -73,6 +73,14 @@ MAP_STYLE = {
 PLACE = {"fire": "#ff6b4a", "ems": "#f2f2f2", "police": "#6e8bff", "hospital": "#ff7aa8", "shelter": "#3ecf6e",
          "facility": "#c8a2ff", "school": "#f5b83d", "camera": "#9fb0c3"}
 PLACE_OUTLINE = "#0b0f14"
+# Incidents: colour by priority (1 most urgent); the route a dispatcher is looking at and its alternative.
+PRIORITY = {1: "#ff3b3b", 2: "#ff8a3d", 3: "#f5c542", 4: "#5aa9ff", 5: "#9aa6b2"}
+INCIDENT_OUTLINE = "#ffffff"
+ROUTE = "#00e5ff"
+ROUTE_ALT = "#7fb8c4"
+CLOSURE = "#ff3b3b"
+# Coverage: minutes to reach a road from the nearest available unit, upper bound of each band.
+COVERAGE = [(2.0, "#1a9850"), (4.0, "#91cf60"), (5.0, "#d9ef8b"), (7.0, "#fc8d59"), (float("inf"), "#d73027")]
 # Day roads are pale on a pale ground: drawn over a darker casing.
 ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"

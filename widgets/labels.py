@@ -40,6 +40,9 @@ def layer_title(key: str) -> str:
         "Traffic": QCoreApplication.translate("Labels", "Traffic"),
         "Vehicles": QCoreApplication.translate("Labels", "Vehicles"),
         "Places": QCoreApplication.translate("Labels", "Places"),
+        "Incidents": QCoreApplication.translate("Labels", "Incidents"),
+        "Routes": QCoreApplication.translate("Labels", "Routes"),
+        "Coverage": QCoreApplication.translate("Labels", "Coverage"),
     }
     return names.get(key, key)
 
@@ -56,3 +59,41 @@ def detail_columns() -> list[str]:
     return [QCoreApplication.translate("Labels", "ID"), QCoreApplication.translate("Labels", "Type"),
             QCoreApplication.translate("Labels", "Status"), QCoreApplication.translate("Labels", "Speed"),
             QCoreApplication.translate("Labels", "Heading"), QCoreApplication.translate("Labels", "Updated")]
+
+
+def incident_type(code: str) -> str:
+    names = {
+        "fire": QCoreApplication.translate("Labels", "fire"),
+        "medical": QCoreApplication.translate("Labels", "medical"),
+        "traffic": QCoreApplication.translate("Labels", "traffic accident"),
+        "crime": QCoreApplication.translate("Labels", "crime"),
+        "disaster": QCoreApplication.translate("Labels", "disaster"),
+    }
+    return names.get(code, code)
+
+
+def incident_status(code: str) -> str:
+    names = {
+        "new": QCoreApplication.translate("Labels", "NEW"),
+        "acknowledged": QCoreApplication.translate("Labels", "acknowledged"),
+        "dispatched": QCoreApplication.translate("Labels", "dispatched"),
+        "en_route": QCoreApplication.translate("Labels", "en route"),
+        "on_scene": QCoreApplication.translate("Labels", "on scene"),
+        "closed": QCoreApplication.translate("Labels", "closed"),
+        "cancelled": QCoreApplication.translate("Labels", "cancelled"),
+    }
+    return names.get(code, code)
+
+
+def queue_columns() -> list[str]:
+    return [QCoreApplication.translate("Labels", "P"), QCoreApplication.translate("Labels", "Type"),
+            QCoreApplication.translate("Labels", "Incident"), QCoreApplication.translate("Labels", "Status"),
+            QCoreApplication.translate("Labels", "Age"), QCoreApplication.translate("Labels", "Golden time"),
+            QCoreApplication.translate("Labels", "Units"), QCoreApplication.translate("Labels", "Description")]
+
+
+def duration(seconds: float) -> str:
+    """m:ss, or h:mm:ss past an hour; negative durations keep their sign."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{sign}{s // 60}:{s % 60:02d}"

@@ -186,6 +186,10 @@ class IncidentBook:
             self._changed(inc, "assigned", who, f"unit {unit}")
         return inc
 
+    def note(self, incident_id: str, action: str, who: str, detail: str = "") -> None:
+        """Something done about an incident that does not change its status (a command sent, a rejection)."""
+        self._changed(self.get(incident_id), action, who, detail)
+
     def acknowledge(self, incident_id: str, who: str) -> Incident:
         return self.transition(incident_id, "acknowledged", who)
 

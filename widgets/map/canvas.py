@@ -21,6 +21,7 @@ class MapViewBox(pg.ViewBox):
 
     sig_clicked = QtCore.Signal(float, float)  # x, y in metres
     sig_rubber_band = QtCore.Signal(float, float, float, float)  # x0, y0, x1, y1
+    sig_context = QtCore.Signal(float, float, QtCore.QPoint)  # x, y in metres, screen position
 
     def __init__(self) -> None:
         super().__init__(lockAspect=True, enableMenu=False)
@@ -37,6 +38,10 @@ class MapViewBox(pg.ViewBox):
             ev.accept()
             pt = self.mapSceneToView(ev.scenePos())
             self.sig_clicked.emit(pt.x(), pt.y())
+        elif ev.button() == QtCore.Qt.MouseButton.RightButton:
+            ev.accept()
+            pt = self.mapSceneToView(ev.scenePos())
+            self.sig_context.emit(pt.x(), pt.y(), ev.screenPos().toPoint())
         else:
             super().mouseClickEvent(ev)
 

@@ -1,0 +1,363 @@
+"""The dispatcher's part of the window: incident queue, recommendations, routes, closures and coverage.
+
+Everything is reachable from the keyboard: A acknowledge, R recommend, D dispatch the selected unit,
+N next incident, C close (asks for a disposition), X cancel, Ctrl+N a new incident at the map centre.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.dispatch import DispatchDesk, DispatchError, Ranking
+from layers.coverage import CoverageLayer
+from layers.incidents import IncidentLayer
+from layers.routes import RouteLayer
+from services.feeds.protocol import INCIDENT_TYPES, now_ms
+from services.incidents.model import UNIT_TYPES, LifecycleError
+from widgets import labels
+from widgets.coverage_panel import CoveragePanel, DistrictShare
+from widgets.incident_queue import IncidentQueue
+from widgets.recommend_panel import RecommendPanel, UnitOption
+
+_COVERAGE_EVERY_S = 2.0
+
+
+class DispatchController(QtCore.QObject):
+    def __init__(self, window: QtWidgets.QMainWindow, desk: DispatchDesk) -> None:
+        super().__init__(window)
+        self.w = window
+        self.desk = desk
+        self.incidents = IncidentLayer(desk.book)
+        self.routes = RouteLayer()
+        self.coverage = CoverageLayer(desk.session.kit)
+        self.ranking: Ranking | None = None
+        self._coverage_at = 0.0
+        self._closing_area = False
+
+    # ------------------------------------------------------------ construction (called by the window)
+
+    def set_kit(self, kit) -> None:
+        self.coverage = CoverageLayer(kit)
+        self.coverage.visible = self.coverage_panel.on_map.isChecked()
+        self.routes.clear()
+        self.routes.set_closed(np.zeros((0, 2, 2)))
+        self.ranking = None
+        self.incidents.mark_dirty()
+        self.update_coverage(force=True)
+
+    def layers(self) -> list:
+        return [self.coverage, self.routes, self.incidents]
+
+    def build_docks(self) -> None:
+        area = QtCore.Qt.DockWidgetArea
+        w = self.w
+        self.queue = IncidentQueue(self.desk.book)
+        self.recommend_panel = RecommendPanel()
+        self.coverage_panel = CoveragePanel()
+        self.queue_dock = w._dock(self.queue, w.tr("Incidents"), area.BottomDockWidgetArea)
+        self.recommend_dock = w._dock(self.recommend_panel, w.tr("Recommendation"), area.RightDockWidgetArea)
+        self.coverage_dock = w._dock(self.coverage_panel, w.tr("Coverage"), area.RightDockWidgetArea)
+        w.tabifyDockWidget(w.feeds_dock, self.queue_dock)
+        w.tabifyDockWidget(w.details_dock, self.recommend_dock)
+        w.tabifyDockWidget(self.recommend_dock, self.coverage_dock)
+        self.queue_dock.raise_()
+        self.recommend_dock.raise_()
+        self.queue.selected.connect(self.select_incident)
+        self.recommend_panel.unit_selected.connect(self.show_route)
+        self.recommend_panel.dispatch_requested.connect(self.dispatch_unit)
+        self.coverage_panel.limit_changed.connect(self._limit_changed)
+        self.coverage_panel.show_on_map.connect(lambda on: setattr(self.coverage, "visible", on))
+        self.coverage_panel.report_requested.connect(self.time_of_day_report)
+        self.coverage_panel.types_changed.connect(self._types_changed)
+
+    def build_actions(self, menu: QtWidgets.QMenu) -> None:
+        keys = (("A", self.tr("Acknowledge"), self.acknowledge), ("R", self.tr("Recommend units"), self.recommend),
+                ("D", self.tr("Dispatch selected unit"), self.dispatch_selected),
+                ("N", self.tr("Next incident"), self.next_incident),
+                ("C", self.tr("Close incident…"), lambda: self.finish("closed")),
+                ("X", self.tr("Cancel incident…"), lambda: self.finish("cancelled")),
+                ("Ctrl+N", self.tr("New incident at the map centre…"), self.new_incident_at_centre))
+        for key, title, slot in keys:
+            action = menu.addAction(title, slot, QtGui.QKeySequence(key))
+            # The whole window, but not while typing in a text field (Qt gives those keys to the field).
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        menu.addSeparator()
+        self.close_area_action = menu.addAction(self.tr("Close roads in an area (Shift+drag)"))
+        self.close_area_action.setCheckable(True)
+        self.close_area_action.toggled.connect(lambda on: setattr(self, "_closing_area", on))
+        menu.addAction(self.tr("Reopen all roads"), self.reopen_roads)
+
+    # ------------------------------------------------------------ per frame / per panel refresh
+
+    def frame(self) -> None:
+        self.desk.pump()
+        for level, text in self.desk.events.messages:
+            self.w.statusBar().showMessage(text, 10_000 if level == "bad" else 6000)
+            if level == "bad":
+                QtWidgets.QApplication.beep()
+        self.desk.events.messages.clear()
+
+    def refresh(self) -> None:
+        self.desk.track_units()
+        self.queue.refresh(now_ms())
+        if self.incidents.dirty or self.desk.book.version != getattr(self, "_book_version", -1):
+            self._book_version = self.desk.book.version
+            self.incidents.mark_dirty()
+        link = self.desk.link
+        if link is None:
+            self.recommend_panel.link_label.setText(self.tr("CAD: not configured (commands cannot be sent)"))
+        else:
+            self.recommend_panel.link_label.setText(self.tr("CAD: {0} · {1} pending").format(
+                self.tr("up") if link.up() else self.tr("DOWN"), link.pending_count()))
+        now = time.monotonic()
+        if now - self._coverage_at >= _COVERAGE_EVERY_S:
+            self._coverage_at = now
+            self.update_coverage()
+
+    # ------------------------------------------------------------ incidents
+
+    def current(self) -> str | None:
+        return self.incidents.selected
+
+    def select_incident(self, incident_id: str | None) -> None:
+        if incident_id == self.incidents.selected:
+            return
+        self.incidents.select(incident_id)
+        self.queue.select(incident_id)
+        self.ranking = None
+        self.routes.clear()
+        if incident_id is None:
+            self.recommend_panel.clear()
+            return
+        inc = self.desk.book.get(incident_id)
+        self.recommend_panel.clear(self._header(inc) + "\n" + self.tr("Press R for the fastest units."))
+
+    def _header(self, inc) -> str:
+        return f"{inc.id} · P{inc.priority} · {labels.incident_type(inc.type)} · " \
+               f"{labels.incident_status(inc.status)}" + (f"\n{inc.desc}" if inc.desc else "")
+
+    def click(self, x: float, y: float) -> bool:
+        hit = self.incidents.nearest(x, y, self.w.canvas.click_radius_m() * 1.5)
+        if hit is None:
+            return False
+        self.select_incident(hit)
+        return True
+
+    def _require(self) -> str | None:
+        inc = self.current() or self.queue.current()
+        if inc is None:
+            self.w.statusBar().showMessage(self.tr("Select an incident first (N: the next one)"), 4000)
+        return inc
+
+    def acknowledge(self) -> None:
+        if (inc := self._require()) is None:
+            return
+        try:
+            self.desk.book.acknowledge(inc, self.desk.who)
+        except LifecycleError as exc:
+            self.w.statusBar().showMessage(str(exc), 6000)
+            return
+        self.queue.refresh(now_ms())
+        self.recommend()
+
+    def next_incident(self) -> None:
+        nxt = self.queue.next_id()
+        self.select_incident(nxt)
+        if nxt is not None:
+            inc = self.desk.book.get(nxt)
+            self.w.canvas.center_on(inc.x, inc.y, width_m=max(self.w.canvas.view_rect()[2]
+                                                             - self.w.canvas.view_rect()[0], 2000.0))
+
+    def finish(self, status: str) -> None:
+        if (inc := self._require()) is None:
+            return
+        title = self.tr("Close incident") if status == "closed" else self.tr("Cancel incident")
+        text, ok = QtWidgets.QInputDialog.getText(self.w, title, self.tr("Disposition for {0}:").format(inc))
+        if not ok:
+            return
+        try:
+            self.desk.book.transition(inc, status, self.desk.who, disposition=text)
+        except LifecycleError as exc:
+            QtWidgets.QMessageBox.warning(self.w, title, str(exc))
+            return
+        self.select_incident(None)
+        self.queue.refresh(now_ms())
+
+    def new_incident_at_centre(self) -> None:
+        x0, y0, x1, y1 = self.w.canvas.view_rect()
+        self.new_incident((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def new_incident(self, x: float, y: float) -> str | None:
+        dialog = NewIncidentDialog(self.w)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        lon, lat = self.desk.session.projector.inverse(x, y)
+        type_, priority, desc = dialog.values()
+        inc = self.desk.book.create(type_, priority, float(lon), float(lat), x, y, desc, self.desk.who)
+        self.queue.refresh(now_ms())
+        self.select_incident(inc.id)
+        self.recommend()
+        return inc.id
+
+    # ------------------------------------------------------------ recommendation, routes, dispatch
+
+    def recommend(self) -> None:
+        if (inc_id := self._require()) is None:
+            return
+        self.select_incident(inc_id)
+        inc = self.desk.book.get(inc_id)
+        try:
+            self.ranking = self.desk.recommend(inc_id)
+        except DispatchError as exc:
+            self.recommend_panel.clear(self._header(inc) + "\n" + str(exc))
+            return
+        r = self.ranking
+        options = [UnitOption(o.unit, o.type, o.eta_s, o.metres, o.station, o.last_known) for o in r.options]
+        wanted = " / ".join(labels.vehicle_type(t) for t in UNIT_TYPES[inc.type])
+        header = self._header(inc) + "\n" + (self.tr("Fastest available {0} by road:").format(wanted) if options
+                                             else self.tr("No available {0} can reach it.").format(wanted))
+        self.recommend_panel.show_options(header, options, self._note(r))
+        self.recommend_dock.raise_()
+
+    def _note(self, r: Ranking) -> str:
+        rec = r.recommendation
+        near, best = rec.straight_line_nearest, rec.best
+        if near < 0 or best < 0 or near == best:
+            return ""
+        unit = int(r.units[near])
+        if np.isfinite(rec.slower_by_s):
+            return self.tr("The nearest unit in a straight line, {0}, would arrive {1} later.").format(
+                unit, labels.duration(rec.slower_by_s))
+        return self.tr("The nearest unit in a straight line, {0}, cannot reach it by road.").format(unit)
+
+    def show_route(self, unit: int | None) -> None:
+        r = self.ranking
+        option = next((o for o in r.options if o.unit == unit), None) if r is not None else None
+        if option is None:
+            self.routes.clear()
+            self.recommend_panel.route_info.clear()
+            return
+        try:
+            route, alt = self.desk.routes(r, option)
+        except Exception as exc:  # a route that vanished under new closures: say so, keep the ranking
+            self.recommend_panel.route_info.setText(str(exc))
+            self.routes.clear()
+            return
+        label = f"{option.unit} · {labels.duration(route.seconds)}"
+        self.routes.set_route(route.xy, alt.xy if alt is not None else None, label)
+        text = self.tr("Route: {0} km, ETA {1}.").format(f"{route.metres / 1000:.1f}", labels.duration(route.seconds))
+        if alt is not None:
+            text += " " + self.tr("Alternative (dashed): {0} km, {1}.").format(
+                f"{alt.metres / 1000:.1f}", labels.duration(alt.seconds))
+        self.recommend_panel.route_info.setText(text)
+
+    def dispatch_selected(self) -> None:
+        unit = self.recommend_panel.current()
+        if unit is None:
+            self.w.statusBar().showMessage(self.tr("No unit selected: press R for recommendations"), 4000)
+            return
+        self.dispatch_unit(unit)
+
+    def dispatch_unit(self, unit: int) -> None:
+        if (inc := self._require()) is None:
+            return
+        try:
+            self.desk.dispatch(inc, unit)
+        except (DispatchError, LifecycleError) as exc:
+            self.w.statusBar().showMessage(str(exc), 8000)
+            QtWidgets.QApplication.beep()
+            return
+        self.w.statusBar().showMessage(self.tr("Dispatch of unit {0} to {1} sent; waiting for the CAD").format(
+            unit, inc), 6000)
+
+    # ------------------------------------------------------------ closures
+
+    def band(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """A Shift+drag: closes an area when that mode is on (then True), else it selects vehicles."""
+        if not self._closing_area:
+            return False
+        closed = self.desk.close_area(x0, y0, x1, y1)
+        self.close_area_action.setChecked(False)
+        self._closures_changed(self.tr("{0} road edges closed").format(len(closed)))
+        return True
+
+    def close_road_at(self, x: float, y: float) -> None:
+        try:
+            self.desk.close_road_near(x, y)
+        except DispatchError as exc:
+            self.w.statusBar().showMessage(str(exc), 4000)
+            return
+        self._closures_changed(self.tr("Road closed"))
+
+    def reopen_roads(self) -> None:
+        self.desk.reopen_all()
+        self._closures_changed(self.tr("All roads reopened"))
+
+    def _closures_changed(self, message: str) -> None:
+        self.routes.set_closed(self.desk.closed_segments())
+        self.w.statusBar().showMessage(message, 5000)
+        if self.ranking is not None:
+            self.recommend()  # every later route respects the closures
+        self.update_coverage(force=True)
+
+    # ------------------------------------------------------------ coverage
+
+    def _limit_changed(self, minutes: float) -> None:
+        self.desk.coverage_limit_s = minutes * 60.0
+        self.update_coverage(force=True)
+
+    def _types_changed(self, types: tuple) -> None:
+        self.desk.coverage_types = types
+        self.update_coverage(force=True)
+
+    def update_coverage(self, force: bool = False) -> None:
+        cov = self.desk.update_coverage(force)
+        if cov is None:
+            return
+        self.coverage.set_minutes(cov.minutes, cov.limit_s / 60.0)
+        shares = [DistrictShare(d.name, d.level, d.share, d.uncovered_km) for d in cov.districts
+                  if np.isfinite(d.share)]
+        self.coverage_panel.show_coverage(cov.share, cov.sources, cov.limit_s / 60.0, shares)
+
+    def time_of_day_report(self) -> None:
+        history = self.desk.session.speed_history
+        hours = history.hours()
+        if not hours:
+            self.coverage_panel.detail.setText(self.tr("No link-speed history yet: the report needs the "
+                                                       "link-speed feed to have run."))
+            return
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            report = self.desk.time_of_day({h: history.kmh(h) for h in hours})
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+        self.coverage_panel.show_report(report, observed=len(hours))
+
+
+class NewIncidentDialog(QtWidgets.QDialog):
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New incident"))
+        self.type = QtWidgets.QComboBox()
+        for t in INCIDENT_TYPES:
+            self.type.addItem(labels.incident_type(t), t)
+        self.priority = QtWidgets.QSpinBox()
+        self.priority.setRange(1, 5)
+        self.priority.setValue(2)
+        self.desc = QtWidgets.QLineEdit()
+        form = QtWidgets.QFormLayout(self)
+        form.addRow(self.tr("Type"), self.type)
+        form.addRow(self.tr("Priority (1 most urgent)"), self.priority)
+        form.addRow(self.tr("Description"), self.desc)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, int, str]:
+        return self.type.currentData(), self.priority.value(), self.desc.text().strip()
+

@@ -1,0 +1,95 @@
+"""The dispatch desk without a window: ranking by road, closures that later routes respect, coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.dispatch import DispatchDesk, DispatchError
+from app.session import LiveSession
+from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from tests.kits import grid_kit
+
+
+def _units(session: LiveSession, rows: list[tuple[int, int, int, int]], status=VehicleStatus.AVAILABLE) -> None:
+    """(id, type, node, status) units standing on grid nodes."""
+    v = session.vehicles
+    rec = np.zeros(len(rows), dtype=AVL_DTYPE)
+    xy = session.kit.roads.node_xy[[r[2] for r in rows]]
+    lon, lat = session.projector.inverse(xy[:, 0], xy[:, 1])
+    rec["id"] = [r[0] for r in rows]
+    rec["type"] = [r[1] for r in rows]
+    rec["status"] = [r[3] for r in rows]
+    rec["lon"], rec["lat"], rec["ts"] = lon, lat, 1
+    v.apply(rec, feed=0, now=0.0)
+
+
+@pytest.fixture
+def desk():
+    kit = grid_kit(10, spacing=150.0)
+    session = LiveSession(kit, [])
+    d = DispatchDesk(session, session.incidents)
+    inc = {"id": "INC-1", "type": "fire", "priority": 1, "status": "new", "reported": 1}
+    xy = kit.roads.node_xy[55]
+    lon, lat = session.projector.inverse(xy[0], xy[1])
+    session.incidents.receive({**inc, "lon": float(lon), "lat": float(lat)}, float(xy[0]), float(xy[1]), "test")
+    return d
+
+
+def test_units_are_ranked_by_road_and_filtered_by_type_and_status(desk) -> None:
+    A, F = VehicleStatus.AVAILABLE, VehicleType.FIRE
+    _units(desk.session, [(1, F, 0, A), (2, F, 54, A), (3, F, 99, A), (4, VehicleType.POLICE, 56, A),
+                          (5, F, 45, VehicleStatus.EN_ROUTE)])
+    ranking = desk.recommend("INC-1")
+    assert [o.unit for o in ranking.options] == [2, 3, 1]  # the police car and the busy engine are not offered
+    assert ranking.options[0].eta_s < ranking.options[1].eta_s < ranking.options[2].eta_s
+    assert ranking.options[0].metres == pytest.approx(150.0, abs=1.0)
+    assert desk.station_of(*desk.session.kit.roads.node_xy[0]) == "중앙 119안전센터"
+    assert ranking.options[2].station == "중앙 119안전센터"
+
+
+def test_closures_change_later_routes(desk) -> None:
+    F, A = VehicleType.FIRE, VehicleStatus.AVAILABLE
+    _units(desk.session, [(2, F, 54, A)])
+    first = desk.recommend("INC-1")
+    route, _alt = desk.routes(first, first.options[0])
+    g = desk.session.kit.roads
+    mid = (g.node_xy[54] + g.node_xy[55]) / 2
+    desk.close_road_near(*mid)
+    assert len(desk.closed_segments()) == 2  # both directions
+    again = desk.recommend("INC-1")
+    detour, _ = desk.routes(again, again.options[0])
+    assert detour.seconds > route.seconds and again.options[0].eta_s > first.options[0].eta_s
+    desk.reopen_all()
+    assert len(desk.closed_segments()) == 0
+    with pytest.raises(DispatchError, match="no road within 200 m"):
+        desk.close_road_near(mid[0] + 5000, mid[1])
+
+
+def test_dispatch_needs_a_cad_an_acknowledged_incident_and_an_available_unit(desk) -> None:
+    _units(desk.session, [(2, VehicleType.FIRE, 54, VehicleStatus.AVAILABLE)])
+    with pytest.raises(DispatchError, match="no CAD endpoint"):
+        desk.dispatch("INC-1", 2)
+
+
+def test_coverage_follows_available_units(desk) -> None:
+    F = VehicleType.FIRE
+    desk.coverage_limit_s = 60.0  # the grid is small: within 5 minutes one engine reaches all of it
+    _units(desk.session, [(2, F, 0, VehicleStatus.AVAILABLE), (3, F, 99, VehicleStatus.AVAILABLE)])
+    both = desk.update_coverage(force=True).share
+    assert desk.update_coverage() is None  # nothing changed: not recomputed
+    _units(desk.session, [(3, F, 99, VehicleStatus.EN_ROUTE)])
+    one = desk.update_coverage().share
+    assert 0 < one < both <= 1.0
+
+
+def test_incidents_follow_their_units(desk) -> None:
+    book = desk.book
+    book.acknowledge("INC-1", "kim")
+    book.assign("INC-1", 2, "CAD")
+    _units(desk.session, [(2, VehicleType.FIRE, 54, VehicleStatus.EN_ROUTE)])
+    desk.track_units()
+    assert book.get("INC-1").status == "en_route"
+    _units(desk.session, [(2, VehicleType.FIRE, 55, VehicleStatus.ON_SCENE)])
+    desk.track_units()
+    assert book.get("INC-1").status == "on_scene"

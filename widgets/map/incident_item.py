@@ -1,0 +1,101 @@
+"""Renderer of the IncidentLayer: a shape per incident type, coloured by priority; new incidents flash."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from layers.incidents import IncidentLayer
+from resources import palette
+from services.feeds.protocol import INCIDENT_TYPES
+
+_R = 11.0  # symbol radius in pixels
+_FLASH_HZ = 2.0
+
+
+def incident_symbol(kind: str) -> QtGui.QPainterPath:
+    """Shape by type, centred on the origin: fire a flame-like triangle, medical a cross, traffic a diamond,
+    crime a shield, disaster a hexagon."""
+    r = _R
+    path = QtGui.QPainterPath()
+
+    def poly(points: list[tuple[float, float]]) -> None:
+        path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(x * r, y * r) for x, y in points]))
+        path.closeSubpath()
+
+    if kind == "fire":
+        poly([(0, -1.15), (0.95, 0.8), (-0.95, 0.8)])
+    elif kind == "medical":
+        t = 0.36
+        path.addRect(QtCore.QRectF(-r, -t * r, 2 * r, 2 * t * r))
+        path.addRect(QtCore.QRectF(-t * r, -r, 2 * t * r, 2 * r))
+        path = path.simplified()
+    elif kind == "traffic":
+        poly([(0, -1.1), (1.1, 0), (0, 1.1), (-1.1, 0)])
+    elif kind == "crime":
+        poly([(-0.9, -0.9), (0.9, -0.9), (0.9, 0.2), (0, 1.05), (-0.9, 0.2)])
+    else:
+        poly([(np.cos(a), np.sin(a)) for a in np.radians(np.arange(0, 360, 60) + 30)])
+    return path
+
+
+class IncidentItem(pg.GraphicsObject):
+    time_driven = True  # new incidents flash even when nothing else changes
+
+    def __init__(self, layer: IncidentLayer) -> None:
+        super().__init__()
+        self.layer = layer
+        self.setZValue(40)  # above vehicles: an incident must never hide under a fleet
+        self._symbols = [incident_symbol(k) for k in INCIDENT_TYPES]
+        self._outline = QtGui.QPen(QtGui.QColor(palette.INCIDENT_OUTLINE), 1.5)
+        self._select = QtGui.QPen(QtGui.QColor(palette.SELECTION), 3.0)
+        self._bounds = QtCore.QRectF(-1e7, -1e7, 2e7, 2e7)
+        self.flash_on = True
+        self.drawn = 0
+        layer.events.style.connect(lambda what: (self.setVisible(layer.visible), self.setOpacity(layer.opacity)))
+
+    def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
+        self.flash_on = int(time.monotonic() * _FLASH_HZ * 2) % 2 == 0
+        self.layer.dirty = False
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        a = self.layer.arrays()
+        if not a.ids:
+            return QtCore.QRectF()
+        pad = 500.0
+        return QtCore.QRectF(float(a.x.min()) - pad, float(a.y.min()) - pad, float(np.ptp(a.x)) + 2 * pad,
+                             float(np.ptp(a.y)) + 2 * pad)
+
+    def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
+        a = self.layer.arrays()
+        self.prepareGeometryChange()
+        tr = p.transform()
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        # Least urgent first, so priority 1 is drawn on top.
+        for i in np.argsort(-a.priority, kind="stable"):
+            at = tr.map(QtCore.QPointF(float(a.x[i]), float(a.y[i])))
+            path = self._symbols[int(a.type[i])].translated(at)
+            colour = QtGui.QColor(palette.PRIORITY[int(a.priority[i])])
+            if a.new[i]:
+                halo = QtGui.QColor(colour)
+                halo.setAlpha(120 if self.flash_on else 30)
+                p.setPen(QtCore.Qt.PenStyle.NoPen)
+                p.setBrush(halo)
+                p.drawEllipse(at, _R * 2.0, _R * 2.0)
+                if not self.flash_on:
+                    colour = colour.darker(160)
+            if a.ids[i] == self.layer.selected:
+                p.setPen(self._select)
+                p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                p.drawEllipse(at, _R * 1.7, _R * 1.7)
+            p.setPen(self._outline)
+            p.setBrush(colour)
+            p.drawPath(path)
+        p.restore()
+        self.drawn = len(a.ids)

@@ -1,0 +1,91 @@
+"""Recommendation dock: the units that reach the selected incident first by road, and the dispatch button."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from resources import palette
+from widgets import labels
+
+
+@dataclass(frozen=True)
+class UnitOption:
+    unit: int
+    type: int  # VehicleType
+    eta_s: float
+    metres: float
+    station: str  # the station it waits at, or "" on the road
+    last_known: bool = False  # its feed is stale: the position is the last one known, flagged as such
+
+
+class RecommendPanel(QtWidgets.QWidget):
+    dispatch_requested = QtCore.Signal(int)  # unit id
+    unit_selected = QtCore.Signal(object)  # unit id or None
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recommend")
+        self.header = QtWidgets.QLabel(self.tr("Select an incident and press R for the fastest units."))
+        self.header.setWordWrap(True)
+        columns = [self.tr("#"), self.tr("Unit"), self.tr("Type"), self.tr("ETA"), self.tr("Distance"),
+                   self.tr("Station")]
+        self.table = QtWidgets.QTableWidget(0, len(columns))
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(lambda: self.unit_selected.emit(self.current()))
+        self.table.doubleClicked.connect(lambda _i: self._dispatch())
+        self.note = QtWidgets.QLabel()
+        self.note.setWordWrap(True)
+        self.route_info = QtWidgets.QLabel()
+        self.route_info.setWordWrap(True)
+        self.dispatch_button = QtWidgets.QPushButton(self.tr("Dispatch selected unit (D)"))
+        self.dispatch_button.clicked.connect(self._dispatch)
+        self.dispatch_button.setEnabled(False)
+        self.link_label = QtWidgets.QLabel()
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.header)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.note)
+        lay.addWidget(self.route_info)
+        lay.addWidget(self.dispatch_button)
+        lay.addWidget(self.link_label)
+        self.options: list[UnitOption] = []
+
+    def show_options(self, header: str, options: list[UnitOption], note: str = "") -> None:
+        self.header.setText(header)
+        self.options = options
+        self.table.setRowCount(len(options))
+        for r, o in enumerate(options):
+            eta = labels.duration(o.eta_s) + (" " + self.tr("(last known)") if o.last_known else "")
+            values = (str(r + 1), str(o.unit), labels.vehicle_type(o.type), eta, f"{o.metres / 1000:.1f} km",
+                      o.station or self.tr("on the road"))
+            for c, text in enumerate(values):
+                item = QtWidgets.QTableWidgetItem(text)
+                if o.last_known:
+                    item.setForeground(QtGui.QColor(palette.STALE))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        if options:
+            self.table.selectRow(0)
+        self.note.setText(note)
+        self.dispatch_button.setEnabled(bool(options))
+
+    def clear(self, header: str = "") -> None:
+        self.show_options(header or self.tr("Select an incident and press R for the fastest units."), [])
+        self.route_info.clear()
+
+    def current(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.options[rows[0].row()].unit if rows and rows[0].row() < len(self.options) else None
+
+    def _dispatch(self) -> None:
+        unit = self.current()
+        if unit is not None:
+            self.dispatch_requested.emit(unit)
