@@ -89,12 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--to", dest="end", type=_lonlat_arg, required=True, metavar="LON,LAT")
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
-    sim.add_argument("backend", choices=("avl", "traffic"))
-    sim.add_argument("--endpoint", required=True, help="where to publish, e.g. tcp://127.0.0.1:5556")
+    sim.add_argument("backend", choices=("avl", "traffic", "cad"))
+    sim.add_argument("--endpoint", required=True,
+                     help="where to publish, e.g. tcp://127.0.0.1:5556 (cad: where dispatch commands come in)")
     sim.add_argument("--kit", type=Path, help="kit directory (default: the demo city)")
     sim.add_argument("--vehicles", type=int, default=3000)
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     sim.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    sim.add_argument("--assignments", metavar="ENDPOINT",
+                     help="cad: publish unit assignments here; avl: carry out the assignments published here")
+    sim.add_argument("--incidents", metavar="ENDPOINT", help="cad: where to publish incidents (required)")
+    sim.add_argument("--avl", metavar="ENDPOINT", help="cad: the AVL feed telling which units are available")
+    sim.add_argument("--state", type=Path, metavar="FILE",
+                     help="cad: its database of commands, incidents and assignments (required)")
+    sim.add_argument("--incident-rate", type=float, default=120.0, metavar="PER_HOUR",
+                     help="cad: new incidents per hour, on average over the day (default 120; 0: none)")
+    sim.add_argument("--seed", type=int, help="cad: seed of the incident generator")
     return parser
 
 
@@ -109,11 +119,21 @@ def _run_sim(args: argparse.Namespace) -> int:
     if not 1 <= args.vehicles <= 100_000:
         print(f"sitroom sim: --vehicles must be 1..100000, got {args.vehicles}", file=sys.stderr)
         return 2
+    if args.backend == "cad" and (args.incidents is None or args.state is None):
+        print("sitroom sim cad: give --incidents ENDPOINT and --state FILE", file=sys.stderr)
+        return 2
     kit = _load_kit(args.kit)
     if args.backend == "avl":
         from services.sim import avl
 
-        avl.run(kit, args.endpoint, vehicles=args.vehicles, parent_pid=args.parent_pid, duration_s=args.duration)
+        avl.run(kit, args.endpoint, vehicles=args.vehicles, parent_pid=args.parent_pid, duration_s=args.duration,
+                assignments=args.assignments)
+    elif args.backend == "cad":
+        from services.sim import cad
+
+        cad.run(kit, args.endpoint, incidents_endpoint=args.incidents, state_path=args.state,
+                assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
+                seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration)
     else:
         from services.sim import traffic
 

@@ -3,10 +3,17 @@
 Buses loop fixed routes, taxis wander (never U-turning where they can avoid it) and switch between vacant
 and occupied, emergency units wait at their stations. Every step moves all vehicles with a few numpy
 passes, so 100,000 vehicles cost milliseconds per second of simulated time.
+
+A unit the CAD assigns (:meth:`FleetSim.assign`) leaves the vectorised pass for a small per-unit mission:
+EN_ROUTE along the fastest path under the current link speeds (sirens: a fifth faster than its usual
+share of the traffic), ON_SCENE at the incident for a while, then BUSY on the fastest way back (committed,
+not available: it cannot take a new call until it is home), and AVAILABLE once parked at its station.
+Missions are few, so a Python loop over them costs nothing next to the fleet.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +22,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from services.routing.paths import Route, RouteError, fastest_route
 from services.store.kit import Kit
+from services.store.snap import EdgeSnapper
+
+log = logging.getLogger(__name__)
 
 # Units per station by POI kind.
 _UNITS_AT = {"fire": (VehicleType.FIRE, 2), "ems": (VehicleType.AMBULANCE, 2), "police": (VehicleType.POLICE, 3)}
@@ -27,6 +38,47 @@ _ID_BASE = {VehicleType.BUS: 100_000, VehicleType.TAXI: 200_000, VehicleType.FIR
 # Seconds between reports by type (TOPIS: buses every 1 s, taxis every 2 s).
 REPORT_EVERY_S = {VehicleType.BUS: 1, VehicleType.TAXI: 2, VehicleType.FIRE: 1, VehicleType.AMBULANCE: 1,
                   VehicleType.POLICE: 1}
+EMERGENCY_TYPES = (VehicleType.FIRE, VehicleType.AMBULANCE, VehicleType.POLICE)
+SIREN_FACTOR = 1.2
+SCENE_S = (60.0, 120.0)  # demo time on scene, drawn per mission
+
+
+@dataclass(frozen=True)
+class StationUnit:
+    id: int
+    type: VehicleType
+    x: float  # its station, kit metres
+    y: float
+
+
+def station_units(kit: Kit) -> list[StationUnit]:
+    """The kit's emergency units and their stations, with the ids a FleetSim on this kit gives them (the CAD
+    knows its roster from this without asking the AVL backend)."""
+    out: list[StationUnit] = []
+    count: dict[VehicleType, int] = {}
+    for kind, (vtype, per) in _UNITS_AT.items():
+        pois = kit.pois_of(kind)
+        for _unit in range(per):
+            for p in pois:
+                n = count.get(vtype, 0)
+                count[vtype] = n + 1
+                out.append(StationUnit(_ID_BASE[vtype] + n, vtype, p.x, p.y))
+    return out
+
+
+@dataclass
+class Mission:
+    """One unit's assignment: where it drives, and what comes next."""
+
+    row: int
+    phase: str  # "outbound" | "on_scene" | "return"
+    edges: np.ndarray  # the route being driven
+    pos: int  # index into edges of the current edge
+    end_offset: float  # metres along the last edge where the drive ends
+    target_xy: tuple[float, float]
+    base_factor: float  # the unit's usual share of the link speed
+    # Before arrival: seconds to stay on scene (-1: drawn from FleetSim.scene_s); after: sim time it ends.
+    until: float = -1.0
 
 
 @dataclass
@@ -56,7 +108,15 @@ class FleetSim:
         self.edge_kmh = self.g.edge_speed.astype(np.float64).copy()
         self.fleet = self._build(n_vehicles)
         self.t = 0.0
+        self.scene_s = SCENE_S
         self._row_index = np.arange(len(self.fleet))
+        f = self.fleet
+        emergency = np.flatnonzero(np.isin(f.type, [int(t) for t in EMERGENCY_TYPES]))
+        self._unit_rows = {int(f.ids[r]): int(r) for r in emergency}
+        self._home = f.park_xy.copy()
+        self.missions: dict[int, Mission] = {}  # by row
+        self._on_mission = np.zeros(len(f), dtype=bool)
+        self._snapper: EdgeSnapper | None = None
         self._report_every = np.ones(len(self.fleet), dtype=np.int64)
         for t, every in REPORT_EVERY_S.items():
             self._report_every[self.fleet.type == t] = every
@@ -104,13 +164,8 @@ class FleetSim:
 
     def _build(self, n: int) -> Fleet:
         g, rng = self.g, self.rng
-        parts: list[dict] = []
-        # Emergency units at their stations.
-        for kind, (vtype, per) in _UNITS_AT.items():
-            pois = self.kit.pois_of(kind)
-            for _unit in range(per):
-                parts.extend({"type": vtype, "xy": (p.x, p.y)} for p in pois)
-        parts = parts[:n]  # a tiny fleet is all emergency units
+        # Emergency units at their stations; a tiny fleet is all emergency units.
+        parts = [{"type": u.type, "xy": (u.x, u.y)} for u in station_units(self.kit)][:n]
         n_emergency = len(parts)
         n_moving = max(n - n_emergency, 0)
         n_bus = round(n_moving * BUS_SHARE)
@@ -186,7 +241,9 @@ class FleetSim:
     def step(self, dt: float) -> None:
         f, g = self.fleet, self.g
         self.t += dt
-        moving = np.flatnonzero(f.edge >= 0)
+        if self.missions:
+            self._step_missions(dt)
+        moving = np.flatnonzero((f.edge >= 0) & ~self._on_mission)
         if not len(moving):
             return
         speed = self.edge_kmh[f.edge[moving]] / 3.6 * f.speed_factor[moving]
@@ -206,6 +263,132 @@ class FleetSim:
         flip = taxi[self.rng.random(len(taxi)) < _TAXI_FLIP_PER_S * dt]
         f.status[flip] = np.where(f.status[flip] == VehicleStatus.BUSY, VehicleStatus.AVAILABLE,
                                   VehicleStatus.BUSY)
+
+    # ------------------------------------------------------------ missions
+
+    def unit_row(self, unit_id: int) -> int:
+        """The fleet row of an emergency unit; ValueError for any other id."""
+        row = self._unit_rows.get(int(unit_id))
+        if row is None:
+            if np.any(self.fleet.ids == unit_id):
+                raise ValueError(f"vehicle {unit_id} is not an emergency unit")
+            raise ValueError(f"no unit {unit_id} in this fleet")
+        return row
+
+    def status_of(self, unit_id: int) -> VehicleStatus:
+        return VehicleStatus(int(self.fleet.status[self.unit_row(unit_id)]))
+
+    def position(self, row: int) -> tuple[float, float]:
+        f, g = self.fleet, self.g
+        e = int(f.edge[row])
+        if e < 0:
+            return float(f.park_xy[row, 0]), float(f.park_xy[row, 1])
+        a, b = g.node_xy[g.edge_src[e]], g.node_xy[g.edge_dst[e]]
+        frac = min(max(f.offset[row] / max(float(g.edge_length[e]), 1e-6), 0.0), 1.0)
+        p = a + (b - a) * frac
+        return float(p[0]), float(p[1])
+
+    def _route(self, start_xy: tuple[float, float], end_xy: tuple[float, float]) -> Route:
+        if self._snapper is None:
+            self._snapper = EdgeSnapper(self.g)
+        seconds = self.g.edge_length / (np.maximum(self.edge_kmh, 1.0) / 3.6)
+        return fastest_route(self.g, seconds, self._snapper, start_xy, end_xy)
+
+    def assign(self, unit_id: int, target_xy: tuple[float, float], *, scene_s: float | None = None) -> Route:
+        """Send a unit to ``target_xy`` (kit metres) from wherever it is: EN_ROUTE on the fastest path, then
+        ON_SCENE for ``scene_s`` (default: drawn from ``self.scene_s``), then home. Returns the route.
+
+        ValueError for an id that is not an emergency unit; RouteError (a ValueError) when no road leads there.
+        """
+        row = self.unit_row(unit_id)
+        route = self._route(self.position(row), target_xy)
+        old = self.missions.get(row)
+        base = old.base_factor if old is not None else float(self.fleet.speed_factor[row])
+        m = self._drive(row, route, "outbound", (float(target_xy[0]), float(target_xy[1])), base)
+        m.until = -1.0 if scene_s is None else float(scene_s)  # the on-scene time, fixed on arrival
+        self.fleet.status[row] = VehicleStatus.EN_ROUTE
+        self.fleet.speed_factor[row] = base * SIREN_FACTOR
+        return route
+
+    def recall(self, unit_id: int) -> bool:
+        """Send an assigned unit home now (BUSY until parked); False if it had no mission."""
+        row = self.unit_row(unit_id)
+        m = self.missions.get(row)
+        if m is None or m.phase == "return":
+            return False
+        self._go_home(row, m)
+        return True
+
+    def _drive(self, row: int, route: Route, phase: str, target_xy: tuple[float, float], base: float) -> Mission:
+        f, g = self.fleet, self.g
+        edges = np.asarray(route.edges, dtype=np.int64)
+        first, last = int(edges[0]), int(edges[-1])
+
+        def along(edge: int, xy: np.ndarray) -> float:
+            return float(np.hypot(*(xy - g.node_xy[g.edge_src[edge]])))
+
+        start = min(along(first, route.xy[0]), float(g.edge_length[first]))
+        end = min(along(last, route.xy[-1]), float(g.edge_length[last]))
+        m = Mission(row, phase, edges, 0, max(end, start) if len(edges) == 1 else end, target_xy, base)
+        self.missions[row] = m
+        self._on_mission[row] = True
+        f.edge[row], f.offset[row] = first, start
+        return m
+
+    def _go_home(self, row: int, m: Mission) -> None:
+        f = self.fleet
+        home = (float(self._home[row, 0]), float(self._home[row, 1]))
+        f.speed_factor[row] = m.base_factor
+        f.status[row] = VehicleStatus.BUSY
+        try:
+            self._drive(row, self._route(self.position(row), home), "return", home, m.base_factor)
+        except RouteError as exc:  # one-ways with no way back: it reappears at its station
+            log.warning("unit %d: no way home (%s); parking it at its station", int(f.ids[row]), exc)
+            self._park(row, home, VehicleStatus.AVAILABLE)
+
+    def _park(self, row: int, xy: tuple[float, float], status: VehicleStatus) -> None:
+        f = self.fleet
+        f.edge[row], f.offset[row] = -1, 0.0
+        f.park_xy[row] = xy
+        f.status[row] = status
+        if status == VehicleStatus.AVAILABLE:
+            self.missions.pop(row, None)
+            self._on_mission[row] = False
+
+    def _step_missions(self, dt: float) -> None:
+        f, g = self.fleet, self.g
+        for row, m in list(self.missions.items()):
+            if m.phase == "on_scene":
+                if self.t >= m.until:
+                    self._go_home(row, m)
+                continue
+            left = dt  # seconds of driving left in this step
+            while left > 0:
+                e = int(m.edges[m.pos])
+                last = m.pos == len(m.edges) - 1
+                stop_at = m.end_offset if last else float(g.edge_length[e])
+                v = max(self.edge_kmh[e] / 3.6 * f.speed_factor[row], 0.1)
+                need = max(stop_at - f.offset[row], 0.0) / v
+                if need > left:
+                    f.offset[row] += left * v
+                    break
+                left -= need
+                if last:
+                    self._arrive(row, m)
+                    break
+                m.pos += 1
+                f.edge[row], f.offset[row] = int(m.edges[m.pos]), 0.0
+
+    def _arrive(self, row: int, m: Mission) -> None:
+        f = self.fleet
+        f.speed_factor[row] = m.base_factor
+        if m.phase == "outbound":
+            self._park(row, m.target_xy, VehicleStatus.ON_SCENE)
+            m.phase = "on_scene"
+            stay = m.until if m.until >= 0 else float(self.rng.uniform(*self.scene_s))
+            m.until = self.t + stay
+        else:
+            self._park(row, m.target_xy, VehicleStatus.AVAILABLE)
 
     # ------------------------------------------------------------ reports
 

@@ -1,7 +1,9 @@
 """Starts the demo backends as separate OS processes and stops them again.
 
 Each backend is ``python -m app sim NAME --endpoint …``, exactly what a user can run by hand, publishing
-on an ipc endpoint in a private runtime directory (loopback only, no ports to collide).
+on an ipc endpoint in a private runtime directory (loopback only, no ports to collide). The CAD takes
+dispatch commands on ``cad_endpoint()``, publishes incidents as the "incidents" feed, follows the AVL feed
+for unit statuses and hands assignments to the AVL backend on an internal socket.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from pathlib import Path
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import Topic
 
-BACKENDS = ("avl", "traffic")
-_TOPICS = {"avl": (Topic.AVL,), "traffic": (Topic.LINK,)}
+BACKENDS = ("avl", "traffic", "cad")
+# The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
+_FEEDS = (("avl", "avl", (Topic.AVL,)), ("traffic", "traffic", (Topic.LINK,)),
+          ("incidents", "cad", (Topic.INCIDENT,)))
+CAD_STATE_FILE = "cad-state.sqlite"
 
 
 @dataclass
@@ -33,13 +38,25 @@ class DemoBackends:
         return f"ipc://{self.runtime_dir / name}.sock"
 
     def feeds(self) -> list[FeedConfig]:
-        return [FeedConfig(name, self.endpoint(name), _TOPICS[name]) for name in BACKENDS]
+        return [FeedConfig(feed, self.endpoint(feed), topics) for feed, _backend, topics in _FEEDS]
+
+    def cad_endpoint(self) -> str:
+        """The CAD's ROUTER, for the app's dispatch link (DEALER)."""
+        return self.endpoint("cad")
+
+    @staticmethod
+    def backend_of(feed: str) -> str | None:
+        """The backend process publishing a feed of ``feeds()`` (e.g. "incidents" -> "cad")."""
+        return next((backend for name, backend, _topics in _FEEDS if name == feed), None)
 
     def command(self, name: str) -> list[str]:
         cmd = [sys.executable, "-m", "app", "sim", name, "--endpoint", self.endpoint(name),
                "--kit", str(self.kit_path), "--parent-pid", str(os.getpid())]
         if name == "avl":
-            cmd += ["--vehicles", str(self.vehicles)]
+            cmd += ["--vehicles", str(self.vehicles), "--assignments", self.endpoint("assignments")]
+        elif name == "cad":
+            cmd += ["--incidents", self.endpoint("incidents"), "--assignments", self.endpoint("assignments"),
+                    "--avl", self.endpoint("avl"), "--state", str(self.runtime_dir / CAD_STATE_FILE)]
         return cmd
 
     def start(self, name: str | None = None) -> None:

@@ -1,0 +1,288 @@
+"""The link to the CAD: a socket thread delivers the outbox over a DEALER and records the acknowledgements.
+
+Wire: the DEALER sends one frame, the msgpack command (``protocol.encode_command``); the CAD's ROUTER
+answers with one frame, the msgpack acknowledgement (``protocol.encode_ack``). A command is sent as soon as
+it is submitted, again every ``resend_after_s`` (doubling up to ``max_resend_s``) while unanswered, and at
+once whenever the connection comes (back) up, so an outage or a CAD restart costs no more than a
+reconnect. Repeats are safe: the CAD answers a ``cmd_id`` it has seen with its first answer.
+
+What the GUI needs to know arrives as events in a bounded deque, taken by :meth:`DispatchLink.drain` from
+the frame timer (as with the feed client):
+
+- ``("acked", cmd_id)``: the CAD accepted and carried out the command;
+- ``("rejected", cmd_id, reason)``: the CAD refused it, e.g. "unit 10003 is busy (en route)";
+- ``("unknown-ack", cmd_id)``: an acknowledgement for a command this outbox never held;
+- ``("bad-ack", reason)``: an answer that is not a valid acknowledgement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from services.dispatch.outbox import Outbox
+from services.feeds import protocol
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVENTS_LIMIT = 1000
+_POLL_MS = 250  # the longest the thread sleeps; it wakes earlier for a submit, a stop or a due resend
+_UP_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED
+_DOWN_EVENTS = zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED | zmq.EVENT_MONITOR_STOPPED
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """A snapshot for the status bar: "CAD link: up, 2 pending"."""
+
+    endpoint: str
+    connected: bool  # the DEALER holds a live connection to the CAD's ROUTER
+    last_ack: float | None  # time.monotonic() of the last valid acknowledgement (the peer was alive then)
+    pending: int
+    sent: int  # sends this session, repeats included
+    acked: int
+    rejected: int
+    unknown_acks: int
+    bad_acks: int
+    duplicate_acks: int  # repeats of an answer already recorded (expected after a re-send)
+    events_dropped: int  # events pushed out of the deque because nobody drained it
+
+    @property
+    def up(self) -> bool:
+        return self.connected
+
+    def ack_age(self, now: float | None = None) -> float | None:
+        """Seconds since the CAD last answered, None if it never has."""
+        if self.last_ack is None:
+            return None
+        return (time.monotonic() if now is None else now) - self.last_ack
+
+
+@dataclass
+class _Due:
+    body: bytes
+    next_s: float  # monotonic time of the next send
+    attempts: int  # sends since the last (re)connect, for the back-off
+
+
+class DispatchLink:
+    def __init__(self, endpoint: str, outbox: Outbox, *, resend_after_s: float = 2.0, max_resend_s: float = 30.0,
+                 context: zmq.Context | None = None, events_limit: int = DEFAULT_EVENTS_LIMIT) -> None:
+        self.endpoint = endpoint
+        self.outbox = outbox
+        self.resend_after_s = resend_after_s
+        self.max_resend_s = max(max_resend_s, resend_after_s)
+        self._ctx = context or zmq.Context.instance()
+        self._events: deque[tuple] = deque(maxlen=events_limit)
+        self._wake_addr = f"inproc://sitroom-dispatch-{uuid.uuid4().hex}"
+        self._wake: zmq.Socket | None = None
+        self._wake_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._due: dict[str, _Due] = {}
+        self.error: BaseException | None = None
+        # Written by the socket thread only; read through ``state``.
+        self._connected = False
+        self._last_ack: float | None = None
+        self._pending = len(outbox.pending())
+        self._sent = self._acked = self._rejected = self._unknown = self._bad = self._dup = self._dropped = 0
+
+    # ------------------------------------------------------------ caller side
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._run, name="sitroom-dispatch", daemon=True)
+        self._thread.start()
+        self._ready.wait(5.0)
+        with self._wake_lock:
+            self._wake = self._ctx.socket(zmq.PAIR)
+            self._wake.setsockopt(zmq.LINGER, 0)
+            self._wake.connect(self._wake_addr)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._poke()
+        if self._thread is not None:
+            self._thread.join(5.0)
+            self._thread = None
+        with self._wake_lock:
+            if self._wake is not None:
+                self._wake.close(0)
+                self._wake = None
+
+    def submit(self, command: dict) -> str:
+        """Persist ``command`` in the outbox and wake the socket thread to send it; returns its ``cmd_id``.
+        Raises ``protocol.DecodeError`` (a ValueError) for a command the protocol refuses; nothing is sent."""
+        cmd_id = self.outbox.add(command)
+        self._poke()
+        return cmd_id
+
+    def drain(self, limit: int | None = None) -> list[tuple]:
+        """Events since the last call, oldest first (called from the GUI thread)."""
+        out: list[tuple] = []
+        n = len(self._events) if limit is None else min(limit, len(self._events))
+        try:
+            for _ in range(n):
+                out.append(self._events.popleft())
+        except IndexError:
+            pass
+        return out
+
+    @property
+    def state(self) -> LinkState:
+        return LinkState(self.endpoint, self._connected, self._last_ack, self._pending, self._sent, self._acked,
+                         self._rejected, self._unknown, self._bad, self._dup, self._dropped)
+
+    def _poke(self) -> None:
+        with self._wake_lock:
+            if self._wake is not None:
+                with contextlib.suppress(zmq.Again):  # a wake-up is already waiting
+                    self._wake.send(b"", zmq.NOBLOCK)
+
+    # ------------------------------------------------------------ socket thread
+
+    def _emit(self, event: tuple) -> None:
+        if len(self._events) == self._events.maxlen:
+            self._dropped += 1
+        self._events.append(event)
+
+    def _run(self) -> None:
+        wake = dealer = monitor = None
+        try:
+            wake = self._ctx.socket(zmq.PAIR)
+            wake.setsockopt(zmq.LINGER, 0)
+            wake.bind(self._wake_addr)
+            dealer = self._ctx.socket(zmq.DEALER)
+            dealer.setsockopt(zmq.LINGER, 0)
+            # Queue nothing for a connection that is not up: a send then fails at once and the command simply
+            # stays due, instead of waiting in a buffer that a CAD crash would throw away unnoticed.
+            dealer.setsockopt(zmq.IMMEDIATE, 1)
+            dealer.setsockopt(zmq.RECONNECT_IVL, 100)
+            dealer.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+            dealer.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_COMMAND_BYTES * 4)
+            monitor = dealer.get_monitor_socket(_UP_EVENTS | _DOWN_EVENTS)
+            dealer.connect(self.endpoint)
+            poller = zmq.Poller()
+            for s in (wake, dealer, monitor):
+                poller.register(s, zmq.POLLIN)
+            self._reload()
+            self._ready.set()
+            while not self._stop.is_set():
+                events = dict(poller.poll(self._timeout_ms()))
+                if wake in events:
+                    while wake.poll(0):
+                        wake.recv()
+                    self._reload()
+                if monitor in events:
+                    self._monitor(monitor)
+                if dealer in events:
+                    self._receive(dealer)
+                self._send_due(dealer)
+        except Exception as exc:  # a bug or a broken outbox: keep it for the owner to see
+            self.error = exc
+            log.exception("dispatch link stopped")
+        finally:
+            self._ready.set()
+            self._connected = False
+            if dealer is not None:
+                dealer.disable_monitor()
+            for s in (monitor, dealer, wake):
+                if s is not None:
+                    s.close(0)
+
+    def _timeout_ms(self) -> int:
+        if not self._due or not self._connected:
+            return _POLL_MS
+        wait = min(d.next_s for d in self._due.values()) - time.monotonic()
+        return int(min(max(wait * 1000, 0), _POLL_MS))
+
+    def _reload(self) -> None:
+        """Pick up what was submitted (or left pending by an earlier run); due now when new."""
+        pending = self.outbox.pending()
+        now = time.monotonic()
+        ids = {e.cmd_id for e in pending}
+        for e in pending:
+            if e.cmd_id not in self._due:
+                self._due[e.cmd_id] = _Due(e.body, now, 0)
+        for cmd_id in [c for c in self._due if c not in ids]:  # settled elsewhere meanwhile
+            del self._due[cmd_id]
+        self._pending = len(self._due)
+
+    def _monitor(self, monitor: zmq.Socket) -> None:
+        while monitor.poll(0):
+            event = recv_monitor_message(monitor)["event"]
+            if event & _UP_EVENTS:
+                if not self._connected:
+                    log.info("CAD link up (%s)", self.endpoint)
+                self._connected = True
+                now = time.monotonic()
+                for d in self._due.values():  # whatever the CAD may have missed goes again now
+                    d.next_s, d.attempts = now, 0
+            elif event & _DOWN_EVENTS:
+                if self._connected:
+                    log.warning("CAD link down (%s); %d commands pending", self.endpoint, len(self._due))
+                self._connected = False
+
+    def _send_due(self, dealer: zmq.Socket) -> None:
+        now = time.monotonic()
+        sent: list[str] = []
+        for cmd_id, d in self._due.items():
+            if d.next_s > now:
+                continue
+            try:
+                dealer.send(d.body, zmq.NOBLOCK)
+            except zmq.Again:  # not connected (or the CAD is not reading): try again later
+                d.next_s = now + min(self.resend_after_s, 0.5)
+                break
+            d.attempts += 1
+            d.next_s = now + min(self.resend_after_s * 2 ** (d.attempts - 1), self.max_resend_s)
+            sent.append(cmd_id)
+        if sent:
+            self._sent += len(sent)
+            self.outbox.mark_sent(sent)
+
+    def _receive(self, dealer: zmq.Socket) -> None:
+        while True:
+            try:
+                frames = dealer.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                ack = protocol.decode_ack(frames[-1])
+            except protocol.DecodeError as err:
+                self._bad += 1
+                log.warning("CAD link: bad acknowledgement: %s", err)
+                self._emit(("bad-ack", str(err)))
+                continue
+            self._last_ack = time.monotonic()
+            cmd_id, ok, reason = ack["cmd_id"], ack["ok"], ack.get("reason") or ""
+            entry = self.outbox.get(cmd_id)
+            if entry is None:
+                self._unknown += 1
+                log.warning("CAD link: acknowledgement for unknown command %r", cmd_id[:80])
+                self._emit(("unknown-ack", cmd_id))
+                continue
+            self._due.pop(cmd_id, None)
+            self._pending = len(self._due)
+            if entry.state != "pending":
+                self._dup += 1
+                continue
+            self.outbox.mark_acked(cmd_id, ok, reason)
+            if ok:
+                self._acked += 1
+                self._emit(("acked", cmd_id))
+            else:
+                self._rejected += 1
+                self._emit(("rejected", cmd_id, reason))
