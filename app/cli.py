@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--kit", type=Path, help="kit directory (default: the demo city)")
     run.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
                      help="a feed to subscribe to; repeat for more")
+    run.add_argument("--cad", metavar="ENDPOINT", help="the CAD's ROUTER endpoint for dispatch commands")
     _gui_options(run)
 
     kit = sub.add_parser("kit", help="build or inspect offline kits")
@@ -218,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
 
             feeds = [FeedConfig(name, endpoint) for name, endpoint in args.feed]
             kit = _load_kit(args.kit)
-            gui.remember_session(kit, feeds)
-            return gui.run_control_room(kit, feeds, args)
+            gui.remember_session(kit, feeds, args.cad)
+            return gui.run_control_room(kit, feeds, args, cad=args.cad)
         if args.command is None:  # the last kit and feeds; the demo on first run
             return gui.run_last(build_parser().parse_args(["demo"]))
         if not 1 <= args.vehicles <= 100_000:

@@ -9,7 +9,6 @@ assigns a unit to an incident.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from app.session import LiveSession
-from services.feeds.protocol import VehicleStatus, VehicleType, now_ms
+from services.dispatch.outbox import new_command
+from services.feeds.protocol import VehicleStatus, VehicleType
 from services.incidents.model import UNIT_TYPES, Incident, IncidentBook, LifecycleError
 from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
@@ -54,14 +54,6 @@ class Ranking:
 
 
 @dataclass
-class Pending:
-    cmd_id: str
-    incident: str
-    unit: int
-    sent_ms: int
-
-
-@dataclass
 class DeskEvents:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (level "ok"/"warn"/"bad", text)
 
@@ -72,7 +64,6 @@ class DispatchDesk:
         self.book = book
         self.link = link  # services.dispatch.link.DispatchLink, or None without a CAD endpoint
         self.who = who
-        self.pending: dict[str, Pending] = {}
         self.events = DeskEvents()
         self.coverage_types: tuple[int, ...] = (VehicleType.FIRE,)
         self.coverage_limit_s = 300.0
@@ -181,7 +172,7 @@ class DispatchDesk:
             raise DispatchError(f"{inc.id} is {inc.status}")
         if unit in inc.units:
             raise DispatchError(f"unit {unit} is already assigned to {inc.id}")
-        if any(p.unit == unit for p in self.pending.values()):
+        if any(p.unit == unit for p in self.link.outbox.pending()):
             raise DispatchError(f"a command for unit {unit} is already waiting for the CAD")
         v = self.session.vehicles
         row = int(v.rows_for(np.array([unit], dtype=np.uint32))[0])
@@ -190,12 +181,13 @@ class DispatchDesk:
         if v.status[row] != VehicleStatus.AVAILABLE:
             status = VehicleStatus(int(v.status[row])).name.lower().replace("_", " ")
             raise DispatchError(f"unit {unit} is {status}, not available")
-        command = {"cmd_id": uuid.uuid4().hex, "cmd": "dispatch", "incident": inc.id, "unit": int(unit),
-                   "lon": inc.lon, "lat": inc.lat, "ts": now_ms(), "by": self.who}
-        self.link.submit(command)
-        self.pending[command["cmd_id"]] = Pending(command["cmd_id"], inc.id, int(unit), command["ts"])
+        command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who)
+        self.link.submit(command)  # stored in the outbox before anything is sent
         self.book.note(inc.id, "dispatch sent", self.who, f"unit {unit}, command {command['cmd_id'][:8]}")
         return command["cmd_id"]
+
+    def pending(self) -> int:
+        return len(self.link.outbox.pending()) if self.link is not None else 0
 
     def pump(self) -> None:
         """Take in the dispatch link's results: acks assign units, rejections and strays become messages."""
@@ -203,7 +195,10 @@ class DispatchDesk:
             return
         for event in self.link.drain():
             kind, cmd_id = event[0], event[1] if len(event) > 1 else ""
-            p = self.pending.pop(cmd_id, None) if kind in ("acked", "rejected") else None
+            # The outbox knows every command ever sent from here, this session or before a restart.
+            p = self.link.outbox.get(cmd_id) if kind in ("acked", "rejected") else None
+            if p is not None and p.incident not in self.book.incidents:
+                p = None
             if kind == "acked" and p is not None:
                 try:
                     self.book.assign(p.incident, p.unit, "CAD")
@@ -215,7 +210,7 @@ class DispatchDesk:
                 self.book.note(p.incident, "dispatch rejected", "CAD", f"unit {p.unit}: {reason}")
                 self.say("bad", f"CAD rejected unit {p.unit} for {p.incident}: {reason}")
             elif kind in ("acked", "rejected"):
-                self.say("warn", f"CAD answered command {cmd_id[:8]}, which this desk did not send this session")
+                self.say("warn", f"CAD answered command {cmd_id[:8]} for an incident this desk does not know")
             elif kind == "unknown-ack":
                 self.say("warn", f"CAD acknowledged an unknown command {cmd_id[:8]}; ignored")
             elif kind == "bad-ack":

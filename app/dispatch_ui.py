@@ -110,8 +110,11 @@ class DispatchController(QtCore.QObject):
         if link is None:
             self.recommend_panel.link_label.setText(self.tr("CAD: not configured (commands cannot be sent)"))
         else:
+            state = link.state
             self.recommend_panel.link_label.setText(self.tr("CAD: {0} · {1} pending").format(
-                self.tr("up") if link.up() else self.tr("DOWN"), link.pending_count()))
+                self.tr("up") if state.up else self.tr("DOWN"), state.pending))
+            self.recommend_panel.link_label.setProperty("state", "ok" if state.up else "bad")
+            self.recommend_panel.link_label.style().polish(self.recommend_panel.link_label)
         now = time.monotonic()
         if now - self._coverage_at >= _COVERAGE_EVERY_S:
             self._coverage_at = now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.settings import process_age_s, settings
+from app.settings import config_dir, process_age_s, settings
 from services.feeds.client import FeedConfig
 from services.store.kit import Kit
 
@@ -45,25 +46,49 @@ def make_app(lang: str | None):
     return app, lang
 
 
-def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, *, backends=None) -> int:
-    """Run the window until closed (or ``--exit-after``); returns the exit status."""
+def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, *, backends=None,
+                     cad: str | None = None, state_dir: Path | None = None) -> int:
+    """Run the window until closed (or ``--exit-after``); returns the exit status.
+
+    ``cad``: the CAD's ROUTER endpoint for dispatch commands; ``state_dir``: where the audit log and the
+    outbox live (the config directory; the demo uses its own runtime directory, as its world is new)."""
     age = process_age_s()
     started = time.monotonic() - (age if age is not None else 0.0)  # the process's start, for start-up figures
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
+    from app.dispatch import DispatchDesk
     from app.main_window import MainWindow
     from app.session import LiveSession
+    from services.incidents.audit import AuditLog
+    from services.sim.demo_kit import default_cache_dir
 
+    state_dir = state_dir or config_dir()
     session = LiveSession(kit, feeds)
-    window = MainWindow(session, language=lang)
+    session.use_history_dir(default_cache_dir() / "speed-history")
+    audit = AuditLog(state_dir / "audit.sqlite")
+    audit.attach(session.incidents)
+    link = None
+    if cad:
+        from services.dispatch.link import DispatchLink
+        from services.dispatch.outbox import Outbox
+
+        link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"))
+        link.start()
+    desk = DispatchDesk(session, session.incidents, link, who=getpass.getuser())
+    window = MainWindow(session, language=lang, desk=desk)
     window.backends = backends
     window.show()
     window.start()
     if args.exit_after is not None:
         QtCore.QTimer.singleShot(int(args.exit_after * 1000), lambda: _finish(window, args))
-    status = app.exec()
-    window.shutdown()
+    try:
+        status = app.exec()
+    finally:
+        window.shutdown()
+        if link is not None:
+            link.stop()
+        audit.close()
     if args.stats:
         print(json.dumps(run_stats(window, started)), flush=True)
     return status
@@ -111,7 +136,8 @@ def run_demo(args: argparse.Namespace) -> int:
     backends.start()  # first: they load while this process builds its window
     kit = open_demo_city()
     try:
-        return run_control_room(kit, backends.feeds(), args, backends=backends)
+        return run_control_room(kit, backends.feeds(), args, backends=backends, cad=backends.cad_endpoint(),
+                                state_dir=backends.runtime_dir)
     finally:
         backends.stop()
 
@@ -123,13 +149,14 @@ def run_last(args: argparse.Namespace) -> int:
         from services.store.kit import load_kit
 
         configs = [FeedConfig(f["name"], f["endpoint"]) for f in json.loads(feeds)]
-        return run_control_room(load_kit(Path(kit_path)), configs, args)
+        return run_control_room(load_kit(Path(kit_path)), configs, args, cad=s.value("session/cad") or None)
     return run_demo(args)
 
 
-def remember_session(kit: Kit, feeds: list[FeedConfig]) -> None:
+def remember_session(kit: Kit, feeds: list[FeedConfig], cad: str | None = None) -> None:
     if kit.path is None:
         return
     s = settings()
+    s.setValue("session/cad", cad or "")
     s.setValue("session/kit", str(kit.path))
     s.setValue("session/feeds", json.dumps([{"name": f.name, "endpoint": f.endpoint} for f in feeds]))

@@ -255,13 +255,14 @@ class MainWindow(QtWidgets.QMainWindow):
         menu = QtWidgets.QMenu(self)
         copy = menu.addAction(self.tr("Copy endpoint"))
         restart = None
-        if self.backends is not None and name in self.backends.procs:
+        backend = self.backends.backend_of(name) if self.backends is not None else None
+        if backend is not None:
             restart = menu.addAction(self.tr("Restart demo backend"))
         chosen = menu.exec(self.feeds_widget.viewport().mapToGlobal(pos))
         if chosen is copy:
             QtWidgets.QApplication.clipboard().setText(self.session.client.feeds[row].endpoint)
         elif chosen is not None and chosen is restart:
-            self.backends.start(name)  # starts only if it is not running
+            self.backends.start(backend)  # starts only if it is not running
 
     def about_text(self) -> str:
         kit = self.session.kit

@@ -6,9 +6,11 @@ applies it to the models by message kind; the renderers then repaint whatever is
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -42,6 +44,7 @@ class LiveSession:
         self.traffic = TrafficLayer(kit.roads)
         self.incidents = IncidentBook()
         self.speed_history = SpeedHistory(kit.roads)
+        self.history_dir: Path | None = None  # where link-speed history is kept per kit, when set
         self.stats = SessionStats()
         self._handlers: dict[str, Callable[[Delivery, float], int]] = {
             protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
@@ -77,17 +80,36 @@ class LiveSession:
         self.projector = Projector(kit.crs)  # the feed thread's prepare hook reads this attribute each batch
         self.vehicles.reproject(self.projector)
         self.traffic = TrafficLayer(kit.roads)
+        self.save_history()
         self.speed_history = SpeedHistory(kit.roads)
+        self.use_history_dir(self.history_dir)
         for inc in self.incidents.incidents.values():
             x, y = self.projector(np.array([inc.lon]), np.array([inc.lat]))
             inc.x, inc.y = float(x[0]), float(y[0])
         self.incidents.version += 1
+
+    def _history_file(self) -> Path | None:
+        if self.history_dir is None:
+            return None
+        key = hashlib.sha256(f"{self.kit.name}|{self.kit.crs}|{self.kit.roads.n_edges}".encode()).hexdigest()[:16]
+        return self.history_dir / f"speeds-{key}.npz"
+
+    def use_history_dir(self, directory: Path | None) -> None:
+        """Keep the link-speed history of each kit in ``directory``, and load this kit's."""
+        self.history_dir = directory
+        if (path := self._history_file()) is not None:
+            self.speed_history = SpeedHistory.load(self.kit.roads, path)
+
+    def save_history(self) -> None:
+        if (path := self._history_file()) is not None and self.speed_history.hours():
+            self.speed_history.save(path)
 
     def start(self) -> None:
         self.client.start()
 
     def stop(self) -> None:
         self.client.stop()
+        self.save_history()
 
     def pump(self, now: float | None = None, limit: int | None = None) -> int:
         """Apply every waiting message; returns how many records were applied."""

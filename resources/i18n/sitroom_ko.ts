@@ -2,6 +2,73 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>CoveragePanel</name>
+    <message>
+        <source> min</source>
+        <translation> 분</translation>
+    </message>
+    <message>
+        <source>Show on map</source>
+        <translation>지도에 표시</translation>
+    </message>
+    <message>
+        <source>Districts (gu)</source>
+        <translation>구</translation>
+    </message>
+    <message>
+        <source>Neighbourhoods (dong)</source>
+        <translation>동</translation>
+    </message>
+    <message>
+        <source>fire engines</source>
+        <translation>소방차</translation>
+    </message>
+    <message>
+        <source>ambulances</source>
+        <translation>구급차</translation>
+    </message>
+    <message>
+        <source>police</source>
+        <translation>경찰</translation>
+    </message>
+    <message>
+        <source>all emergency units</source>
+        <translation>모든 긴급 차량</translation>
+    </message>
+    <message>
+        <source>Time-of-day report</source>
+        <translation>시간대별 보고</translation>
+    </message>
+    <message>
+        <source>Within</source>
+        <translation>도달 시간</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <source>Covered</source>
+        <translation>도달</translation>
+    </message>
+    <message>
+        <source>Uncovered km</source>
+        <translation>미도달 km</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>시</translation>
+    </message>
+    <message>
+        <source>of the road network is reached within {0:g} minutes by the {1} available {2}</source>
+        <translation>도로망 중 가용 {2} {1}대가 {0:g}분 안에 도달하는 비율</translation>
+    </message>
+    <message>
+        <source>{0} within {1:g} min, by hour ({2} of 24 hours observed)</source>
+        <translation>{0} {1:g}분 도달률, 시간대별 (24시간 중 {2}시간 관측)</translation>
+    </message>
+</context>
+<context>
     <name>DetailsWidget</name>
     <message>
         <source>{0:.1f} s ago</source>
@@ -10,6 +77,129 @@
     <message>
         <source> (stale)</source>
         <translation> (지연)</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchController</name>
+    <message>
+        <source>Acknowledge</source>
+        <translation>접수 확인</translation>
+    </message>
+    <message>
+        <source>Recommend units</source>
+        <translation>출동 차량 추천</translation>
+    </message>
+    <message>
+        <source>Dispatch selected unit</source>
+        <translation>선택한 차량 출동</translation>
+    </message>
+    <message>
+        <source>Next incident</source>
+        <translation>다음 사건</translation>
+    </message>
+    <message>
+        <source>Close incident…</source>
+        <translation>사건 종결…</translation>
+    </message>
+    <message>
+        <source>Cancel incident…</source>
+        <translation>사건 취소…</translation>
+    </message>
+    <message>
+        <source>New incident at the map centre…</source>
+        <translation>지도 중심에 새 사건…</translation>
+    </message>
+    <message>
+        <source>Close roads in an area (Shift+drag)</source>
+        <translation>구역 도로 통제 (Shift+드래그)</translation>
+    </message>
+    <message>
+        <source>Reopen all roads</source>
+        <translation>모든 도로 통제 해제</translation>
+    </message>
+    <message>
+        <source>CAD: not configured (commands cannot be sent)</source>
+        <translation>CAD: 설정 안 됨 (명령을 보낼 수 없음)</translation>
+    </message>
+    <message>
+        <source>CAD: {0} · {1} pending</source>
+        <translation>CAD: {0} · 대기 {1}건</translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation>연결</translation>
+    </message>
+    <message>
+        <source>DOWN</source>
+        <translation>끊김</translation>
+    </message>
+    <message>
+        <source>Press R for the fastest units.</source>
+        <translation>R을 누르면 가장 빠른 차량을 추천합니다.</translation>
+    </message>
+    <message>
+        <source>Select an incident first (N: the next one)</source>
+        <translation>먼저 사건을 선택하십시오 (N: 다음 사건)</translation>
+    </message>
+    <message>
+        <source>Close incident</source>
+        <translation>사건 종결</translation>
+    </message>
+    <message>
+        <source>Cancel incident</source>
+        <translation>사건 취소</translation>
+    </message>
+    <message>
+        <source>Disposition for {0}:</source>
+        <translation>{0} 처리 결과:</translation>
+    </message>
+    <message>
+        <source>Fastest available {0} by road:</source>
+        <translation>도로로 가장 빨리 도착하는 가용 {0}:</translation>
+    </message>
+    <message>
+        <source>No available {0} can reach it.</source>
+        <translation>도달할 수 있는 가용 {0}이(가) 없습니다.</translation>
+    </message>
+    <message>
+        <source>The nearest unit in a straight line, {0}, would arrive {1} later.</source>
+        <translation>직선거리로 가장 가까운 차량 {0}은(는) {1} 늦게 도착합니다.</translation>
+    </message>
+    <message>
+        <source>The nearest unit in a straight line, {0}, cannot reach it by road.</source>
+        <translation>직선거리로 가장 가까운 차량 {0}은(는) 도로로 도달할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Route: {0} km, ETA {1}.</source>
+        <translation>경로: {0} km, 도착 예정 {1}.</translation>
+    </message>
+    <message>
+        <source>Alternative (dashed): {0} km, {1}.</source>
+        <translation>대안 경로 (점선): {0} km, {1}.</translation>
+    </message>
+    <message>
+        <source>No unit selected: press R for recommendations</source>
+        <translation>선택한 차량이 없습니다: R로 추천을 받으십시오</translation>
+    </message>
+    <message>
+        <source>Dispatch of unit {0} to {1} sent; waiting for the CAD</source>
+        <translation>차량 {0}을(를) {1}에 출동 명령했습니다. CAD 확인 대기 중</translation>
+    </message>
+    <message>
+        <source>{0} road edges closed</source>
+        <translation>도로 구간 {0}개 통제</translation>
+    </message>
+    <message>
+        <source>Road closed</source>
+        <translation>도로 통제</translation>
+    </message>
+    <message>
+        <source>All roads reopened</source>
+        <translation>모든 도로 통제 해제</translation>
+    </message>
+    <message>
+        <source>No link-speed history yet: the report needs the link-speed feed to have run.</source>
+        <translation>링크 속도 이력이 아직 없습니다: 링크 속도 피드가 수신되어야 보고서를 만들 수 있습니다.</translation>
     </message>
 </context>
 <context>
@@ -163,6 +353,29 @@
     </message>
 </context>
 <context>
+    <name>IncidentQueue</name>
+    <message>
+        <source>Open</source>
+        <translation>진행 중</translation>
+    </message>
+    <message>
+        <source>Not acknowledged</source>
+        <translation>미접수</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>전체</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>모든 유형</translation>
+    </message>
+    <message>
+        <source>{0} open · {1} not acknowledged</source>
+        <translation>진행 {0}건 · 미접수 {1}건</translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>unknown</source>
@@ -225,6 +438,18 @@
         <translation>시설</translation>
     </message>
     <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Routes</source>
+        <translation>경로</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>출동 도달률</translation>
+    </message>
+    <message>
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -283,6 +508,66 @@
     <message>
         <source>Updated</source>
         <translation>갱신</translation>
+    </message>
+    <message>
+        <source>fire</source>
+        <translation>화재</translation>
+    </message>
+    <message>
+        <source>medical</source>
+        <translation>구급</translation>
+    </message>
+    <message>
+        <source>traffic accident</source>
+        <translation>교통사고</translation>
+    </message>
+    <message>
+        <source>crime</source>
+        <translation>범죄</translation>
+    </message>
+    <message>
+        <source>disaster</source>
+        <translation>재난</translation>
+    </message>
+    <message>
+        <source>NEW</source>
+        <translation>신규</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>접수</translation>
+    </message>
+    <message>
+        <source>dispatched</source>
+        <translation>출동 지령</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>종결</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>P</source>
+        <translation>우선</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Golden time</source>
+        <translation>골든타임</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>내용</translation>
     </message>
 </context>
 <context>
@@ -361,6 +646,10 @@
     <message>
         <source>Quit</source>
         <translation>끝내기</translation>
+    </message>
+    <message>
+        <source>&amp;Dispatch</source>
+        <translation>출동(&amp;D)</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -458,6 +747,80 @@ The open kit stays open.</source>
         <source>No vehicle {0} on the map</source>
         <translation>지도에 차량 {0}이(가) 없습니다</translation>
     </message>
+    <message>
+        <source>New incident here…</source>
+        <translation>여기에 새 사건…</translation>
+    </message>
+    <message>
+        <source>Close this road</source>
+        <translation>이 도로 통제</translation>
+    </message>
+    <message>
+        <source>Reopen all roads</source>
+        <translation>모든 도로 통제 해제</translation>
+    </message>
+</context>
+<context>
+    <name>NewIncidentDialog</name>
+    <message>
+        <source>New incident</source>
+        <translation>새 사건</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>유형</translation>
+    </message>
+    <message>
+        <source>Priority (1 most urgent)</source>
+        <translation>우선순위 (1 최긴급)</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>내용</translation>
+    </message>
+</context>
+<context>
+    <name>RecommendPanel</name>
+    <message>
+        <source>Select an incident and press R for the fastest units.</source>
+        <translation>사건을 선택하고 R을 누르면 가장 빠른 차량을 추천합니다.</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>유형</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <translation>도착 예정</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>거리</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>소속 센터</translation>
+    </message>
+    <message>
+        <source>Dispatch selected unit (D)</source>
+        <translation>선택한 차량 출동 (D)</translation>
+    </message>
+    <message>
+        <source>(last known)</source>
+        <translation>(마지막 위치)</translation>
+    </message>
+    <message>
+        <source>on the road</source>
+        <translation>이동 중</translation>
+    </message>
 </context>
 <context>
     <name>_FileList</name>
@@ -468,6 +831,21 @@ The open kit stays open.</source>
     <message>
         <source>Remove</source>
         <translation>제거</translation>
+    </message>
+</context>
+<context>
+    <name>w</name>
+    <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Recommendation</source>
+        <translation>출동 추천</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>출동 도달률</translation>
     </message>
 </context>
 </TS>

@@ -13,6 +13,9 @@ from resources import palette
 from widgets.map.registry import renderer_for
 
 _CLICK_RADIUS_PX = 12.0
+_K = QtCore.Qt.Key
+_NAV_KEYS = {_K.Key_Plus, _K.Key_Equal, _K.Key_Minus, _K.Key_Left, _K.Key_Right, _K.Key_Up, _K.Key_Down,
+             _K.Key_Home}
 _PIXMAP_CACHE_KB = 256 * 1024
 
 
@@ -157,6 +160,14 @@ class MapCanvas(pg.GraphicsView):
         return _CLICK_RADIUS_PX * self.metres_per_pixel()
 
     # ------------------------------------------------------------ keys
+
+    def event(self, ev: QtCore.QEvent) -> bool:
+        # The graphics scene claims every key for its items; the map uses only the navigation keys, so
+        # the window's letter shortcuts (A, R, D, N …) must still work while the map has the focus.
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and ev.key() not in _NAV_KEYS:
+            ev.ignore()
+            return True
+        return super().event(ev)
 
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
         k = ev.key()

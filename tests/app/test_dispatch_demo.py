@@ -1,0 +1,98 @@
+"""A dispatcher's shift in the demo, keyboard only: incidents arrive, one is acknowledged, the fastest unit
+is dispatched and drives there; with the CAD down a dispatch stays pending and is delivered once later."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from app.dispatch import DispatchDesk
+from app.main_window import MainWindow
+from app.session import LiveSession
+from services.dispatch.link import DispatchLink
+from services.dispatch.outbox import Outbox
+from services.feeds.protocol import VehicleStatus
+from services.incidents.audit import AuditLog
+from services.sim.city import load_demo_city
+from services.sim.launcher import DemoBackends
+from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
+
+pytestmark = pytest.mark.slow
+
+
+def _key(window, key: str) -> None:
+    """A key press as a person makes it: to the active window's focus widget, where shortcuts are matched."""
+    window.activateWindow()
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, QtCore.Qt.Key(getattr(QtCore.Qt.Key, f"Key_{key}")))
+
+
+def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None:  # noqa: F811
+    kit = load_demo_city(demo_cache)
+    backends = DemoBackends(kit.path, vehicles=400)
+    backends.start()
+    session = LiveSession(kit, backends.feeds())
+    AuditLog(tmp_path / "audit.sqlite").attach(session.incidents)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    link = DispatchLink(backends.cad_endpoint(), outbox, resend_after_s=0.5)
+    link.start()
+    window = MainWindow(session, language="en", desk=DispatchDesk(session, session.incidents, link, who="tester"))
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    ui = window.dispatch
+    try:
+        # Incidents arrive on the inc feed and show in the queue, flashing until acknowledged.
+        qtbot.waitUntil(lambda: len(session.incidents.open_incidents()) >= 2, timeout=40_000)
+        qtbot.waitUntil(lambda: session.vehicles.n >= 400, timeout=20_000)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        _key(window, "N")
+        first = ui.current()
+        assert first is not None and session.incidents.get(first).status == "new"
+        _key(window, "A")  # acknowledge: the recommendation follows at once
+        assert session.incidents.get(first).status == "acknowledged"
+        assert ui.ranking is not None and ui.ranking.options, ui.recommend_panel.header.text()
+        best = ui.ranking.options[0]
+        assert all(best.eta_s <= o.eta_s for o in ui.ranking.options)
+        assert ui.routes.route_xy is not None and len(ui.routes.route_xy) > 1  # the route is drawn
+        _key(window, "D")
+        qtbot.waitUntil(lambda: session.incidents.get(first).status in ("dispatched", "en_route"), timeout=20_000)
+        assert best.unit in session.incidents.get(first).units
+        row = int(session.vehicles.rows_for(np.array([best.unit], dtype=np.uint32))[0])
+        # The unit drives there: its own AVL reports turn en route, and the incident follows.
+        qtbot.waitUntil(lambda: session.vehicles.status[row] == VehicleStatus.EN_ROUTE, timeout=20_000)
+        qtbot.waitUntil(lambda: session.incidents.get(first).status == "en_route", timeout=10_000)
+
+        # The CAD goes down: the next dispatch stays pending in the outbox...
+        backends.kill("cad", signal.SIGKILL)
+        second = next(i.id for i in session.incidents.open_incidents() if i.id != first)
+        ui.select_incident(second)
+        if session.incidents.get(second).status == "new":
+            _key(window, "A")
+        else:
+            _key(window, "R")
+        unit = ui.recommend_panel.current()
+        assert unit is not None
+        _key(window, "D")
+        time.sleep(2.0)
+        qtbot.wait(500)
+        assert outbox.counts()["pending"] == 1
+        assert unit not in session.incidents.get(second).units
+        # ...and once the CAD is back, it is delivered and carried out once.
+        backends.start("cad")
+        qtbot.waitUntil(lambda: outbox.counts()["pending"] == 0, timeout=30_000)
+        qtbot.waitUntil(lambda: unit in session.incidents.get(second).units, timeout=10_000)
+        with sqlite3.connect(backends.runtime_dir / "cad-state.sqlite") as db:
+            runs = db.execute("SELECT COUNT(*) FROM executions WHERE unit = ?", (unit,)).fetchone()[0]
+        assert runs == 1
+    finally:
+        window.shutdown()
+        link.stop()
+        backends.stop()
