@@ -321,8 +321,9 @@ class DispatchController(QtCore.QObject):
         if cov is None:
             return
         self.coverage.set_minutes(cov.minutes, cov.limit_s / 60.0)
-        shares = [DistrictShare(d.name, d.level, d.share, d.uncovered_km) for d in cov.districts
-                  if np.isfinite(d.share)]
+        english = getattr(self.w, "language", "ko") == "en"
+        shares = [DistrictShare(d.name_en if english and d.name_en else d.name, d.level, d.share, d.uncovered_km)
+                  for d in cov.districts if np.isfinite(d.share)]
         self.coverage_panel.show_coverage(cov.share, cov.sources, cov.limit_s / 60.0, shares)
 
     def time_of_day_report(self) -> None:

@@ -416,7 +416,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.feeds_dock], [130], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.feeds_dock], [230], QtCore.Qt.Orientation.Vertical)
 
     def restore_state(self) -> None:
         s = settings()

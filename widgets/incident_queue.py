@@ -20,6 +20,14 @@ def urgency_key(inc: Incident) -> tuple:
     return (not inc.open, inc.status != "new", inc.priority, inc.reported_ms)
 
 
+SORTS = {
+    "urgency": urgency_key,
+    "age": lambda inc: (not inc.open, inc.reported_ms),
+    "priority": lambda inc: (not inc.open, inc.priority, inc.reported_ms),
+    "type": lambda inc: (not inc.open, inc.type, inc.priority, inc.reported_ms),
+}
+
+
 def golden_time(inc: Incident, now_ms: int) -> tuple[str, str]:
     """(text, state) where state is ok / warn / bad: time left to 5 and 7 minutes, or the response time."""
     arrived = inc.changed_ms.get("on_scene")
@@ -50,10 +58,15 @@ class IncidentQueue(QtWidgets.QWidget):
         self.type_filter.addItem(self.tr("All types"), "")
         for t in INCIDENT_TYPES:
             self.type_filter.addItem(labels.incident_type(t), t)
+        self.sort = QtWidgets.QComboBox()
+        for key, title in zip(SORTS, (self.tr("Most urgent first"), self.tr("Oldest first"),
+                                      self.tr("By priority"), self.tr("By type")), strict=True):
+            self.sort.addItem(title, key)
         self.summary = QtWidgets.QLabel()
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.filter)
         top.addWidget(self.type_filter)
+        top.addWidget(self.sort)
         top.addStretch(1)
         top.addWidget(self.summary)
         columns = labels.queue_columns()
@@ -71,6 +84,7 @@ class IncidentQueue(QtWidgets.QWidget):
         lay.addWidget(self.table)
         self.filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.sort.currentIndexChanged.connect(lambda _i: self.refresh())
         self.ids: list[str] = []
         self._now_ms = 0
         self._quiet = False
@@ -80,7 +94,7 @@ class IncidentQueue(QtWidgets.QWidget):
         shown = [i for i in self.book.incidents.values()
                  if (which == "all" or (which == "open" and i.open) or (which == "new" and i.status == "new"))
                  and (not kind or i.type == kind)]
-        return sorted(shown, key=urgency_key)
+        return sorted(shown, key=SORTS[self.sort.currentData()])
 
     def refresh(self, now_ms: int | None = None) -> None:
         self._now_ms = now_ms if now_ms is not None else self._now_ms

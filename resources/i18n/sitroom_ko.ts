@@ -371,6 +371,22 @@
         <translation>모든 유형</translation>
     </message>
     <message>
+        <source>Most urgent first</source>
+        <translation>긴급한 순</translation>
+    </message>
+    <message>
+        <source>Oldest first</source>
+        <translation>오래된 순</translation>
+    </message>
+    <message>
+        <source>By priority</source>
+        <translation>우선순위 순</translation>
+    </message>
+    <message>
+        <source>By type</source>
+        <translation>유형 순</translation>
+    </message>
+    <message>
         <source>{0} open · {1} not acknowledged</source>
         <translation>진행 {0}건 · 미접수 {1}건</translation>
     </message>

@@ -93,3 +93,22 @@ def test_incidents_follow_their_units(desk) -> None:
     _units(desk.session, [(2, VehicleType.FIRE, 55, VehicleStatus.ON_SCENE)])
     desk.track_units()
     assert book.get("INC-1").status == "on_scene"
+
+
+def test_queue_sorts_filters_and_counts_down(qtbot, desk) -> None:
+    from widgets.incident_queue import IncidentQueue, golden_time
+
+    book = desk.book
+    book.create("medical", 3, 127.4, 36.3, 0.0, 0.0, "older", "kim", now_ms=1_000)
+    queue = IncidentQueue(book)
+    qtbot.addWidget(queue)
+    queue.refresh(now_ms=200_000)
+    assert queue.ids[0] == "INC-1"  # not acknowledged comes first
+    queue.sort.setCurrentIndex(1)  # oldest first
+    assert queue.ids[0] == "INC-1" and queue.ids[1].startswith("LOC-")
+    queue.type_filter.setCurrentIndex(queue.type_filter.findData("medical"))
+    assert len(queue.ids) == 1
+    inc = book.get("INC-1")
+    assert golden_time(inc, inc.reported_ms + 60_000) == ("5′ −4:00", "ok")
+    assert golden_time(inc, inc.reported_ms + 360_000)[1] == "warn"
+    assert golden_time(inc, inc.reported_ms + 500_000) == ("+1:20", "bad")
