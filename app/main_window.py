@@ -19,9 +19,11 @@ from layers.places import PlacesLayer
 from resources import palette
 from services.feeds.health import FeedState
 from services.feeds.protocol import now_ms
+from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
 from widgets.layers_dock import LayersWidget
+from widgets.map.banner import MapBanner
 from widgets.map.canvas import MapCanvas
 
 FRAME_HZ = 30  # the paint rate cap; data arrives faster and only marks models dirty
@@ -67,6 +69,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.add_layer(layer)
         self.canvas.set_home(*session.kit.bounds)
         self.setCentralWidget(self.canvas)
+        self.banner = MapBanner(self.canvas)
         self.selected = np.empty(0, dtype=np.uint32)
 
         self._build_docks()
@@ -336,6 +339,7 @@ class MainWindow(QtWidgets.QMainWindow):
         rate = sum(h.rate(now) for h in health)
         text = self.tr("Feeds: {0} live, {1} not live · {2:.0f} msg/s · errors {3}").format(live, bad, rate, errors)
         self.feed_label.setText(text)
+        self.banner.show_message(*self.banner_text(now))
         state = "bad" if bad or errors else "ok"
         if self.feed_label.property("state") != state:
             self.feed_label.setProperty("state", state)
@@ -346,6 +350,22 @@ class MainWindow(QtWidgets.QMainWindow):
             v.n, int(stale.sum()), self.stats.vehicles_drawn))
         self._show_details(stale)
         self.dispatch.refresh()
+
+    def banner_text(self, now: float) -> tuple[str, str]:
+        """What the banner says: nothing while feeds are live; every feed down means offline."""
+        health = self.session.client.health
+        down = [h for h in health if h.state(now) != FeedState.LIVE and h.messages]
+        if not health or not down:
+            return "", "ok"
+        ages = [h.age(now) for h in down if h.age(now) is not None]
+        oldest = labels.duration(max(ages)) if ages else "—"
+        if len(down) == len(health):
+            return self.tr("OFFLINE: no feed is live. The map shows the last known state (up to {0} old); "
+                           "routing, incidents and dispatch keep working, commands wait in the outbox.").format(
+                oldest), "bad"
+        names = ", ".join(h.name for h in down)
+        return self.tr("Not live: {0}. Their data is the last known (up to {1} old), shown grey.").format(
+            names, oldest), "warn"
 
     # ------------------------------------------------------------ selection and search
 

@@ -756,6 +756,14 @@ The open kit stays open.</source>
         <translation>차량 {0}대 (지연 {1}) · 표시 {2}</translation>
     </message>
     <message>
+        <source>OFFLINE: no feed is live. The map shows the last known state (up to {0} old); routing, incidents and dispatch keep working, commands wait in the outbox.</source>
+        <translation>오프라인: 정상 수신 중인 피드가 없습니다. 지도는 마지막으로 알려진 상태(최대 {0} 전)를 보여 줍니다. 경로 안내, 사건, 출동은 계속 동작하며 명령은 발신함에서 대기합니다.</translation>
+    </message>
+    <message>
+        <source>Not live: {0}. Their data is the last known (up to {1} old), shown grey.</source>
+        <translation>수신 중단: {0}. 해당 데이터는 마지막으로 알려진 상태(최대 {1} 전)이며 회색으로 표시됩니다.</translation>
+    </message>
+    <message>
         <source>Not a vehicle ID: {0}</source>
         <translation>차량 ID가 아닙니다: {0}</translation>
     </message>

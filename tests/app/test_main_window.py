@@ -84,6 +84,8 @@ def test_silent_feed_turns_stale_in_the_ui(live, qtbot) -> None:
     window.refresh_panels()
     assert window.feeds_widget.item(0, 1).text() == "STALE"
     assert "0 live, 1 not live" in window.feed_label.text()
+    # The only feed is down: the room is offline, said across the map, not only in a dock.
+    assert window.banner.isVisible() and window.banner.text().startswith("OFFLINE")
     item = window.canvas.item(window.session.vehicles)
     qtbot.waitUntil(lambda: item.snapshot is not None and item.snapshot.stale.all(), timeout=3000)
 
