@@ -47,7 +47,6 @@ class Option:
 class Ranking:
     incident: str
     options: list[Option]
-    note: str  # how much slower the straight-line nearest unit would be, when it differs
     recommendation: Recommendation
     units: np.ndarray  # unit ids of the candidates, as passed to the engine
     rows: np.ndarray  # their rows in the vehicle layer
@@ -125,15 +124,7 @@ class DispatchDesk:
             r = int(rows[i])
             options.append(Option(int(v.ids[r]), int(v.type[r]), float(rec.eta_s[i]), float(rec.metres[i]),
                                   self.station_of(float(v.x[r]), float(v.y[r])), bool(stale[i]), int(i)))
-        note = ""
-        near = rec.straight_line_nearest
-        if near >= 0 and rec.best >= 0 and near != rec.best:
-            unit = int(v.ids[rows[near]])
-            if np.isfinite(rec.slower_by_s):
-                note = f"straight-line nearest unit {unit} would arrive {rec.slower_by_s:.0f} s later"
-            else:
-                note = f"straight-line nearest unit {unit} cannot reach it by road within 30 min"
-        return Ranking(inc.id, options, note, rec, v.ids[rows].copy(), rows)
+        return Ranking(inc.id, options, rec, v.ids[rows].copy(), rows)
 
     def routes(self, ranking: Ranking, option: Option) -> tuple[Route, Route | None]:
         route = self.engine.unit_route(ranking.recommendation, option.row)
