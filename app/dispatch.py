@@ -8,7 +8,6 @@ assigns a unit to an incident.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,7 +97,8 @@ class DispatchDesk:
         ok = (np.isin(v.type[:n], types) & (v.status[:n] == VehicleStatus.AVAILABLE) & np.isfinite(v.x[:n])
               & v.shown_mask())
         rows = np.flatnonzero(ok)
-        stale = v.stale_mask(time.monotonic(), self.session.stale_feeds())[rows]
+        now = self.session.clock()
+        stale = v.stale_mask(now, self.session.stale_feeds(now))[rows]
         return rows, stale
 
     def station_of(self, x: float, y: float) -> str:

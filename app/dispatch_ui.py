@@ -15,7 +15,7 @@ from app.dispatch import DispatchDesk, DispatchError, Ranking
 from layers.coverage import CoverageLayer
 from layers.incidents import IncidentLayer
 from layers.routes import RouteLayer
-from services.feeds.protocol import INCIDENT_TYPES, now_ms
+from services.feeds.protocol import INCIDENT_TYPES
 from services.incidents.model import UNIT_TYPES, LifecycleError
 from widgets import labels
 from widgets.coverage_panel import CoveragePanel, DistrictShare
@@ -102,7 +102,7 @@ class DispatchController(QtCore.QObject):
 
     def refresh(self) -> None:
         self.desk.track_units()
-        self.queue.refresh(now_ms())
+        self.queue.refresh(self.desk.session.clock_ms())
         if self.incidents.dirty or self.desk.book.version != getattr(self, "_book_version", -1):
             self._book_version = self.desk.book.version
             self.incidents.mark_dirty()
@@ -163,7 +163,7 @@ class DispatchController(QtCore.QObject):
         except LifecycleError as exc:
             self.w.statusBar().showMessage(str(exc), 6000)
             return
-        self.queue.refresh(now_ms())
+        self.queue.refresh(self.desk.session.clock_ms())
         self.recommend()
 
     def next_incident(self) -> None:
@@ -187,7 +187,7 @@ class DispatchController(QtCore.QObject):
             QtWidgets.QMessageBox.warning(self.w, title, str(exc))
             return
         self.select_incident(None)
-        self.queue.refresh(now_ms())
+        self.queue.refresh(self.desk.session.clock_ms())
 
     def new_incident_at_centre(self) -> None:
         x0, y0, x1, y1 = self.w.canvas.view_rect()
@@ -200,7 +200,7 @@ class DispatchController(QtCore.QObject):
         lon, lat = self.desk.session.projector.inverse(x, y)
         type_, priority, desc = dialog.values()
         inc = self.desk.book.create(type_, priority, float(lon), float(lat), x, y, desc, self.desk.who)
-        self.queue.refresh(now_ms())
+        self.queue.refresh(self.desk.session.clock_ms())
         self.select_incident(inc.id)
         self.recommend()
         return inc.id

@@ -59,8 +59,10 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
 
     from app.dispatch import DispatchDesk
     from app.main_window import MainWindow
+    from app.replay import journal_meta
     from app.session import LiveSession
     from services.incidents.audit import AuditLog
+    from services.journal import JournalWriter
     from services.sim.demo_kit import default_cache_dir
 
     state_dir = state_dir or config_dir()
@@ -68,6 +70,10 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     session.use_history_dir(default_cache_dir() / "speed-history")
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
+    # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
+    journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
+        else state_dir / "journal"
+    session.journal = JournalWriter(journal_dir, meta=journal_meta(kit, feeds))
     link = None
     if cad:
         from services.dispatch.link import DispatchLink
@@ -88,14 +94,16 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
         window.shutdown()
         if link is not None:
             link.stop()
+        session.journal.close()
         audit.close()
+        print(f"sitroom: journal of this session: {journal_dir} (sitroom replay {journal_dir})", file=sys.stderr)
     if args.stats:
         print(json.dumps(run_stats(window, started)), flush=True)
     return status
 
 
 def _finish(window, args: argparse.Namespace) -> None:
-    if args.screenshot:
+    if getattr(args, "screenshot", None):
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
         screen = window.screen()
         shot = screen.grabWindow(window.winId()) if os.environ.get("QT_QPA_PLATFORM") != "offscreen" else None

@@ -18,7 +18,6 @@ from layers.basemap import MAP_STYLES, BasemapLayer
 from layers.places import PlacesLayer
 from resources import palette
 from services.feeds.health import FeedState
-from services.feeds.protocol import now_ms
 from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
@@ -143,10 +142,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.feed_label = QtWidgets.QLabel()
         self.feed_label.setObjectName("feedSummary")
         self.vehicle_label = QtWidgets.QLabel()
+        self.journal_label = QtWidgets.QLabel()
         self.cursor_label = QtWidgets.QLabel()
         self.cursor_label.setMinimumWidth(210)
         for w in (self.feed_label, self.vehicle_label):
             sb.addWidget(w)
+        sb.addPermanentWidget(self.journal_label)
         sb.addPermanentWidget(self.kit_label)
         sb.addPermanentWidget(self.cursor_label)
 
@@ -197,6 +198,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.canvas.remove_layer(layer)
         self.session.set_kit(kit)
         self.desk.set_kit(kit)
+        if self.session.journal is not None:
+            from app.replay import journal_meta
+            from services.journal.writer import write_meta
+
+            write_meta(self.session.journal.directory, journal_meta(kit, self.session.client.feeds))
         self.basemap = basemap
         self.places = PlacesLayer(kit)
         self.dispatch.set_kit(kit)
@@ -305,7 +311,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stats.frame_ms.append(cost)
             self.stats.max_frame_ms = max(self.stats.max_frame_ms, cost)
         t0 = time.perf_counter()
-        now = time.monotonic()
+        now = self.session.clock()
         self._ticks += 1
         self.session.pump(now)
         self.dispatch.frame()
@@ -330,7 +336,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.sig_first_live_frame.emit()
 
     def refresh_panels(self) -> None:
-        now = time.monotonic()
+        now = self.session.clock()
         health = self.session.client.health
         self.feeds_widget.show_health(health, now)
         live = sum(h.state(now) == FeedState.LIVE for h in health)
@@ -340,6 +346,13 @@ class MainWindow(QtWidgets.QMainWindow):
         text = self.tr("Feeds: {0} live, {1} not live · {2:.0f} msg/s · errors {3}").format(live, bad, rate, errors)
         self.feed_label.setText(text)
         self.banner.show_message(*self.banner_text(now))
+        journal = self.session.journal
+        if journal is not None:
+            st = journal.status
+            self.journal_label.setText(self.tr("Journal: recording") if st.ok else
+                                       self.tr("Journal: {0}").format(st.message or st.state))
+            self.journal_label.setProperty("state", "ok" if st.ok else "bad")
+            self.journal_label.style().polish(self.journal_label)
         state = "bad" if bad or errors else "ok"
         if self.feed_label.property("state") != state:
             self.feed_label.setProperty("state", state)
@@ -371,13 +384,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_details(self, stale: np.ndarray | None = None) -> None:
         """Details of the selection; ``stale`` is this moment's stale mask when the caller already has it."""
-        now = time.monotonic()
+        now = self.session.clock()
         v = self.session.vehicles
         rows = v.rows_for(self.selected)
         rows = rows[rows >= 0]
         if stale is None:
             stale = v.stale_mask(now, self.session.stale_feeds(now))
-        self.details_widget.show_vehicles(v.describe(rows, now, now_ms()), [bool(stale[r]) for r in rows])
+        self.details_widget.show_vehicles(v.describe(rows, now, self.session.clock_ms()),
+                                          [bool(stale[r]) for r in rows])
 
     def select_ids(self, ids: np.ndarray) -> None:
         self.selected = np.asarray(ids, dtype=np.uint32)

@@ -21,6 +21,7 @@ from services.feeds.client import Delivery, FeedClient, FeedConfig
 from services.feeds.health import FeedState
 from services.geo import Projector
 from services.incidents.model import IncidentBook
+from services.journal import JournalWriter, frames_of
 from services.routing.history import SpeedHistory
 from services.store.kit import Kit
 
@@ -45,6 +46,10 @@ class LiveSession:
         self.incidents = IncidentBook()
         self.speed_history = SpeedHistory(kit.roads)
         self.history_dir: Path | None = None  # where link-speed history is kept per kit, when set
+        self.journal: JournalWriter | None = None  # every message received, for replay
+        # The session's clock: wall time live, the journal's position in replay (views ask here, not time).
+        self.clock = time.monotonic
+        self.clock_ms = protocol.now_ms
         self.stats = SessionStats()
         self._handlers: dict[str, Callable[[Delivery, float], int]] = {
             protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
@@ -71,7 +76,8 @@ class LiveSession:
     def _incident(self, d: Delivery, now: float) -> int:
         p = d.message.payload  # validated by the protocol
         x, y = self.projector(np.array([p["lon"]]), np.array([p["lat"]]))
-        self.incidents.receive(p, float(x[0]), float(y[0]), self.client.feeds[d.feed].name)
+        self.incidents.receive(p, float(x[0]), float(y[0]), self.client.feeds[d.feed].name,
+                               now_ms=getattr(d, "recv_ms", None))
         return 1
 
     def set_kit(self, kit: Kit) -> None:
@@ -116,11 +122,14 @@ class LiveSession:
         now = time.monotonic() if now is None else now
         applied = 0
         for d in self.client.drain(limit):
+            if self.journal is not None:
+                self.journal.append(self.client.feeds[d.feed].name, frames_of(d.message), self.clock_ms())
             handler = self._handlers.get(d.message.env.kind)
             if handler is None:
                 self.stats.unhandled += 1
                 continue
-            applied += handler(d, now)
+            # A replayed delivery carries its own receive time, so ages and staleness are history's.
+            applied += handler(d, getattr(d, "rx", now))
             self.stats.messages += 1
         self.stats.records += applied
         return applied
