@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,6 @@ class SpeedHistory:
             with np.load(path) as z:
                 if z["sums"].shape == history.sums.shape:
                     history.sums, history.counts = z["sums"], z["counts"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass
         return history

@@ -247,6 +247,39 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
     return path
 
 
+# Everything a damaged file can make numpy, zipfile, json or shapely raise while a kit is read.
+_READ_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, EOFError, OSError,
+                NotImplementedError, RuntimeError, zipfile.BadZipFile, shapely.errors.GEOSException)
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is not text")
+    return value
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise TypeError(f"{what} is not a finite number")
+    return float(value)
+
+
+def _polygonal(wkb: object, what: str) -> shapely.Geometry:
+    geom = shapely.from_wkb(_text(wkb, what))
+    if not isinstance(geom, shapely.Geometry) or geom.geom_type not in ("Polygon", "MultiPolygon", "Point"):
+        raise TypeError(f"{what} is not a polygon or point")
+    return geom
+
+
+def _check_arrays(roads: RoadGraph) -> None:
+    xy = roads.node_xy
+    if xy.ndim != 2 or xy.shape[1] != 2 or xy.dtype.kind != "f" or not np.isfinite(xy).all():
+        raise ValueError("node_xy must be finite (n, 2) floating point coordinates")
+    for name in ("edge_src", "edge_dst"):
+        if getattr(roads, name).dtype.kind not in "iu":
+            raise ValueError(f"{name} must hold integers")
+
+
 def load_kit(path: Path) -> Kit:
     """Open and validate a kit directory; raises :class:`KitError` naming the file on any problem."""
     path = Path(path)
@@ -256,29 +289,51 @@ def load_kit(path: Path) -> Kit:
             raise KitError(f"{f}: missing (not a SitRoom kit?)")
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise KitError(f"{meta_file}: unreadable: {exc}") from None
+    if not isinstance(meta, dict):
+        raise KitError(f"{meta_file}: not a kit description (a JSON object is expected)")
     if meta.get("format") not in READABLE_FORMATS:
-        raise KitError(f"{meta_file}: kit format {meta.get('format')!r}, this SitRoom reads "
+        raise KitError(f"{meta_file}: kit format {str(meta.get('format'))[:20]!r}, this SitRoom reads "
                        f"{', '.join(map(str, READABLE_FORMATS))}")
     blob = roads_file.read_bytes()
     if hashlib.sha256(blob).hexdigest() != meta.get("roads_sha256"):
         raise KitError(f"{roads_file}: checksum mismatch (file damaged or changed after the build)")
     try:
-        with np.load(roads_file) as z:
-            roads = RoadGraph(**{k: z[k] for k in z.files})
+        with np.load(roads_file, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        xy = arrays.get("node_xy")
+        if xy is not None and (xy.ndim != 2 or xy.shape[-1] != 2):
+            raise ValueError("node_xy must be (n, 2)")
+        roads = RoadGraph(**arrays)
+        _check_arrays(roads)
         districts = tuple(
-            District(d["code"], d["name"], d["name_en"], d["level"], d["parent"], shapely.from_wkb(d["wkb"]))
+            District(_text(d["code"], "district code"), _text(d["name"], "district name"),
+                     _text(d["name_en"], "district name_en"), _text(d["level"], "district level"),
+                     _text(d["parent"], "district parent"), _polygonal(d["wkb"], "district wkb"))
             for d in meta["districts"]
         )
-        pois = tuple(Poi(p["kind"], p["name"], p["x"], p["y"], p["node"], p.get("layer", "")) for p in meta["pois"])
-        road_names = tuple((str(a), str(b), str(c)) for a, b, c in meta.get("road_names", ()))
-    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
-        raise KitError(f"{path}: invalid kit content: {exc}") from None
+        pois = []
+        for p in meta["pois"]:
+            node = p["node"]
+            if isinstance(node, bool) or not isinstance(node, int) or not -1 <= node < roads.n_nodes:
+                raise ValueError(f"POI node {str(node)[:20]} is not a node of the graph")
+            pois.append(Poi(_text(p["kind"], "POI kind"), _text(p["name"], "POI name"), _number(p["x"], "POI x"),
+                            _number(p["y"], "POI y"), node, _text(p.get("layer", ""), "POI layer")))
+        road_names = tuple((_text(a, "road name"), _text(b, "road name"), _text(c, "road name"))
+                           for a, b, c in meta.get("road_names", ()))
+        bounds = tuple(_number(v, "bounds_lonlat") for v in meta["bounds_lonlat"])
+        if len(bounds) != 4:
+            raise ValueError("bounds_lonlat must be W, S, E, N")
+        sources = tuple(meta.get("sources", ()))
+        if not all(isinstance(src, dict) for src in sources):
+            raise TypeError("sources must be objects")
+        name, crs = _text(meta["name"], "kit name"), _text(meta["crs"], "kit crs")
+    except _READ_ERRORS as exc:
+        raise KitError(f"{path}: invalid kit content: {str(exc)[:200]}") from None
     if meta.get("tiles") and not (path / TILES_FILE).is_file():
         raise KitError(f"{path / TILES_FILE}: missing (the kit was built with raster tiles)")
     if len(roads.edge_name) and int(roads.edge_name.max()) >= len(road_names):
         raise KitError(f"{roads_file}: a road name index points past the {len(road_names)} names in {meta_file}")
-    return Kit(meta["name"], meta["crs"], tuple(meta["bounds_lonlat"]), roads, districts, pois,
-               tuple(meta.get("sources", ())), bool(meta.get("generated")), path, road_names,
-               str(meta.get("created", "")))
+    return Kit(name, crs, bounds, roads, districts, tuple(pois), sources, bool(meta.get("generated")), path,
+               road_names, str(meta.get("created", "")))

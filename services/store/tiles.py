@@ -11,24 +11,40 @@ from services.store.kit import KitError
 _FORMATS = {"png", "jpg", "jpeg", "webp"}
 
 
+_STEP_BUDGET = 50_000_000  # SQLite VM steps for the checks: a crafted file (an endless view) cannot hang us
+
+
 def check_mbtiles(path: Path) -> dict:
     """Validate an MBTiles file; returns what the kit records of it (format, zoom range, tile count)."""
     path = Path(path)
     if not path.is_file():
         raise KitError(f"{path}: no such file")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-            zmin, zmax, count = db.execute("SELECT MIN(zoom_level), MAX(zoom_level), COUNT(*) FROM tiles").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise KitError(f"{path}: not an MBTiles file: {exc}") from None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            steps = iter(range(_STEP_BUDGET // 1000))
+            db.set_progress_handler(lambda: next(steps, None) is None, 1000)
+            kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE name IN ('metadata', 'tiles')"))
+            if kinds.get("metadata") != "table" or kinds.get("tiles") not in ("table", "view"):
+                raise KitError(f"{path}: not an MBTiles file (no metadata and tiles tables)")
+            meta = {str(k): v for k, v in db.execute("SELECT name, value FROM metadata").fetchall()}
+            zmin, zmax, count = db.execute(
+                "SELECT MIN(zoom_level), MAX(zoom_level), COUNT(*) FROM tiles WHERE typeof(zoom_level) = 'integer'"
+            ).fetchone()
+        finally:
+            db.close()
+    except KitError:
+        raise
+    except (sqlite3.Error, UnicodeDecodeError, MemoryError, ValueError, OverflowError) as exc:
+        raise KitError(f"{path}: not an MBTiles file: {str(exc)[:200]}") from None
     fmt = str(meta.get("format", "png")).lower()
     if fmt not in _FORMATS:
         raise KitError(f"{path}: tile format {fmt!r} is not a raster format ({', '.join(sorted(_FORMATS))})")
     if not count:
         raise KitError(f"{path}: no tiles in it")
+    attribution = meta.get("attribution", "")
     return {"format": fmt, "minzoom": int(zmin), "maxzoom": int(zmax), "tiles": int(count),
-            "attribution": meta.get("attribution", "")}
+            "attribution": attribution if isinstance(attribution, str) else ""}
 
 
 def tile_bounds_lonlat(z: int, x: int, y: int) -> tuple[float, float, float, float]:

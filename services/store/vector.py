@@ -307,6 +307,13 @@ def _csv_points(path: Path, default: str, source_crs: str | None) -> list[OsmPoi
         except UnicodeDecodeError:
             raise KitError(f"{path}: neither UTF-8 nor CP949 text") from None
     rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _csv_rows(path, rows, default, source_crs)
+    except csv.Error as exc:  # a broken quote, an oversized field
+        raise KitError(f"{path} line {rows.line_num}: not valid CSV: {exc}") from None
+
+
+def _csv_rows(path: Path, rows, default: str, source_crs: str | None) -> list[OsmPoi]:
     header = [h.strip().lower() for h in next(rows, [])]
     col = {h: i for i, h in reversed(list(enumerate(header)))}
     lon_i = next((col[c] for c in ("lon", "lng", "longitude", "x") if c in col), None)
