@@ -61,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cad", metavar="ENDPOINT", help="the CAD's ROUTER endpoint for dispatch commands")
     _gui_options(run)
 
+    replay = sub.add_parser("replay", help="replay a journal of received feeds on a timeline, or export a slice")
+    replay.add_argument("journal", type=Path, help="journal directory (the app records one while it runs)")
+    replay.add_argument("--kit", type=Path, help="kit directory (default: the one the journal names)")
+    replay.add_argument("--speed", type=float, default=1.0, help="1 to 60 times real time")
+    replay.add_argument("--start", metavar="WHEN", help="start at: epoch ms, a local ISO time, or +SECONDS")
+    replay.add_argument("--paused", action="store_true", help="open paused")
+    replay.add_argument("--export", type=Path, metavar="OUT", help="write the slice --from … --to … as a journal")
+    replay.add_argument("--from", dest="from_", metavar="WHEN", help="slice start (default: the journal's)")
+    replay.add_argument("--to", metavar="WHEN", help="slice end (default: the journal's)")
+    _gui_options(replay)
+
     kit = sub.add_parser("kit", help="build or inspect offline kits")
     kit_sub = kit.add_subparsers(dest="kit_command", required=True)
     build = kit_sub.add_parser(
@@ -106,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--incident-rate", type=float, default=120.0, metavar="PER_HOUR",
                      help="cad: new incidents per hour, on average over the day (default 120; 0: none)")
     sim.add_argument("--seed", type=int, help="cad: seed of the incident generator")
+
+    from app import keys as keys_command
+
+    keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
     return parser
 
 
@@ -139,6 +154,23 @@ def _run_sim(args: argparse.Namespace) -> int:
         from services.sim import traffic
 
         traffic.run(kit, args.endpoint, parent_pid=args.parent_pid, duration_s=args.duration)
+    return 0
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from app import replay
+    from services.journal import JournalReader
+
+    if args.export is None:
+        return replay.run_replay(args.journal, args)
+    reader = JournalReader(args.journal)
+    start, end = reader.time_range()
+    reader.close()
+    lo = replay.parse_when(args.from_, start) if args.from_ else start
+    hi = replay.parse_when(args.to, end) if args.to else end
+    report = replay.export_slice(args.journal, args.export, lo, hi)
+    print(f"{report.records:,} records ({report.state_records:,} of state at the start), "
+          f"{report.bytes / 1e6:.1f} MB → {args.export}")
     return 0
 
 
@@ -212,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
             return _run_sim(args)
         if args.command == "kit":
             return _run_kit(args)
+        if args.command == "replay":
+            return _run_replay(args)
+        if args.command == "keys":
+            from app import keys as keys_command
+
+            return keys_command.run(args)
         from app import gui
 
         if args.command == "run":
@@ -232,9 +270,10 @@ def main(argv: list[str] | None = None) -> int:
             print("sitroom: kit build cancelled; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:  # the user sees one clear line, the log has the rest
+        from services.feeds.security import KeyFileError
         from services.store.kit import KitError
 
-        if isinstance(exc, KitError | OSError):
+        if isinstance(exc, KitError | OSError | KeyFileError):
             print(f"sitroom: {exc}", file=sys.stderr)
             return 1
         raise

@@ -204,6 +204,8 @@ class DispatchDesk:
                 self.say("warn", f"CAD answered command {cmd_id[:8]} for an incident this desk does not know")
             elif kind == "unknown-ack":
                 self.say("warn", f"CAD acknowledged an unknown command {cmd_id[:8]}; ignored")
+            elif kind == "refused":
+                self.say("bad", f"CAD link refused: {cmd_id} (commands stay in the outbox)")
             elif kind == "bad-ack":
                 self.say("warn", f"malformed acknowledgement from the CAD ({cmd_id}); ignored")
 

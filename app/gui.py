@@ -61,12 +61,15 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     from app.main_window import MainWindow
     from app.replay import journal_meta
     from app.session import LiveSession
+    from services.feeds.security import Security
     from services.incidents.audit import AuditLog
     from services.journal import JournalWriter
     from services.sim.demo_kit import default_cache_dir
 
     state_dir = state_dir or config_dir()
-    session = LiveSession(kit, feeds)
+    # CURVE on every socket when a key pair is configured (SITROOM_KEY, see README); the demo stays plaintext.
+    security = Security.from_env() if backends is None else None
+    session = LiveSession(kit, feeds, security=security)
     session.use_history_dir(default_cache_dir() / "speed-history")
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
@@ -79,7 +82,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
         from services.dispatch.link import DispatchLink
         from services.dispatch.outbox import Outbox
 
-        link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"))
+        link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
         link.start()
     desk = DispatchDesk(session, session.incidents, link, who=getpass.getuser())
     window = MainWindow(session, language=lang, desk=desk)

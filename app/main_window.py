@@ -367,9 +367,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def banner_text(self, now: float) -> tuple[str, str]:
         """What the banner says: nothing while feeds are live; every feed down means offline."""
         health = self.session.client.health
+        rejected = [h for h in health if h.state(now) == FeedState.REJECTED]
+        if rejected:
+            return self.tr("REFUSED: {0}. Nothing from it is shown.").format(
+                "; ".join(f"{h.name}: {h.rejected}" for h in rejected)), "bad"
         down = [h for h in health if h.state(now) != FeedState.LIVE and h.messages]
+        warnings = [f"{h.name}: {h.warning}" for h in health if h.warning]
+        link = self.desk.link
+        if link is not None and link.state.warning:
+            warnings.append(f"CAD: {link.state.warning}")
         if not health or not down:
-            return "", "ok"
+            return ("; ".join(warnings), "warn") if warnings else ("", "ok")
         ages = [h.age(now) for h in down if h.age(now) is not None]
         oldest = labels.duration(max(ages)) if ages else "—"
         if len(down) == len(health):

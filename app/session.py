@@ -19,6 +19,7 @@ from layers.vehicles import VehicleLayer
 from services.feeds import protocol
 from services.feeds.client import Delivery, FeedClient, FeedConfig
 from services.feeds.health import FeedState
+from services.feeds.security import Security
 from services.geo import Projector
 from services.incidents.model import IncidentBook
 from services.journal import JournalWriter, frames_of
@@ -34,11 +35,12 @@ class SessionStats:
 
 
 class LiveSession:
-    def __init__(self, kit: Kit, feeds: list[FeedConfig], *, strict: bool = False) -> None:
+    def __init__(self, kit: Kit, feeds: list[FeedConfig], *, strict: bool = False,
+                 security: Security | None = None) -> None:
         self.kit = kit
         self.projector = Projector(kit.crs)
         # Positions are projected on the feed thread (pyproj releases the GIL), not in the frame.
-        self.client = FeedClient(feeds, strict=strict, prepare={
+        self.client = FeedClient(feeds, strict=strict, security=security, prepare={
             protocol.Kind.AVL_BATCH: self._project_batch,
         })
         self.vehicles = VehicleLayer(self.projector)
@@ -52,8 +54,9 @@ class LiveSession:
         self.clock_ms = protocol.now_ms
         self.stats = SessionStats()
         self._handlers: dict[str, Callable[[Delivery, float], int]] = {
-            protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(d.message.payload, feed=d.feed, now=now,
-                                                                        xy=self._prepared_xy(d)),
+            protocol.Kind.AVL_BATCH: lambda d, now: self.vehicles.apply(
+                d.message.payload, feed=d.feed, now=now, xy=self._prepared_xy(d),
+                now_ms=self.clock_ms() if d.snapshot else None),
             protocol.Kind.LINK_SPEEDS: self._link_speeds,
             protocol.Kind.INCIDENT: self._incident,
         }

@@ -117,12 +117,14 @@ class VehicleLayer(Layer):
     # ------------------------------------------------------------ updates
 
     def apply(self, records: np.ndarray, *, feed: int, now: float,
-              xy: tuple[np.ndarray, np.ndarray] | None = None) -> int:
+              xy: tuple[np.ndarray, np.ndarray] | None = None, now_ms: int | None = None) -> int:
         """Apply one AVL batch (``protocol.AVL_DTYPE``); returns how many records were taken.
 
         ``xy`` are the records' projected positions when already computed (the feed thread does it);
         otherwise they are projected here. A record older than what the model already holds for that vehicle
         is ignored (and counted), so a late or replayed message never moves a vehicle backwards.
+        ``now_ms`` (wall clock) dates each record by its own source time instead of its arrival: for a
+        snapshot, whose positions may be minutes old and must not look live.
         """
         if not len(records):
             return 0
@@ -143,7 +145,7 @@ class VehicleLayer(Layer):
         self.heading[rows] = records["heading"]
         self.speed[rows] = records["speed"]
         self.ts[rows] = records["ts"]
-        self.seen[rows] = now
+        self.seen[rows] = now if now_ms is None else now - np.maximum(now_ms - records["ts"], 0) / 1000.0
         self.feed[rows] = feed
         head = self.trail_head[rows]
         self.trail_x[rows, head] = x

@@ -33,7 +33,6 @@ EXPECTED = {
                 "unbounded_ms_demo", "unbounded_ms_200k", "best_agrees_demo"),
     "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
                  "fire_share_13h", "coverage_ms_30_200k"),
-    "fuzz": ("inputs", "crashes", "hangs", "violations", "decoders", "wall_s", "inputs_per_s", "ratio_vs_unpackb"),
 }
 # Keys that may be null: the quick demo run can end before its first live frame on a slow machine.
 NULLABLE = {"startup": ("first_live_frame_s", "ratio_vs_import")}

@@ -216,6 +216,18 @@
         <source>waiting</source>
         <translation>대기</translation>
     </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation>오프라인</translation>
+    </message>
+    <message>
+        <source>REJECTED</source>
+        <translation>거부됨</translation>
+    </message>
+    <message>
+        <source>snapshots {0}, resyncs {1} {2}</source>
+        <translation>스냅샷 {0}, 재동기화 {1} {2}</translation>
+    </message>
 </context>
 <context>
     <name>ImportDialog</name>
@@ -752,8 +764,20 @@ The open kit stays open.</source>
         <translation>피드: 정상 {0}, 비정상 {1} · {2:.0f} 메시지/초 · 오류 {3}</translation>
     </message>
     <message>
+        <source>Journal: recording</source>
+        <translation>저널: 기록 중</translation>
+    </message>
+    <message>
+        <source>Journal: {0}</source>
+        <translation>저널: {0}</translation>
+    </message>
+    <message>
         <source>{0} vehicles ({1} stale) · {2} drawn</source>
         <translation>차량 {0}대 (지연 {1}) · 표시 {2}</translation>
+    </message>
+    <message>
+        <source>REFUSED: {0}. Nothing from it is shown.</source>
+        <translation>거부: {0}. 이 피드의 데이터는 표시하지 않습니다.</translation>
     </message>
     <message>
         <source>OFFLINE: no feed is live. The map shows the last known state (up to {0} old); routing, incidents and dispatch keep working, commands wait in the outbox.</source>
@@ -844,6 +868,52 @@ The open kit stays open.</source>
     <message>
         <source>on the road</source>
         <translation>이동 중</translation>
+    </message>
+</context>
+<context>
+    <name>Replay</name>
+    <message>
+        <source>Timeline</source>
+        <translation>타임라인</translation>
+    </message>
+    <message>
+        <source>SitRoom replay — {0} — {1}</source>
+        <translation>SitRoom 재생 — {0} — {1}</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineWidget</name>
+    <message>
+        <source>Replay speed</source>
+        <translation>재생 속도</translation>
+    </message>
+    <message>
+        <source>Drag to move through the journal</source>
+        <translation>끌어서 저널 안을 이동</translation>
+    </message>
+    <message>
+        <source>{0} – {1}</source>
+        <translation>{0} – {1}</translation>
+    </message>
+    <message>
+        <source>Jump to a few seconds before an incident was reported</source>
+        <translation>사건 신고 몇 초 전으로 이동</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>일시 정지</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>재생</translation>
+    </message>
+    <message>
+        <source>(paused)</source>
+        <translation>(일시 정지)</translation>
+    </message>
+    <message>
+        <source>Jump to incident…</source>
+        <translation>사건으로 이동…</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,12 @@ the frame timer (as with the feed client):
 - ``("acked", cmd_id)``: the CAD accepted and carried out the command;
 - ``("rejected", cmd_id, reason)``: the CAD refused it, e.g. "unit 10003 is busy (en route)";
 - ``("unknown-ack", cmd_id)``: an acknowledgement for a command this outbox never held;
-- ``("bad-ack", reason)``: an answer that is not a valid acknowledgement.
+- ``("bad-ack", reason)``: an answer that is not a valid acknowledgement;
+- ``("refused", reason)``: the CURVE handshake with the CAD failed (its key is not the one expected, or
+  this control room's key is not in its allowlist); nothing is sent until a handshake succeeds.
+
+With ``security`` (services/feeds/security.py) the DEALER is a CURVE client that believes only the CAD's
+public key (``server_key``, or the Security's own ``server_key``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from zmq.utils.monitor import recv_monitor_message
 
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol
+from services.feeds.security import KeyPair, Security, check_plaintext, describe_handshake_failure
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,11 @@ DEFAULT_EVENTS_LIMIT = 1000
 _POLL_MS = 250  # the longest the thread sleeps; it wakes earlier for a submit, a stop or a due resend
 _UP_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED
 _DOWN_EVENTS = zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED | zmq.EVENT_MONITOR_STOPPED
+_FAILED_EVENTS = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                  | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+# ZeroMQ gives up on a peer that refused this side's key (ZAP); the link dials again itself, backing off.
+_REDIAL_MIN_S = 1.0
+_REDIAL_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class LinkState:
     bad_acks: int
     duplicate_acks: int  # repeats of an answer already recorded (expected after a re-send)
     events_dropped: int  # events pushed out of the deque because nobody drained it
+    refused: str = ""  # why the last CURVE handshake failed, "" once one succeeds
+    warning: str = ""  # plaintext on a network endpoint (security.check_plaintext)
 
     @property
     def up(self) -> bool:
@@ -75,9 +88,20 @@ class _Due:
 
 class DispatchLink:
     def __init__(self, endpoint: str, outbox: Outbox, *, resend_after_s: float = 2.0, max_resend_s: float = 30.0,
-                 context: zmq.Context | None = None, events_limit: int = DEFAULT_EVENTS_LIMIT) -> None:
+                 context: zmq.Context | None = None, events_limit: int = DEFAULT_EVENTS_LIMIT,
+                 security: Security | None = None, server_key: str | bytes | None = None) -> None:
         self.endpoint = endpoint
         self.outbox = outbox
+        if security is None and server_key is not None:  # encrypted, with a throwaway key of this side's own
+            security = Security(KeyPair(*zmq.curve_keypair()))
+        self.security = security
+        self.server_key = server_key
+        self.warning = check_plaintext(endpoint, security) or ""
+        if self.warning:
+            log.warning("CAD link: %s", self.warning)
+        self._refused = ""
+        self._redial_at: float | None = None
+        self._redial_backoff = _REDIAL_MIN_S
         self.resend_after_s = resend_after_s
         self.max_resend_s = max(max_resend_s, resend_after_s)
         self._ctx = context or zmq.Context.instance()
@@ -143,7 +167,8 @@ class DispatchLink:
     @property
     def state(self) -> LinkState:
         return LinkState(self.endpoint, self._connected, self._last_ack, self._pending, self._sent, self._acked,
-                         self._rejected, self._unknown, self._bad, self._dup, self._dropped)
+                         self._rejected, self._unknown, self._bad, self._dup, self._dropped, self._refused,
+                         self.warning)
 
     def _poke(self) -> None:
         with self._wake_lock:
@@ -172,7 +197,9 @@ class DispatchLink:
             dealer.setsockopt(zmq.RECONNECT_IVL, 100)
             dealer.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
             dealer.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_COMMAND_BYTES * 4)
-            monitor = dealer.get_monitor_socket(_UP_EVENTS | _DOWN_EVENTS)
+            if self.security is not None:
+                self.security.apply_client(dealer, self.server_key)
+            monitor = dealer.get_monitor_socket(_UP_EVENTS | _DOWN_EVENTS | _FAILED_EVENTS)
             dealer.connect(self.endpoint)
             poller = zmq.Poller()
             for s in (wake, dealer, monitor):
@@ -187,6 +214,11 @@ class DispatchLink:
                     self._reload()
                 if monitor in events:
                     self._monitor(monitor)
+                if self._redial_at is not None and time.monotonic() >= self._redial_at:
+                    self._redial_at = None
+                    with contextlib.suppress(zmq.ZMQError):  # already gone with its failed session
+                        dealer.disconnect(self.endpoint)
+                    dealer.connect(self.endpoint)
                 if dealer in events:
                     self._receive(dealer)
                 self._send_due(dealer)
@@ -223,10 +255,22 @@ class DispatchLink:
     def _monitor(self, monitor: zmq.Socket) -> None:
         while monitor.poll(0):
             event = recv_monitor_message(monitor)["event"]
-            if event & _UP_EVENTS:
+            if event & _FAILED_EVENTS:
+                reason = describe_handshake_failure(event, client_has_keys=self.security is not None)
+                reason = reason.replace("publisher", "CAD")
+                if reason != self._refused:
+                    log.error("CAD link (%s): %s", self.endpoint, reason)
+                    self._emit(("refused", reason))
+                self._refused = reason
+                if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+                    self._redial_at = time.monotonic() + self._redial_backoff
+                    self._redial_backoff = min(self._redial_backoff * 2, _REDIAL_MAX_S)
+            elif event & _UP_EVENTS:
                 if not self._connected:
                     log.info("CAD link up (%s)", self.endpoint)
                 self._connected = True
+                self._refused = ""
+                self._redial_backoff = _REDIAL_MIN_S
                 now = time.monotonic()
                 for d in self._due.values():  # whatever the CAD may have missed goes again now
                     d.next_s, d.attempts = now, 0

@@ -1,4 +1,4 @@
-"""Per-source feed health: rates, ages, sequence gaps, publisher restarts and decode errors.
+"""Per-source feed health: rates, ages, sequence gaps, publisher restarts, snapshots, handshakes and errors.
 
 Written by the socket thread, read by the GUI. Every field is a plain int/float/str/dict replaced whole, so a
 reader sees a consistent enough value without locks.
@@ -11,7 +11,7 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from services.feeds.protocol import HEARTBEAT_INTERVAL_S, STALE_AFTER_HEARTBEATS, Envelope
+from services.feeds.protocol import HEARTBEAT_INTERVAL_S, OFFLINE_AFTER_S, STALE_AFTER_HEARTBEATS, Envelope, SnapshotEnd
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ class FeedState(enum.Enum):
     WAITING = "waiting"  # nothing received yet
     LIVE = "live"
     STALE = "stale"  # silent for more than STALE_AFTER_S
+    OFFLINE = "offline"  # silent for more than OFFLINE_AFTER_S: the publisher is gone, not just late
+    REJECTED = "rejected"  # not live, and the last handshake failed (untrusted key): see FeedHealth.rejected
 
 
 @dataclass
@@ -39,17 +41,35 @@ class FeedHealth:
     out_of_order: int = 0  # seq not newer than the last one seen: dropped
     restarts: int = 0  # a publisher came back with a new session id
     dropped_overflow: int = 0  # dropped because the app could not keep up
+    snapshots: int = 0  # snapshots applied (the first one and every resync)
+    snapshot_records: int = 0
+    resyncs: int = 0  # snapshots applied because of a gap, a restart, a reconnect or an inbox overflow
+    resync_reason: str = ""  # why the last (or pending) snapshot was asked for: start, gap, restart, ...
+    snapshot_skipped: int = 0  # updates already contained in a snapshot, dropped
+    snapshot_service: bool | None = None  # the publisher's heartbeats say it answers snapshot requests
+    syncing: bool = False  # a snapshot request is out; updates wait until it is answered
+    connected: bool | None = None  # the feed socket's connection per its monitor (None: not known yet)
+    rejected: str = ""  # why the last handshake failed (untrusted publisher key, client not allowed), or ""
+    handshake_failures: int = 0
+    warning: str = ""  # e.g. plaintext on a network endpoint (security.check_plaintext)
     last_rx: float | None = None  # monotonic seconds
     last_src_ts: int = 0  # source time of the last message, epoch ms
     publishers: dict[str, str] = field(default_factory=dict)  # src -> sess
     _last_seq: dict[tuple[str, str], int] = field(default_factory=dict)  # (src, topic) -> seq
+    _floor: dict[tuple[str, str], int] = field(default_factory=dict)  # (src, topic) -> last snapshot's seq
+    _retired: dict[str, set] = field(default_factory=dict)  # src -> sessions it has left behind
     _rate: deque = field(default_factory=lambda: deque(maxlen=64))  # (t, messages) samples
     _logged: set = field(default_factory=set)
 
     def state(self, now: float) -> FeedState:
         if self.last_rx is None:
-            return FeedState.WAITING
-        return FeedState.STALE if now - self.last_rx > STALE_AFTER_S else FeedState.LIVE
+            return FeedState.REJECTED if self.rejected else FeedState.WAITING
+        age = now - self.last_rx
+        if age <= STALE_AFTER_S:
+            return FeedState.LIVE
+        if self.rejected:
+            return FeedState.REJECTED
+        return FeedState.OFFLINE if age > OFFLINE_AFTER_S else FeedState.STALE
 
     def age(self, now: float) -> float | None:
         return None if self.last_rx is None else now - self.last_rx
@@ -76,33 +96,64 @@ class FeedHealth:
     def accept(self, topic: bytes, env: Envelope, now: float, nbytes: int, records: int) -> bool:
         """Account one decoded message; returns False when it must be dropped (stale or replayed seq)."""
         if self.publishers.get(env.src) != env.sess:
-            if env.src in self.publishers:
-                self.restarts += 1
-                log.info("feed %s: publisher %s restarted (session %s)", self.name, env.src, env.sess)
-                for key in [k for k in self._last_seq if k[0] == env.src]:
-                    del self._last_seq[key]
-            self.publishers = {**self.publishers, env.src: env.sess}
+            if env.sess in self._retired.get(env.src, ()):  # a session that has ended: its messages are old
+                self.out_of_order += 1
+                return False
+            self._new_session(env.src, env.sess)
         key = (env.src, topic.decode("ascii"))
         last = self._last_seq.get(key)
         if last is not None:
             if env.seq <= last:
-                self.out_of_order += 1
+                if env.seq <= self._floor.get(key, -1):
+                    self.snapshot_skipped += 1
+                else:
+                    self.out_of_order += 1
                 return False
             self.seq_gaps += env.seq - last - 1
         self._last_seq[key] = env.seq
         self.messages += 1
         self.records += records
         self.bytes += nbytes
-        self.last_rx = now
+        self.last_rx = now if self.last_rx is None else max(self.last_rx, now)
         self.last_src_ts = env.ts
         if not self._rate or now - self._rate[-1][0] >= 0.25:
             self._rate.append((now, self.messages))
         return True
 
-    def heartbeat_seqs(self, src: str, seqs: dict) -> None:
-        """A heartbeat's latest seq per topic reveals messages lost at the tail of a burst."""
+    def _new_session(self, src: str, sess: str) -> None:
+        old = self.publishers.get(src)
+        if old is not None:
+            self.restarts += 1
+            log.info("feed %s: publisher %s restarted (session %s)", self.name, src, sess)
+            retired = self._retired.setdefault(src, set())
+            if len(retired) > 64:  # bounded: a session id never comes back, so the oldest are safe to forget
+                retired.clear()
+            retired.add(old)
+            for key in [k for k in self._last_seq if k[0] == src]:
+                del self._last_seq[key]
+            for key in [k for k in self._floor if k[0] == src]:
+                del self._floor[key]
+        self.publishers = {**self.publishers, src: sess}
+
+    def heartbeat_seqs(self, src: str, seqs: dict) -> list[str]:
+        """A heartbeat's latest seq per topic reveals messages lost at the tail of a burst; returns the topics
+        that lost some."""
+        lost = []
         for topic, seq in seqs.items():
             last = self._last_seq.get((src, str(topic)))
             if isinstance(seq, int) and last is not None and seq > last:
                 self.seq_gaps += seq - last
                 self._last_seq[(src, str(topic))] = seq
+                lost.append(str(topic))
+        return lost
+
+    def snapshot_applied(self, end: SnapshotEnd, records: int) -> None:
+        """Updates up to the snapshot's seq of each topic are contained in it: later copies are skipped."""
+        if self.publishers.get(end.src) != end.sess:
+            self._new_session(end.src, end.sess)
+        for topic, seq in end.seqs.items():
+            key = (end.src, topic)
+            self._last_seq[key] = max(self._last_seq.get(key, 0), seq)
+            self._floor[key] = seq
+        self.snapshots += 1
+        self.snapshot_records += records

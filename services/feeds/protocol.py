@@ -8,6 +8,10 @@ A message is a ZeroMQ multipart ``[topic, envelope, payload...]`` (docs/protocol
 - ``payload``: AVL and link-speed batches are one packed numpy structured array each (decoded with
   ``np.frombuffer``, no per-record Python); everything else is a msgpack map.
 
+Stateful topics (``avl``, ``link``, ``inc``) are also served as a snapshot on a ROUTER socket beside the PUB
+(the zguide's Clone pattern): a one-frame request, answered by ordinary update messages holding the latest
+value of every key and a two-frame end marker with the ``seq`` of each topic at which the snapshot was taken.
+
 Decoding never trusts the sender: every failure is a :class:`DecodeError` with a short ``reason`` that the
 feed client counts per source. Nothing here unpickles, evaluates or allocates more than the frame holds.
 """
@@ -15,6 +19,7 @@ feed client counts per source. Nothing here unpickles, evaluates or allocates mo
 from __future__ import annotations
 
 import enum
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +41,8 @@ MAX_TOPIC_BYTES = 128
 HEARTBEAT_INTERVAL_S = 1.0
 # A feed with no message for this many heartbeat intervals is stale.
 STALE_AFTER_HEARTBEATS = 3
+# ...and offline after this long: its publisher is gone, not merely slow.
+OFFLINE_AFTER_S = 30.0
 
 
 class Topic:
@@ -45,6 +52,7 @@ class Topic:
     HEARTBEAT = b"hb"
     CCTV_PREFIX = b"cctv."
     SENSOR_PREFIX = b"sens."
+    SNAPSHOT_END = b"snap.end"  # only on the snapshot socket, never on the PUB
 
 
 class Kind:
@@ -55,6 +63,18 @@ class Kind:
     CCTV_FRAME = "cctv.frame"
     SENSOR = "sens"
 
+
+# Stateful topics: the key field of each record (array kinds) or map (incidents) that a snapshot keeps the
+# latest value of. Other topics (cameras, sensors, heartbeats) are streams with nothing to snapshot.
+STATE_KEYS: dict[str, str] = {Kind.AVL_BATCH: "id", Kind.LINK_SPEEDS: "link", Kind.INCIDENT: "id"}
+STATEFUL_TOPICS = frozenset({Topic.AVL, Topic.LINK, Topic.INCIDENT})
+# Snapshot request limits: a handful of topic prefixes, each a valid topic's length.
+MAX_SNAPSHOT_PREFIXES = 16
+MAX_SNAPSHOT_END_BYTES = 4096
+# Snapshot replies carry records in messages of at most this many (as updates do).
+SNAPSHOT_CHUNK = {Kind.AVL_BATCH: 4096, Kind.LINK_SPEEDS: 8192}
+# Where a publisher serves its snapshot unless told otherwise (see snapshot_endpoint()).
+SNAPSHOT_TCP_PORT_OFFSET = 1000
 
 # Incidents (topic ``inc``, a msgpack map per incident; see docs/protocol.md).
 INCIDENT_TYPES = ("fire", "medical", "traffic", "crime", "disaster")
@@ -179,9 +199,14 @@ def encode_map(topic: bytes, kind: str, payload: dict[str, Any], *, src: str, se
     return [topic, encode_envelope(kind, src, sess, seq, ts), msgpack.packb(payload, use_bin_type=True)]
 
 
-def encode_heartbeat(*, src: str, sess: str, seq: int, seqs: dict[str, int], ts: int | None = None) -> list[bytes]:
-    """``seqs`` maps each topic this publisher sends to its latest ``seq``, so a lost tail shows as a gap."""
-    return encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, {"seqs": seqs}, src=src, sess=sess, seq=seq, ts=ts)
+def encode_heartbeat(*, src: str, sess: str, seq: int, seqs: dict[str, int], ts: int | None = None,
+                     snapshot: bool = False) -> list[bytes]:
+    """``seqs`` maps each topic this publisher sends to its latest ``seq``, so a lost tail shows as a gap.
+    ``snapshot`` tells receivers that this publisher answers snapshot requests (``"snap": true``)."""
+    payload: dict[str, Any] = {"seqs": seqs}
+    if snapshot:
+        payload["snap"] = True
+    return encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, payload, src=src, sess=sess, seq=seq, ts=ts)
 
 
 def new_records(n: int) -> np.ndarray:
@@ -331,6 +356,16 @@ def _bounded_map(raw: bytes, reason: str) -> dict:
     return value
 
 
+def topic_kind(topic: bytes) -> str | None:
+    """The envelope kind a topic must carry, None for a topic outside the protocol."""
+    return _expected_topic_kind(topic)
+
+
+def array_dtype(kind: str) -> np.dtype | None:
+    """The record dtype of an array kind (AVL, link speeds), None for map and image kinds."""
+    return _ARRAY_KINDS.get(kind)
+
+
 def _expected_topic_kind(topic: bytes) -> str | None:
     fixed = {Topic.AVL: Kind.AVL_BATCH, Topic.LINK: Kind.LINK_SPEEDS, Topic.HEARTBEAT: Kind.HEARTBEAT,
              Topic.INCIDENT: Kind.INCIDENT}
@@ -369,3 +404,107 @@ def decode(frames: list[bytes] | list[memoryview]) -> Message:
         if env.kind == Kind.INCIDENT:
             validate_incident(payload)
     return Message(topic, env, payload, nbytes)
+
+
+# ---------------------------------------------------------------- snapshots (Clone pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEnd:
+    """The marker closing a snapshot reply: who answered, and the ``seq`` of each stateful topic at the moment
+    the snapshot was taken. Updates with ``seq`` at or below it are already contained in the snapshot."""
+
+    req: int
+    src: str
+    sess: str
+    seqs: dict[str, int]
+    items: int  # snapshot messages sent before this marker, so a reply that lost some is recognised
+    ts: int
+
+
+def snapshot_endpoint(endpoint: str) -> str | None:
+    """The snapshot socket beside a feed endpoint, by convention (None when none can be derived).
+
+    ``ipc://…/avl.sock`` → ``ipc://…/avl.snap.sock`` (other ipc paths get ``.snap`` appended);
+    ``tcp://HOST:PORT`` → ``tcp://HOST:PORT+1000``; ``inproc://NAME`` → ``inproc://NAME.snap``.
+    A wildcard tcp port (``tcp://127.0.0.1:*``) has no derivable snapshot port.
+    """
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep or not rest:
+        return None
+    if scheme == "ipc":
+        return f"ipc://{rest[:-5]}.snap.sock" if rest.endswith(".sock") else f"ipc://{rest}.snap"
+    if scheme == "inproc":
+        return f"inproc://{rest}.snap"
+    if scheme == "tcp":
+        host, colon, port = rest.rpartition(":")
+        if not colon or not port.isdigit() or not 0 < int(port) <= 65535 - SNAPSHOT_TCP_PORT_OFFSET:
+            return None
+        return f"tcp://{host}:{int(port) + SNAPSHOT_TCP_PORT_OFFSET}"
+    return None
+
+
+_PREFIX_RE = re.compile(rf"[\x21-\x7e]{{0,{MAX_TOPIC_BYTES}}}")
+
+
+def encode_snapshot_request(req: int, topics: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """One frame (DEALER → ROUTER): ``{"v": 1, "req": int, "topics": [prefix, ...]}``."""
+    prefixes = sorted({t.decode("ascii") for t in topics})
+    if not 0 <= req < 2**63 or len(prefixes) > MAX_SNAPSHOT_PREFIXES:
+        raise ValueError("snapshot request out of limits")
+    return msgpack.packb({"v": PROTOCOL_VERSION, "req": req, "topics": prefixes})
+
+
+def decode_snapshot_request(raw: bytes) -> tuple[int, tuple[bytes, ...]]:
+    """(request id, topic prefixes); raises DecodeError('bad-request', …)."""
+    r = "bad-request"
+    if len(raw) > MAX_ENVELOPE_BYTES * 4:
+        raise DecodeError(r, f"{len(raw)} bytes")
+    try:
+        value = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0,
+                                max_array_len=MAX_SNAPSHOT_PREFIXES, max_map_len=8, max_str_len=MAX_TOPIC_BYTES)
+    except Exception as exc:
+        raise DecodeError(r, type(exc).__name__) from None
+    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+        raise DecodeError(r, "not a v1 request")
+    req, topics = value.get("req"), value.get("topics")
+    if not isinstance(req, int) or isinstance(req, bool) or not 0 <= req < 2**63:
+        raise DecodeError(r, "field 'req'")
+    if not isinstance(topics, list) or not all(isinstance(t, str) and _PREFIX_RE.fullmatch(t) for t in topics):
+        raise DecodeError(r, "field 'topics'")
+    return req, tuple(t.encode("ascii") for t in topics)
+
+
+def encode_snapshot_end(*, req: int, src: str, sess: str, seqs: dict[str, int], items: int,
+                        ts: int | None = None) -> list[bytes]:
+    """Two frames: ``snap.end`` and a msgpack map ``{v, req, src, sess, seqs, items, ts}``."""
+    body = msgpack.packb({"v": PROTOCOL_VERSION, "req": req, "src": src, "sess": sess, "seqs": seqs,
+                          "items": items, "ts": now_ms() if ts is None else ts})
+    if len(body) > MAX_SNAPSHOT_END_BYTES:
+        raise ValueError("snapshot end marker too large")
+    return [Topic.SNAPSHOT_END, body]
+
+
+def decode_snapshot_end(frames: list[bytes]) -> SnapshotEnd:
+    r = "bad-snapshot"
+    if len(frames) != 2 or bytes(frames[0]) != Topic.SNAPSHOT_END:
+        raise DecodeError(r, "not an end marker")
+    raw = bytes(frames[1])
+    if len(raw) > MAX_SNAPSHOT_END_BYTES:
+        raise DecodeError(r, f"{len(raw)} bytes")
+    try:
+        value = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0,
+                                max_array_len=0, max_map_len=64, max_str_len=MAX_ENVELOPE_STR_BYTES)
+    except Exception as exc:
+        raise DecodeError(r, type(exc).__name__) from None
+    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+        raise DecodeError(r, "not a v1 end marker")
+    for name, typ in (("req", int), ("src", str), ("sess", str), ("items", int), ("ts", int), ("seqs", dict)):
+        field = value.get(name)
+        if not isinstance(field, typ) or isinstance(field, bool):
+            raise DecodeError(r, f"field {name!r}")
+    seqs = value["seqs"]
+    if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+               for k, v in seqs.items()):
+        raise DecodeError(r, "field 'seqs'")
+    return SnapshotEnd(value["req"], value["src"], value["sess"], dict(seqs), value["items"], value["ts"])

@@ -2,6 +2,9 @@
 
 With ``assignments``, it also follows the demo CAD's assignment socket (``cad.py``): each dispatch or recall
 command there is carried out on the fleet once (the CAD repeats it until the feed shows the unit moving).
+
+The latest record of every vehicle is served as a snapshot beside the feed (``protocol.snapshot_endpoint``),
+and CURVE keys come from the environment (``SITROOM_KEY``, see ``Security.from_env``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import zmq
 from services.feeds import protocol
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
+from services.feeds.security import Security
 from services.geo import Projector
 from services.sim import congestion
 from services.sim.cad import ASSIGN_TOPIC
@@ -27,9 +31,12 @@ log = logging.getLogger(__name__)
 class Assignments:
     """The fleet's end of the CAD's assignment socket."""
 
-    def __init__(self, sim: FleetSim, endpoint: str, *, context: zmq.Context | None = None) -> None:
+    def __init__(self, sim: FleetSim, endpoint: str, *, context: zmq.Context | None = None,
+                 security: Security | None = None) -> None:
         self.sim = sim
         self.socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        if security is not None:
+            security.apply_client(self.socket)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.RECONNECT_IVL, 100)
         self.socket.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
@@ -68,11 +75,13 @@ class Assignments:
 
 
 def run(kit: Kit, endpoint: str, *, vehicles: int = 3000, parent_pid: int | None = None,
-        duration_s: float | None = None, src: str = "sim-avl", assignments: str | None = None) -> None:
+        duration_s: float | None = None, src: str = "sim-avl", assignments: str | None = None,
+        security: Security | None = None) -> None:
+    security = security if security is not None else Security.from_env()
     sim = FleetSim(kit, vehicles)
     g = kit.roads
-    pub = Publisher(endpoint, src)
-    orders = Assignments(sim, assignments) if assignments else None
+    pub = Publisher(endpoint, src, snapshot=protocol.snapshot_endpoint(endpoint), security=security)
+    orders = Assignments(sim, assignments, security=security) if assignments else None
     log.info("AVL: %d vehicles on %s", len(sim.fleet), endpoint)
 
     def tick(n: int, wall: float) -> None:

@@ -6,8 +6,9 @@ Sockets (``python -m app sim cad --endpoint ROUTER --incidents PUB [--assignment
 - ``--endpoint``, a ROUTER: dispatch commands in (one msgpack frame from a DEALER, or after an empty
   delimiter frame from a REQ), one acknowledgement frame out, addressed back to the sender.
 - ``--incidents``, a v1 publisher (topic ``inc``, heartbeats): generated incidents (``incidents.py``) and
-  every change the CAD makes to them; the open ones (and those finished in the last minute) are sent again
-  every 10 s, since a subscriber that (re)connects has no other way to catch up on PUB/SUB.
+  every change the CAD makes to them, with a snapshot socket beside it (``protocol.snapshot_endpoint``) for
+  receivers that join late or lost messages. The open ones (and those finished in the last minute) are also
+  sent again every 10 s, for receivers without snapshot support; older finished ones leave the snapshot.
 - ``--assignments``, a plain PUB for the demo's AVL backend only, not a feed of the protocol: topic ``asg``
   and the accepted command's msgpack bytes (``protocol.decode_command`` reads it), two frames. The AVL
   backend owns the fleet and carries the command out. An assignment is sent again every second until the
@@ -16,6 +17,9 @@ Sockets (``python -m app sim cad --endpoint ROUTER --incidents PUB [--assignment
   AVL. A dispatch needs the unit AVAILABLE there; the incident moves along with its units (dispatched,
   en route, on scene, closed once every unit that reached the scene has left it). Without ``--avl``, a unit
   counts as busy exactly while the CAD has it assigned.
+
+With ``SITROOM_KEY`` set (``Security.from_env``), every one of these sockets uses CURVE: the ROUTER and both
+publishers as servers with the ZAP allowlist, the AVL subscription as a client of the AVL backend's key.
 
 So the two processes share nothing but messages, and either can be killed and restarted on its own (an AVL
 backend restarted mid-mission puts its units back at their stations; the CAD, seeing them available, ends
@@ -49,6 +53,7 @@ from services.dispatch.outbox import open_private_db
 from services.feeds import protocol
 from services.feeds.protocol import INCIDENT_STATUSES, Kind, Topic, VehicleStatus
 from services.feeds.publisher import Publisher
+from services.feeds.security import Security, ZapLease, check_plaintext
 from services.geo import Projector
 from services.sim.fleet import station_units
 from services.sim.incidents import DEFAULT_PER_HOUR, IncidentGenerator
@@ -432,6 +437,11 @@ class Cad:
         out, self.out_assignments = self.out_assignments, []
         return out
 
+    def long_finished(self, now_ms: int) -> list[str]:
+        """Incidents finished longer ago than the periodic re-announcement covers: out of snapshots too."""
+        return [inc_id for inc_id, inc in self.incidents.items()
+                if inc["status"] in _FINISHED and now_ms - self._updated[inc_id] > SNAPSHOT_FINISHED_S * 1000]
+
 
 # ---------------------------------------------------------------- the process
 
@@ -439,7 +449,8 @@ class Cad:
 def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
         assignments_endpoint: str | None = None, avl_endpoint: str | None = None,
         per_hour: float = DEFAULT_PER_HOUR, seed: int | None = None, parent_pid: int | None = None,
-        duration_s: float | None = None, src: str = "sim-cad") -> None:
+        duration_s: float | None = None, src: str = "sim-cad", security: Security | None = None) -> None:
+    security = security if security is not None else Security.from_env()
     ctx = zmq.Context.instance()
     state = CadState(state_path)
     generator = None
@@ -450,22 +461,32 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
         generator = IncidentGenerator(kit, per_hour=per_hour, seed=seed,
                                       start_s=time.time() - OPENING_QUEUE_S if fresh else None)
     cad = Cad(kit, state, use_avl=avl_endpoint is not None, generator=generator)
-    pub = Publisher(incidents_endpoint, src)
+    pub = Publisher(incidents_endpoint, src, snapshot=protocol.snapshot_endpoint(incidents_endpoint),
+                    security=security)
+    leases: list[ZapLease] = []
     router = ctx.socket(zmq.ROUTER)
     router.setsockopt(zmq.LINGER, 0)
     router.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_COMMAND_BYTES * 4)
+    if security is not None:
+        leases.append(security.apply_server(router))
+    elif warning := check_plaintext(endpoint, None):
+        log.warning("CAD: %s", warning)
     router.bind(endpoint)
     sockets: list[zmq.Socket] = [router]
     asg = avl = None
     if assignments_endpoint:
         asg = ctx.socket(zmq.PUB)
         asg.setsockopt(zmq.LINGER, 0)
+        if security is not None:
+            leases.append(security.apply_server(asg))
         asg.bind(assignments_endpoint)
         sockets.append(asg)
     poller = zmq.Poller()
     poller.register(router, zmq.POLLIN)
     if avl_endpoint:
         avl = ctx.socket(zmq.SUB)
+        if security is not None:
+            security.apply_client(avl)
         avl.setsockopt(zmq.LINGER, 0)
         avl.setsockopt(zmq.RECONNECT_IVL, 100)
         avl.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
@@ -504,6 +525,7 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
 
     start = time.monotonic()
     next_tick = 0.0
+    next_forget = time.monotonic() + SNAPSHOT_EVERY_S
     try:
         while not stop:
             if duration_s is not None and time.monotonic() - start >= duration_s:
@@ -545,6 +567,9 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + 0.25
                 cad.tick(now)
+            if time.monotonic() >= next_forget:
+                next_forget = time.monotonic() + SNAPSHOT_EVERY_S
+                pub.forget(Topic.INCIDENT, cad.long_finished(int(now * 1000)))
             flush()
             pub.heartbeat()
     finally:
@@ -553,4 +578,6 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
         for s in sockets:
             s.close(0)
         pub.close()
+        for lease in leases:
+            lease.release()
         state.close()

@@ -4,6 +4,10 @@ Each backend is ``python -m app sim NAME --endpoint …``, exactly what a user c
 on an ipc endpoint in a private runtime directory (loopback only, no ports to collide). The CAD takes
 dispatch commands on ``cad_endpoint()``, publishes incidents as the "incidents" feed, follows the AVL feed
 for unit statuses and hands assignments to the AVL backend on an internal socket.
+
+Each feed's snapshot socket sits beside it by the usual convention (``avl.sock`` → ``avl.snap.sock``). The
+demo is plaintext on ipc: the backends are started without the CURVE settings of the environment
+(``SITROOM_KEY`` …), which the control room of the demo does not use either.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import Topic
+from services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
 
 BACKENDS = ("avl", "traffic", "cad")
 # The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
@@ -63,7 +68,8 @@ class DemoBackends:
         for n in ([name] if name else BACKENDS):
             if n in self.procs and self.procs[n].poll() is None:
                 continue
-            self.procs[n] = subprocess.Popen(self.command(n), stdin=subprocess.DEVNULL)
+            env = {k: v for k, v in os.environ.items() if k not in (ENV_KEY, ENV_PEER_KEY, ENV_ALLOW)}
+            self.procs[n] = subprocess.Popen(self.command(n), stdin=subprocess.DEVNULL, env=env)
 
     def pid(self, name: str) -> int | None:
         p = self.procs.get(name)

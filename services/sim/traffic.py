@@ -1,4 +1,7 @@
-"""Demo link-speed backend: publishes every road link's current speed on topic ``link`` every 5 s."""
+"""Demo link-speed backend: publishes every road link's current speed on topic ``link`` every 5 s.
+
+A receiver joining between two ticks gets the current speeds from the snapshot socket beside the feed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import logging
 
 import numpy as np
 
-from services.feeds.protocol import LINK_DTYPE, Kind, Topic
+from services.feeds.protocol import LINK_DTYPE, Kind, Topic, snapshot_endpoint
 from services.feeds.publisher import Publisher
+from services.feeds.security import Security
 from services.sim import congestion
 from services.sim.runner import run_loop
 from services.store.kit import Kit
@@ -18,9 +22,10 @@ PERIOD_S = 5.0
 
 
 def run(kit: Kit, endpoint: str, *, parent_pid: int | None = None, duration_s: float | None = None,
-        src: str = "sim-traffic") -> None:
+        src: str = "sim-traffic", security: Security | None = None) -> None:
+    security = security if security is not None else Security.from_env()
     g = kit.roads
-    pub = Publisher(endpoint, src)
+    pub = Publisher(endpoint, src, snapshot=snapshot_endpoint(endpoint), security=security)
     records = np.zeros(g.n_edges, dtype=LINK_DTYPE)
     records["link"] = g.edge_link
     log.info("traffic: %d links on %s", g.n_edges, endpoint)

@@ -90,3 +90,13 @@ def test_filters_and_queries(layer: VehicleLayer) -> None:
     assert list(rows) == [0, 1]
     d = layer.describe(np.array([1]), now=3.0, now_ms=2000)[0]
     assert d["type"] == VehicleType.FIRE and d["age_s"] == 3.0 and d["source_age_s"] == 1.0
+
+
+def test_snapshot_records_are_dated_by_their_source_time() -> None:
+    """A snapshot's position from two minutes ago is stale at once, not live for the stale timeout."""
+    layer = VehicleLayer(Projector("EPSG:5179"))
+    rec = np.zeros(2, dtype=AVL_DTYPE)
+    rec["id"], rec["lon"], rec["lat"] = [1, 2], 127.38, 36.35
+    rec["ts"] = [1_000_000 - 120_000, 1_000_000 - 1_000]
+    layer.apply(rec, feed=0, now=500.0, now_ms=1_000_000)
+    assert list(layer.stale_mask(500.0)) == [True, False]

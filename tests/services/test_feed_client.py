@@ -311,6 +311,48 @@ def test_feed_health_states_without_sockets():
     assert health.state(99.0) is FeedState.LIVE
 
 
+def test_offline_and_rejected_states_without_sockets():
+    health = FeedHealth("f", "ipc:///nowhere")
+    health.rejected = "handshake failed: publisher key not trusted"
+    assert health.state(0.0) is FeedState.REJECTED  # never got through: refused, not merely waiting
+    health.rejected = ""
+    assert health.accept(Topic.HEARTBEAT, p.Envelope(1, Kind.HEARTBEAT, "s", "sess", 1, 0), 100.0, 50, 1)
+    assert p.OFFLINE_AFTER_S == 30.0
+    assert health.state(100.0 + STALE_AFTER_S + 0.01) is FeedState.STALE
+    assert health.state(100.0 + p.OFFLINE_AFTER_S) is FeedState.STALE
+    assert health.state(100.0 + p.OFFLINE_AFTER_S + 0.01) is FeedState.OFFLINE
+    health.rejected = "handshake failed: publisher key not trusted"
+    assert health.state(101.0) is FeedState.LIVE  # data still flowing wins
+    assert health.state(110.0) is FeedState.REJECTED
+
+
+def test_a_session_that_has_ended_never_comes_back():
+    health = FeedHealth("f", "ipc:///nowhere")
+    env = p.Envelope(1, Kind.AVL_BATCH, "s", "old", 5, 0)
+    assert health.accept(Topic.AVL, env, 1.0, 40, 1)
+    assert health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "new", 1, 0), 2.0, 40, 1)
+    assert health.restarts == 1
+    assert not health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "old", 6, 0), 3.0, 40, 1)
+    assert (health.restarts, health.out_of_order, health.publishers) == (1, 1, {"s": "new"})
+
+
+def test_a_snapshot_covers_the_updates_up_to_its_seq():
+    health = FeedHealth("f", "ipc:///nowhere")
+    assert health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "a", 3, 0), 1.0, 40, 1)
+    health.snapshot_applied(p.SnapshotEnd(1, "s", "a", {"avl": 9}, 2, 0), 100)
+    assert (health.snapshots, health.snapshot_records) == (1, 100)
+    for seq in (4, 9):  # sent before the snapshot was taken: already in it
+        assert not health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "a", seq, 0), 2.0, 40, 1)
+    assert health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "a", 10, 0), 2.0, 40, 1)
+    assert (health.snapshot_skipped, health.out_of_order, health.seq_gaps) == (2, 0, 0)
+    # A snapshot from a new session is a restart seen first on the snapshot socket.
+    health.snapshot_applied(p.SnapshotEnd(2, "s", "b", {"avl": 4}, 1, 0), 1)
+    assert health.restarts == 1 and health.publishers == {"s": "b"}
+    assert not health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "a", 11, 0), 3.0, 40, 1)
+    assert health.accept(Topic.AVL, p.Envelope(1, Kind.AVL_BATCH, "s", "b", 5, 0), 3.0, 40, 1)
+    assert health.seq_gaps == 0
+
+
 # ---------------------------------------------------------------- bad input
 
 

@@ -522,3 +522,74 @@ def test_commands_and_acks_round_trip_and_refuse_garbage():
             p.decode_command(raw)
         with pytest.raises(DecodeError):
             p.decode_ack(raw)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@pytest.mark.parametrize(("endpoint", "snapshot"), [
+    ("ipc:///run/sitroom/avl.sock", "ipc:///run/sitroom/avl.snap.sock"),
+    ("ipc:///run/sitroom/avl", "ipc:///run/sitroom/avl.snap"),
+    ("tcp://127.0.0.1:5556", "tcp://127.0.0.1:6556"),
+    ("tcp://*:5556", "tcp://*:6556"),
+    ("tcp://[::1]:5556", "tcp://[::1]:6556"),
+    ("tcp://avl.city.example:64535", "tcp://avl.city.example:65535"),
+    ("tcp://avl.city.example:64536", None),
+    ("tcp://127.0.0.1:*", None),
+    ("inproc://avl", "inproc://avl.snap"),
+    ("pgm://eth0;239.192.1.1:5555", None),
+    ("nonsense", None),
+])
+def test_snapshot_endpoint_convention(endpoint, snapshot):
+    assert p.snapshot_endpoint(endpoint) == snapshot
+
+
+def test_heartbeat_announces_a_snapshot_service():
+    msg = p.decode(wire(p.encode_heartbeat(src=SRC, sess=SESS, seq=1, seqs={"avl": 3}, ts=1, snapshot=True)))
+    assert msg.payload == {"seqs": {"avl": 3}, "snap": True}
+    assert "snap" not in p.decode(wire(p.encode_heartbeat(src=SRC, sess=SESS, seq=1, seqs={}, ts=1))).payload
+
+
+def test_snapshot_request_round_trip_and_refusals():
+    assert p.decode_snapshot_request(p.encode_snapshot_request(42, (Topic.AVL, Topic.INCIDENT))) == (
+        42, (Topic.AVL, Topic.INCIDENT))
+    assert p.decode_snapshot_request(p.encode_snapshot_request(0, (b"",))) == (0, (b"",))
+    with pytest.raises(ValueError):
+        p.encode_snapshot_request(-1, (b"",))
+    with pytest.raises(ValueError):
+        p.encode_snapshot_request(1, [f"t{i}".encode() for i in range(p.MAX_SNAPSHOT_PREFIXES + 1)])
+    for raw in (b"", b"\xc1", msgpack.packb([1]), msgpack.packb({"v": 2, "req": 1, "topics": []}),
+                msgpack.packb({"v": 1, "req": True, "topics": []}), msgpack.packb({"v": 1, "req": -1, "topics": []}),
+                msgpack.packb({"v": 1, "req": 1, "topics": "avl"}), msgpack.packb({"v": 1, "req": 1, "topics": [1]}),
+                msgpack.packb({"v": 1, "req": 1, "topics": ["a b"]}),
+                msgpack.packb({"v": 1, "req": 1, "topics": ["x"] * (p.MAX_SNAPSHOT_PREFIXES + 1)}),
+                bytes(100_000)):
+        with pytest.raises(DecodeError) as exc:
+            p.decode_snapshot_request(raw)
+        assert exc.value.reason == "bad-request"
+
+
+def test_snapshot_end_round_trip_and_refusals():
+    frames = p.encode_snapshot_end(req=7, src=SRC, sess=SESS, seqs={"avl": 120, "inc": 3}, items=30, ts=5)
+    assert frames[0] == Topic.SNAPSHOT_END
+    assert p.decode_snapshot_end(wire(frames)) == p.SnapshotEnd(7, SRC, SESS, {"avl": 120, "inc": 3}, 30, 5)
+    body = msgpack.unpackb(frames[1])
+    bad = [[frames[0]], [b"snap.x", frames[1]], [frames[0], b"\xc1"], [frames[0], msgpack.packb({**body, "v": 2})],
+           [frames[0], msgpack.packb({**body, "seqs": {"avl": -1}})],
+           [frames[0], msgpack.packb({**body, "seqs": {"avl": True}})],
+           [frames[0], msgpack.packb({**body, "items": "30"})], [frames[0], msgpack.packb({**body, "src": None})],
+           [frames[0], bytes(p.MAX_SNAPSHOT_END_BYTES + 1)]]
+    for f in bad:
+        with pytest.raises(DecodeError) as exc:
+            p.decode_snapshot_end(f)
+        assert exc.value.reason == "bad-snapshot"
+
+
+@_PROPS
+@given(junk=st.binary(max_size=200), value=_msgpack_values)
+def test_random_snapshot_frames_only_raise_decode_error(junk, value):
+    for raw in (junk, msgpack.packb(value)):
+        with contextlib.suppress(DecodeError):
+            p.decode_snapshot_request(raw)
+        with contextlib.suppress(DecodeError):
+            p.decode_snapshot_end([Topic.SNAPSHOT_END, raw])
