@@ -56,7 +56,7 @@ def densest_centre(segments: np.ndarray, cell_m: float = STREET_WIDTH_M) -> tupl
     return float(lo[0] + (i + 0.5) * cell_m), float(lo[1] + (j + 0.5) * cell_m)
 
 
-class _Scene:
+class _Scene(common.CanvasScene):
     """A MapCanvas with either the app's basemap (layer and renderer) or the plain-curve baseline."""
 
     def __init__(self, app, kit, plain: np.ndarray | None = None) -> None:
@@ -91,19 +91,6 @@ class _Scene:
         else:
             self.canvas.center_on(centre[0], centre[1], width_m=STREET_WIDTH_M)
         self.paint()  # the first paint (paths built per zoom band, caches filled) is not timed
-        self.app.processEvents()
-
-    def paint(self) -> None:
-        """Let Qt paint what changed, as the event loop would; force it if it did not."""
-        before = self.canvas.paints
-        self.app.processEvents()
-        if self.canvas.paints == before:
-            self.canvas.viewport().repaint()
-            self.forced += 1
-
-    def close(self) -> None:
-        self.canvas.close()
-        self.canvas.deleteLater()
         self.app.processEvents()
 
 

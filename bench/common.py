@@ -106,3 +106,24 @@ def load_city():
     from services.sim.city import load_demo_city
 
     return load_demo_city()
+
+
+class CanvasScene:
+    """A benchmark's map canvas: subclasses set ``app``, ``canvas`` and ``forced = 0``."""
+
+    app: object
+    canvas: object
+    forced: int
+
+    def paint(self) -> None:
+        """Let Qt paint what changed (as the event loop does after a frame tick); force it if it did not."""
+        before = self.canvas.paints
+        self.app.processEvents()
+        if self.canvas.paints == before:
+            self.canvas.viewport().repaint()
+            self.forced += 1
+
+    def close(self) -> None:
+        self.canvas.close()
+        self.canvas.deleteLater()
+        self.app.processEvents()

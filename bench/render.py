@@ -27,7 +27,7 @@ STREET_WIDTH_M = 2000.0  # the view's width at street zoom: 0.8 px per metre on 
 CITY_HALL_LONLAT = (127.385, 36.351)
 
 
-class _Scene:
+class _Scene(common.CanvasScene):
     """A MapCanvas as the main window builds it: basemap, traffic and (optionally) vehicles."""
 
     def __init__(self, app, kit, basemap, traffic, vehicles=None) -> None:
@@ -50,19 +50,6 @@ class _Scene:
         else:
             self.canvas.center_on(centre[0], centre[1], width_m=STREET_WIDTH_M)
         self.app.processEvents()
-        self.app.processEvents()
-
-    def paint(self) -> None:
-        """Let Qt paint what changed (as the event loop does after a frame tick); force it if it did not."""
-        before = self.canvas.paints
-        self.app.processEvents()
-        if self.canvas.paints == before:
-            self.canvas.viewport().repaint()
-            self.forced += 1
-
-    def close(self) -> None:
-        self.canvas.close()
-        self.canvas.deleteLater()
         self.app.processEvents()
 
 
