@@ -26,11 +26,12 @@ def _count_colour(img: QtGui.QImage, colour: str, tol: int = 10) -> int:
                 <= tol).sum())
 
 
-def _canvas(qtbot, kit) -> tuple[MapCanvas, BasemapLayer]:
-    layer = BasemapLayer(kit)
+def _canvas(qtbot, kit, layer=None, size: tuple[int, int] = (700, 500)) -> tuple[MapCanvas, BasemapLayer]:
+    """A shown canvas over ``kit`` with ``layer`` (default: the kit's basemap) at the whole extent."""
+    layer = layer if layer is not None else BasemapLayer(kit)
     canvas = MapCanvas()
     qtbot.addWidget(canvas)
-    canvas.resize(700, 500)
+    canvas.resize(*size)
     canvas.add_layer(layer)
     canvas.set_home(*kit.bounds)
     canvas.show()
@@ -133,13 +134,7 @@ def test_places_show_stations_and_user_layers(qtbot) -> None:
     places = PlacesLayer(kit)
     assert len(places) == 3 and KINDS[places.kind[0]] == "fire"  # stations first
     assert KINDS[places.kind[2]] == "facility" and places.layers[2] == "facilities"  # its own kind: a facility
-    canvas = MapCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 600)
-    canvas.add_layer(places)
-    canvas.set_home(*kit.bounds)
-    canvas.show()
-    qtbot.waitExposed(canvas)
+    canvas, _ = _canvas(qtbot, kit, places, size=(600, 600))
     canvas.center_on(*xy.mean(axis=0), width_m=1600)
     img = canvas.grab().toImage()
     assert _count_colour(img, palette.PLACE["fire"]) > 20
