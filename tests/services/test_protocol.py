@@ -73,6 +73,10 @@ def link_records(n: int) -> np.ndarray:
     return rec
 
 
+INCIDENT = {"id": "INC-2024-0001", "type": "disaster", "priority": 2, "lon": 127.38, "lat": 36.35,
+            "status": "new", "reported": 1_700_000_000_000, "desc": "도로 침수", "units": [10001]}
+
+
 def good_frames(topic: bytes = Topic.AVL, kind: str = Kind.AVL_BATCH) -> list[bytes]:
     """One valid message per topic, used as the base for the malformed and fuzzed variants."""
     if kind == Kind.AVL_BATCH:
@@ -83,7 +87,8 @@ def good_frames(topic: bytes = Topic.AVL, kind: str = Kind.AVL_BATCH) -> list[by
         return [topic, p.encode_envelope(kind, SRC, SESS, 1, 5), JPEG]
     if kind == Kind.HEARTBEAT:
         return p.encode_heartbeat(src=SRC, sess=SESS, seq=1, seqs={"avl": 3}, ts=5)
-    return p.encode_map(topic, kind, {"id": "x"}, src=SRC, sess=SESS, seq=1, ts=5)
+    payload = INCIDENT if kind == Kind.INCIDENT else {"id": "x"}
+    return p.encode_map(topic, kind, payload, src=SRC, sess=SESS, seq=1, ts=5)
 
 
 def reason_of(frames: list) -> str:
@@ -194,10 +199,6 @@ def test_envelope_ts_defaults_to_now():
     before = p.now_ms()
     env = p.decode_envelope(p.encode_envelope(Kind.HEARTBEAT, SRC, SESS, 1))
     assert before <= env.ts <= p.now_ms()
-
-
-INCIDENT = {"id": "INC-2024-0001", "type": "disaster", "priority": 2, "lon": 127.38, "lat": 36.35,
-            "status": "new", "reported": 1_700_000_000_000, "desc": "도로 침수", "units": [10001]}
 
 
 @pytest.mark.parametrize(("topic", "kind"), [(Topic.INCIDENT, Kind.INCIDENT), (b"sens.pump-3", Kind.SENSOR)])
@@ -418,6 +419,12 @@ _PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[Health
 _BASES = [good_frames(topic, kind) for topic, kind in TOPIC_KINDS]
 
 
+@pytest.mark.parametrize("base", _BASES, ids=[kind for _, kind in TOPIC_KINDS])
+def test_fuzz_bases_are_valid_messages(base):
+    # A base that is already invalid would make the properties below test nothing past its first error.
+    assert p.decode(base).topic == base[0]
+
+
 @_PROPS
 @given(base=st.sampled_from(_BASES), which=st.integers(0, 2), junk=st.binary(max_size=300))
 def test_random_bytes_in_any_frame_only_raise_decode_error(base, which, junk):
@@ -427,7 +434,7 @@ def test_random_bytes_in_any_frame_only_raise_decode_error(base, which, junk):
         p.decode(frames)
     except DecodeError as err:
         assert err.reason in {"bad-frames", "bad-topic", "unknown-topic", "bad-envelope", "bad-version",
-                              "bad-kind", "bad-payload", "oversized"}
+                              "bad-kind", "bad-payload", "bad-incident", "oversized"}
 
 
 @_PROPS
