@@ -83,6 +83,8 @@ class RoadGraph:
         for name, dtype, empty in (("edge_name", np.int32, -1), ("edge_lanes", np.uint8, 0),
                                    ("edge_flags", np.uint8, 0)):
             value = getattr(self, name)
+            if value is not None and value.dtype.kind not in "iub":
+                raise KitError(f"road graph array {name} holds {value.dtype}, not integers")
             object.__setattr__(self, name, np.full(m, empty, dtype) if value is None else value.astype(dtype))
         for name in ("edge_dst", "edge_class", "edge_speed", "edge_link", "edge_oneway", "edge_name",
                      "edge_lanes", "edge_flags"):
@@ -93,6 +95,8 @@ class RoadGraph:
             raise KitError("road graph edge refers to a node that does not exist")
         if m and not np.all(self.edge_speed > 0):
             raise KitError("road graph has an edge with a free-flow speed of 0 or less")
+        if not np.isfinite(self.node_xy).all():
+            raise KitError("road graph has a node whose coordinates are not finite")
         d = self.node_xy[self.edge_dst] - self.node_xy[self.edge_src]
         object.__setattr__(self, "edge_length", np.hypot(d[:, 0], d[:, 1]).astype(np.float32))
         ptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
