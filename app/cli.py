@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app import keys as keys_command
 
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
+    drill = sub.add_parser("drill", help="run a fault drill against the demo backends and print its figures")
+    drill.add_argument("name", choices=("link-cut",), help="link-cut: cut the backends' network link mid-dispatch")
+    drill.add_argument("options", nargs=argparse.REMAINDER, help="the drill's own options (--help to list them)")
     return parser
 
 
@@ -246,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_kit(args)
         if args.command == "replay":
             return _run_replay(args)
+        if args.command == "drill":
+            from services.sim import link_cut_drill
+
+            return link_cut_drill.main(args.options)
         if args.command == "keys":
             from app import keys as keys_command
 

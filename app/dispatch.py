@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 
 from app.session import LiveSession
 from services.dispatch.outbox import new_command
+from services.feeds import protocol
 from services.feeds.protocol import VehicleStatus, VehicleType
 from services.incidents.model import UNIT_TYPES, Incident, IncidentBook, LifecycleError
 from services.routing.coverage import Coverage, CoverageModel
@@ -25,6 +26,9 @@ STATION_KINDS = {VehicleType.FIRE: "fire", VehicleType.AMBULANCE: "ems", Vehicle
 EMERGENCY_TYPES = tuple(STATION_KINDS)
 _AT_STATION_M = 150.0
 TOP_N = 5
+# A unit the CAD just accepted still reports "available" until its next AVL report; it is held back from
+# recommendations until then, or at most this long (a silent AVL feed must not hide it forever).
+HOLD_AFTER_ACK_MS = 60_000
 
 
 class DispatchError(ValueError):
@@ -67,6 +71,7 @@ class DispatchDesk:
         self.coverage_limit_s = 300.0
         self.coverage: Coverage | None = None
         self._coverage_key: tuple | None = None
+        self._accepted: dict[int, int] = {}  # unit -> when the CAD accepted its dispatch, epoch ms
         self.set_kit(session.kit)
 
     def set_kit(self, kit) -> None:
@@ -96,10 +101,29 @@ class DispatchDesk:
         n = v.n
         ok = (np.isin(v.type[:n], types) & (v.status[:n] == VehicleStatus.AVAILABLE) & np.isfinite(v.x[:n])
               & v.shown_mask())
+        held = self.held_units()
+        if held:
+            ok &= ~np.isin(v.ids[:n], np.fromiter(held, dtype=np.uint32, count=len(held)))
         rows = np.flatnonzero(ok)
         now = self.session.clock()
         stale = v.stale_mask(now, self.session.stale_feeds(now))[rows]
         return rows, stale
+
+    def held_units(self) -> dict[int, str]:
+        """Units that are committed although their AVL status may still say available: a command for them
+        waits in the outbox, or the CAD accepted one after their last AVL report. Unit -> why."""
+        held = {p.unit: f"a command for unit {p.unit} is already waiting for the CAD"
+                for p in (self.link.outbox.pending() if self.link is not None else [])}
+        if self._accepted:
+            v, now = self.session.vehicles, protocol.now_ms()
+            units = np.fromiter(self._accepted, dtype=np.uint32, count=len(self._accepted))
+            for unit, row in zip(units.tolist(), v.rows_for(units).tolist(), strict=True):
+                accepted = self._accepted[unit]
+                if now - accepted > HOLD_AFTER_ACK_MS or (row >= 0 and v.ts[row] > accepted):
+                    del self._accepted[unit]  # its own reports speak for it again
+                else:
+                    held.setdefault(unit, f"unit {unit} was just dispatched; its AVL report has not caught up")
+        return held
 
     def station_of(self, x: float, y: float) -> str:
         if self._station_tree is None:
@@ -163,8 +187,9 @@ class DispatchDesk:
             raise DispatchError(f"{inc.id} is {inc.status}")
         if unit in inc.units:
             raise DispatchError(f"unit {unit} is already assigned to {inc.id}")
-        if any(p.unit == unit for p in self.link.outbox.pending()):
-            raise DispatchError(f"a command for unit {unit} is already waiting for the CAD")
+        held = self.held_units().get(unit)
+        if held:
+            raise DispatchError(held)
         v = self.session.vehicles
         row = int(v.rows_for(np.array([unit], dtype=np.uint32))[0])
         if row < 0:
@@ -172,7 +197,11 @@ class DispatchDesk:
         if v.status[row] != VehicleStatus.AVAILABLE:
             status = VehicleStatus(int(v.status[row])).name.lower().replace("_", " ")
             raise DispatchError(f"unit {unit} is {status}, not available")
-        command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who)
+        # A call taken here is unknown to the CAD until its first dispatch brings it along.
+        call = {"type": inc.type, "priority": inc.priority, "reported": inc.reported_ms, "desc": inc.desc} \
+            if inc.source == "local" else None
+        command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who,
+                              **({"call": call} if call else {}))
         self.link.submit(command)  # stored in the outbox before anything is sent
         self.book.note(inc.id, "dispatch sent", self.who, f"unit {unit}, command {command['cmd_id'][:8]}")
         return command["cmd_id"]
@@ -191,6 +220,8 @@ class DispatchDesk:
             if p is not None and p.incident not in self.book.incidents:
                 p = None
             if kind == "acked" and p is not None:
+                if p.cmd == "dispatch":
+                    self._accepted[p.unit] = protocol.now_ms()
                 try:
                     self.book.assign(p.incident, p.unit, "CAD")
                     self.say("ok", f"unit {p.unit} dispatched to {p.incident}")

@@ -36,6 +36,7 @@ from services.feeds.security import (
     describe_handshake_failure,
     public_key,
 )
+from services.feeds.sockets import SILENT_REDIAL_S, configure
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,6 @@ _DRAIN_PER_WAKEUP = 256
 # Decoded messages waiting for the GUI. Past this the oldest are dropped and counted: the app is too slow,
 # and fresher positions are worth more than old ones.
 DEFAULT_INBOX_LIMIT = 20_000
-# ZeroMQ reconnects by itself: quickly after a publisher restart, backing off while it stays down.
-RECONNECT_IVL_MS = 100
-RECONNECT_IVL_MAX_MS = 2000
 # A snapshot request is given up after this long without a reply frame, and asked again after a back-off.
 SNAPSHOT_TIMEOUT_S = 1.0
 SNAPSHOT_RETRY_MIN_S = 0.1
@@ -112,6 +110,7 @@ class _Feed:
     client_keys: bool = False  # this feed's sockets use CURVE
     redial: dict[zmq.Socket, float] = field(default_factory=dict)  # socket refused by ZAP -> when to dial again
     redial_backoff: dict[zmq.Socket, float] = field(default_factory=dict)
+    silent_redial: float = float("-inf")  # when the feed was last dialled again for its silence
 
 
 class FeedClient:
@@ -182,9 +181,7 @@ class FeedClient:
     def _socket(self, kind: int, feed: int, security: Security | None) -> zmq.Socket:
         s = self._ctx.socket(kind)
         try:
-            s.setsockopt(zmq.LINGER, 0)
-            s.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
-            s.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
+            configure(s, heartbeat=kind == zmq.DEALER)  # never on the SUB: see services/feeds/sockets.py
             # A hard ceiling against memory exhaustion only; anything over MAX_FRAME_BYTES still arrives and is
             # counted as "oversized" by the decoder instead of vanishing in a silent disconnect.
             s.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_FRAME_BYTES)
@@ -368,21 +365,44 @@ class FeedClient:
         if reason == "overflow":
             st.next_try = max(st.next_try, st.last_applied + OVERFLOW_RESYNC_MIN_S)
 
+    def _endpoint_of(self, feed: int, sock: zmq.Socket) -> str:
+        return self.feeds[feed].endpoint if sock is self._state[feed].sub else self.feeds[feed].snapshot
+
     def _timers(self, now: float) -> None:
         for feed, st in enumerate(self._state):
             for sock, when in list(st.redial.items()):
                 if now >= when:
                     del st.redial[sock]
-                    endpoint = self.feeds[feed].endpoint if sock is st.sub else self.feeds[feed].snapshot
-                    with contextlib.suppress(zmq.ZMQError):  # already gone with its failed session
-                        sock.disconnect(endpoint)
-                    sock.connect(endpoint)
+                    self._redial(sock, self._endpoint_of(feed, sock))
+            self._redial_if_silent(feed, now)
             if st.req is not None:
                 if now > st.deadline:
                     self._abandon(feed, now, "no reply")
             elif (st.need is not None and now >= st.next_try and self.health[feed].connected
                   and self.health[feed].snapshot_service is not False):
                 self._request(feed, now)
+
+    @staticmethod
+    def _redial(sock: zmq.Socket, endpoint: str) -> None:
+        with contextlib.suppress(zmq.ZMQError):  # already gone with its failed session
+            sock.disconnect(endpoint)
+        sock.connect(endpoint)
+
+    def _redial_if_silent(self, feed: int, now: float) -> None:
+        """A feed that spoke and then fell silent may sit on a connection that a network cut killed without
+        closing: drop it (and what it still buffers) and dial afresh, every SILENT_REDIAL_S while silent. The
+        handshake that follows asks for a snapshot ("reconnect")."""
+        st, health = self._state[feed], self.health[feed]
+        if st.sub is None or health.last_rx is None or now - max(health.last_rx, st.silent_redial) < SILENT_REDIAL_S:
+            return
+        st.silent_redial = now
+        health.redials += 1
+        health.connected = False
+        log.info("feed %s: silent for %.0f s; dialling %s again", self.feeds[feed].name, now - health.last_rx,
+                 self.feeds[feed].endpoint)
+        for sock in (st.sub, st.dealer):
+            if sock is not None:
+                self._redial(sock, self._endpoint_of(feed, sock))
 
     def _request(self, feed: int, now: float) -> None:
         st = self._state[feed]

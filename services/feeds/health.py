@@ -51,6 +51,7 @@ class FeedHealth:
     connected: bool | None = None  # the feed socket's connection per its monitor (None: not known yet)
     rejected: str = ""  # why the last handshake failed (untrusted publisher key, client not allowed), or ""
     handshake_failures: int = 0
+    redials: int = 0  # connections dropped and dialled again because the feed fell silent
     warning: str = ""  # e.g. plaintext on a network endpoint (security.check_plaintext)
     last_rx: float | None = None  # monotonic seconds
     last_src_ts: int = 0  # source time of the last message, epoch ms

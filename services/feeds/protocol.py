@@ -311,7 +311,8 @@ def encode_command(command: dict) -> bytes:
 
 
 def validate_command(command: dict) -> dict:
-    """A dispatch command: ``cmd_id`` (idempotency key), ``cmd``, ``incident``, ``unit``, ``lon``/``lat``, ``ts``."""
+    """A dispatch command: ``cmd_id`` (idempotency key), ``cmd``, ``incident``, ``unit``, ``lon``/``lat``, ``ts``,
+    optionally ``call``: the incident as taken at the desk (``type``, ``priority``, ``reported``, ``desc``)."""
     r = "bad-command"
     if not 0 < len(_field(command, "cmd_id", str, r)) <= MAX_ID_CHARS:
         raise DecodeError(r, "field 'cmd_id'")
@@ -323,6 +324,16 @@ def validate_command(command: dict) -> dict:
         raise DecodeError(r, "field 'unit'")
     _lonlat(command, r)
     _field(command, "ts", int, r)
+    call = _field(command, "call", dict, r, optional=True)
+    if call is not None:
+        if _field(call, "type", str, r) not in INCIDENT_TYPES:
+            raise DecodeError(r, "call type")
+        if not 1 <= _field(call, "priority", int, r) <= 5:
+            raise DecodeError(r, "call priority not 1..5")
+        _field(call, "reported", int, r)
+        desc = _field(call, "desc", str, r, optional=True)
+        if desc is not None and len(desc) > MAX_TEXT_CHARS:
+            raise DecodeError(r, "call description too long")
     return command
 
 

@@ -7,6 +7,7 @@ who and when, and written to the audit log before it is visible, so a restart fi
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -88,6 +89,8 @@ class IncidentBook:
         self.listeners: list[Listener] = []
         self.version = 0  # bumps on every change, so views redraw only when needed
         self._local = itertools.count(1)
+        # Calls taken here reach the CAD under their own id, so ids from two workstations must not meet.
+        self._tag = secrets.token_hex(2)
 
     def __len__(self) -> int:
         return len(self.incidents)
@@ -143,10 +146,11 @@ class IncidentBook:
             raise LifecycleError("priority must be 1 (most urgent) to 5")
         now = now_ms if now_ms is not None else int(time.time() * 1000)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now / 1000))
-        inc = Incident(f"LOC-{stamp}-{next(self._local)}", type_, priority, lon, lat, x, y, now, "acknowledged",
-                       desc, [], "", "local", {"new": now, "acknowledged": now})
-        while inc.id in self.incidents:
-            inc.id = f"LOC-{stamp}-{next(self._local)}"
+        inc_id = f"LOC-{stamp}-{self._tag}{next(self._local)}"
+        while inc_id in self.incidents:
+            inc_id = f"LOC-{stamp}-{self._tag}{next(self._local)}"
+        inc = Incident(inc_id, type_, priority, lon, lat, x, y, now, "acknowledged", desc, [], "", "local",
+                       {"new": now, "acknowledged": now})
         self.incidents[inc.id] = inc
         self._changed(inc, "created", who, f"{type_} P{priority}: {desc}")
         return inc

@@ -18,6 +18,7 @@ from services.feeds import protocol
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.feeds.security import Security
+from services.feeds.sockets import configure
 from services.geo import Projector
 from services.sim import congestion
 from services.sim.cad import ASSIGN_TOPIC
@@ -34,12 +35,9 @@ class Assignments:
     def __init__(self, sim: FleetSim, endpoint: str, *, context: zmq.Context | None = None,
                  security: Security | None = None) -> None:
         self.sim = sim
-        self.socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        self.socket = configure((context or zmq.Context.instance()).socket(zmq.SUB))
         if security is not None:
             security.apply_client(self.socket)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.RECONNECT_IVL, 100)
-        self.socket.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
         self.socket.setsockopt(zmq.SUBSCRIBE, ASSIGN_TOPIC)
         self.socket.connect(endpoint)
         self._project = Projector(sim.kit.crs)

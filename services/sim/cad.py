@@ -54,6 +54,7 @@ from services.feeds import protocol
 from services.feeds.protocol import INCIDENT_STATUSES, Kind, Topic, VehicleStatus
 from services.feeds.publisher import Publisher
 from services.feeds.security import Security, ZapLease, check_plaintext
+from services.feeds.sockets import configure
 from services.geo import Projector
 from services.sim.fleet import station_units
 from services.sim.incidents import DEFAULT_PER_HOUR, IncidentGenerator
@@ -250,6 +251,8 @@ class Cad:
             if previous is not None:
                 self.duplicates += 1
                 return protocol.encode_ack(cmd_id, *previous)
+            if cmd["cmd"] == "dispatch" and cmd["incident"] not in self.incidents and cmd.get("call"):
+                self._take_call(cmd, now_ms)
             reason = self._refusal(cmd)
             ok = reason is None
             db.execute("INSERT INTO processed VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -318,6 +321,21 @@ class Cad:
             self._finish(a, now_ms)
 
     # ------------------------------------------------------------ incidents
+
+    def _take_call(self, cmd: dict, now_ms: int) -> None:
+        """A call taken at a control room arrives with its first dispatch: it becomes a CAD incident like any
+        other (published on ``inc``), whether or not the dispatch itself is then refused."""
+        call = cmd["call"]
+        inc = {"id": cmd["incident"], "type": call["type"], "priority": call["priority"], "lon": cmd["lon"],
+               "lat": cmd["lat"], "status": "acknowledged", "reported": call["reported"],
+               "desc": call.get("desc") or "", "units": []}
+        try:
+            self._save(inc, now_ms)
+        except protocol.DecodeError as err:  # e.g. lon/lat the protocol refuses: the dispatch is refused below
+            log.warning("CAD: call %s not taken: %s", cmd["incident"], err)
+            return
+        self.incidents[inc["id"]] = inc
+        log.info("CAD: call %s taken from %s", inc["id"], cmd.get("by") or "a control room")
 
     def _save(self, inc: dict, now_ms: int) -> None:
         protocol.validate_incident(inc)
@@ -484,12 +502,9 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
     poller = zmq.Poller()
     poller.register(router, zmq.POLLIN)
     if avl_endpoint:
-        avl = ctx.socket(zmq.SUB)
+        avl = configure(ctx.socket(zmq.SUB))
         if security is not None:
             security.apply_client(avl)
-        avl.setsockopt(zmq.LINGER, 0)
-        avl.setsockopt(zmq.RECONNECT_IVL, 100)
-        avl.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
         avl.setsockopt(zmq.SUBSCRIBE, Topic.AVL)
         avl.connect(avl_endpoint)
         poller.register(avl, zmq.POLLIN)

@@ -24,12 +24,16 @@ from pathlib import Path
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import Topic
 from services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
+from services.sim.netlab import BACKEND_IP, NetLab
 
 BACKENDS = ("avl", "traffic", "cad")
 # The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
 _FEEDS = (("avl", "avl", (Topic.AVL,)), ("traffic", "traffic", (Topic.LINK,)),
           ("incidents", "cad", (Topic.INCIDENT,)))
 CAD_STATE_FILE = "cad-state.sqlite"
+# Behind a NetLab link the sockets the control room reaches are tcp on the backends' address (the rest
+# stays ipc); the namespace is private, so fixed ports collide with nothing.
+_NETWORK_PORTS = {"avl": 7101, "traffic": 7102, "incidents": 7103, "cad": 7104}
 
 
 @dataclass
@@ -38,8 +42,12 @@ class DemoBackends:
     vehicles: int = 3000
     runtime_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sitroom-demo-")))
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    netlab: NetLab | None = None  # started: the backends run behind its link, reached over tcp
+    incident_rate: float | None = None  # the CAD's calls per hour (None: its default)
 
     def endpoint(self, name: str) -> str:
+        if self.netlab is not None and name in _NETWORK_PORTS:
+            return f"tcp://{BACKEND_IP}:{_NETWORK_PORTS[name]}"
         return f"ipc://{self.runtime_dir / name}.sock"
 
     def feeds(self) -> list[FeedConfig]:
@@ -62,6 +70,8 @@ class DemoBackends:
         elif name == "cad":
             cmd += ["--incidents", self.endpoint("incidents"), "--assignments", self.endpoint("assignments"),
                     "--avl", self.endpoint("avl"), "--state", str(self.runtime_dir / CAD_STATE_FILE)]
+            if self.incident_rate is not None:
+                cmd += ["--incident-rate", str(self.incident_rate)]
         return cmd
 
     def start(self, name: str | None = None) -> None:
@@ -69,7 +79,8 @@ class DemoBackends:
             if n in self.procs and self.procs[n].poll() is None:
                 continue
             env = {k: v for k, v in os.environ.items() if k not in (ENV_KEY, ENV_PEER_KEY, ENV_ALLOW)}
-            self.procs[n] = subprocess.Popen(self.command(n), stdin=subprocess.DEVNULL, env=env)
+            cmd = self.command(n) if self.netlab is None else self.netlab.wrap(self.command(n))
+            self.procs[n] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, env=env)
 
     def pid(self, name: str) -> int | None:
         p = self.procs.get(name)

@@ -42,7 +42,8 @@ def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None: 
     outbox = Outbox(tmp_path / "outbox.sqlite")
     link = DispatchLink(backends.cad_endpoint(), outbox, resend_after_s=0.5)
     link.start()
-    window = MainWindow(session, language="en", desk=DispatchDesk(session, session.incidents, link, who="tester"))
+    desk = DispatchDesk(session, session.incidents, link, who="tester")
+    window = MainWindow(session, language="en", desk=desk)
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -91,6 +92,20 @@ def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None: 
         qtbot.waitUntil(lambda: unit in session.incidents.get(second).units, timeout=10_000)
         with sqlite3.connect(backends.runtime_dir / "cad-state.sqlite") as db:
             runs = db.execute("SELECT COUNT(*) FROM executions WHERE unit = ?", (unit,)).fetchone()[0]
+        assert runs == 1
+
+        # A call taken at this desk reaches the CAD with its first dispatch and is carried out like its own.
+        near = session.incidents.get(second)
+        call = session.incidents.create("fire", 2, near.lon, near.lat, near.x, near.y, "smoke from a roof", "tester")
+        ranking = desk.recommend(call.id)
+        assert ranking.options, "no fire engine available for the local call"
+        local_unit = ranking.options[0].unit
+        cmd_id = desk.dispatch(call.id, local_unit)
+        qtbot.waitUntil(lambda: outbox.get(cmd_id).state != "pending", timeout=20_000)
+        assert outbox.get(cmd_id).state == "acked", outbox.get(cmd_id)
+        qtbot.waitUntil(lambda: local_unit in session.incidents.get(call.id).units, timeout=10_000)
+        with sqlite3.connect(backends.runtime_dir / "cad-state.sqlite") as db:
+            runs = db.execute("SELECT COUNT(*) FROM executions WHERE incident = ?", (call.id,)).fetchone()[0]
         assert runs == 1
     finally:
         window.shutdown()

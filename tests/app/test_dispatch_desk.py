@@ -11,7 +11,8 @@ from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 
-def _units(session: LiveSession, rows: list[tuple[int, int, int, int]], status=VehicleStatus.AVAILABLE) -> None:
+def _units(session: LiveSession, rows: list[tuple[int, int, int, int]], status=VehicleStatus.AVAILABLE,
+           ts: int = 1) -> None:
     """(id, type, node, status) units standing on grid nodes."""
     v = session.vehicles
     rec = np.zeros(len(rows), dtype=AVL_DTYPE)
@@ -20,7 +21,7 @@ def _units(session: LiveSession, rows: list[tuple[int, int, int, int]], status=V
     rec["id"] = [r[0] for r in rows]
     rec["type"] = [r[1] for r in rows]
     rec["status"] = [r[3] for r in rows]
-    rec["lon"], rec["lat"], rec["ts"] = lon, lat, 1
+    rec["lon"], rec["lat"], rec["ts"] = lon, lat, ts
     v.apply(rec, feed=0, now=0.0)
 
 
@@ -70,6 +71,20 @@ def test_dispatch_needs_a_cad_an_acknowledged_incident_and_an_available_unit(des
     _units(desk.session, [(2, VehicleType.FIRE, 54, VehicleStatus.AVAILABLE)])
     with pytest.raises(DispatchError, match="no CAD endpoint"):
         desk.dispatch("INC-1", 2)
+
+
+
+def test_a_unit_just_accepted_by_the_cad_is_held_until_its_avl_catches_up(desk) -> None:
+    from services.feeds.protocol import now_ms
+
+    F, A = VehicleType.FIRE, VehicleStatus.AVAILABLE
+    _units(desk.session, [(2, F, 54, A), (3, F, 99, A)], ts=now_ms() - 1000)
+    desk._accepted[2] = now_ms()  # as pump() records an ack for a dispatch of unit 2
+    assert [o.unit for o in desk.recommend("INC-1").options] == [3]
+    assert "not caught up" in desk.held_units()[2]
+    _units(desk.session, [(2, F, 54, A)], ts=now_ms() + 1000)  # a report newer than the ack: its own word
+    assert [o.unit for o in desk.recommend("INC-1").options] == [2, 3]
+    assert desk.held_units() == {}
 
 
 def test_coverage_follows_available_units(desk) -> None:

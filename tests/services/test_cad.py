@@ -212,6 +212,29 @@ def test_cad_refusals_recall_and_malformed_commands(tmp_path: Path) -> None:
     assert [e[0] for e in cad.state.executions()] == ["d1", "r1", "d3"]
 
 
+def test_a_call_taken_at_the_desk_comes_with_its_first_dispatch(tmp_path: Path) -> None:
+    kit = station_kit()
+    cad, incs = seeded_cad(kit, tmp_path / "cad.sqlite")
+    call = {"type": "fire", "priority": 1, "reported": int(T0 * 1000), "desc": "smoke from a roof"}
+    local = {"id": "LOC-20260101-1", "lon": incs[0]["lon"], "lat": incs[0]["lat"]}
+    assert ack(cad.handle_command(protocol.encode_command(dispatch("l1", 10000, local)))) == (
+        False, "incident LOC-20260101-1 is unknown to the CAD")  # without the call: refused, nothing taken
+    assert cad.take_incidents() == []
+    assert ack(cad.handle_command(protocol.encode_command({**dispatch("l2", 10000, local), "call": call})))[0]
+    taken = cad.incidents[local["id"]]
+    assert (taken["type"], taken["priority"], taken["desc"], taken["units"]) == ("fire", 1, call["desc"], [10000])
+    published = cad.take_incidents()
+    assert published and published[0]["id"] == local["id"] and published[-1]["units"] == [10000]
+    assert cad.assignments[10000].incident == local["id"]
+    # A second unit to the same call, with the call again, does not take it twice.
+    assert ack(cad.handle_command(protocol.encode_command({**dispatch("l3", 20000, local), "call": call})))[0]
+    assert cad.incidents[local["id"]]["units"] == [10000, 20000]
+    # It survives a CAD restart like any incident the CAD raised itself.
+    cad.state.close()
+    again = Cad(kit, CadState(tmp_path / "cad.sqlite"), use_avl=False, now_s=T0 + 10)
+    assert again.incidents[local["id"]]["type"] == "fire"
+
+
 def test_cad_cancels_unattended_incidents_and_drops_lost_assignments(tmp_path: Path) -> None:
     kit = station_kit()
     cad, incs = seeded_cad(kit, tmp_path / "cad.sqlite", use_avl=True)

@@ -518,6 +518,23 @@ def test_publisher_restart_is_counted_and_its_messages_accepted(ctx, publishers,
     assert (health.out_of_order, health.seq_gaps) == (0, 0)
 
 
+
+def test_a_silent_feed_is_dialled_again_and_comes_back(publishers, clients, monkeypatch):
+    """A cut link leaves the connection "up": silence is the only sign. The client redials instead of waiting
+    on it, and the publisher is heard again as soon as it speaks."""
+    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 0.5)
+    pub = publishers()
+    client = clients(bound(pub.socket))
+    join(client, pub)
+    health = client.health[0]
+    assert health.redials == 0
+    wait_for(lambda: health.redials >= 2, what="redials while the feed is silent")  # again while silent
+    join(client, pub)
+    pub.send_records(Topic.AVL, Kind.AVL_BATCH, records([7]))
+    assert [d.message.payload["id"].tolist() for d in collect(client, 1)] == [[7]]
+    assert health.restarts == 0 and health.seq_gaps == 0  # the same session, nothing lost
+
+
 # ---------------------------------------------------------------- several feeds, back-pressure
 
 

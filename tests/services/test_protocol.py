@@ -531,6 +531,19 @@ def test_commands_and_acks_round_trip_and_refuse_garbage():
             p.decode_ack(raw)
 
 
+
+def test_a_command_may_bring_the_call_it_dispatches_to():
+    cmd = {"cmd_id": "c-2", "cmd": "dispatch", "incident": "LOC-1", "unit": 10001, "lon": 127.4, "lat": 36.3,
+           "ts": 1, "call": {"type": "fire", "priority": 2, "reported": 5, "desc": "smoke, 3rd floor"}}
+    assert p.decode_command(p.encode_command(cmd)) == cmd
+    for change, why in (({"type": "alien"}, "call type"), ({"priority": 9}, "priority"),
+                        ({"reported": "now"}, "'reported'"), ({"desc": "x" * 3000}, "too long")):
+        with pytest.raises(DecodeError, match=why):
+            p.encode_command({**cmd, "call": {**cmd["call"], **change}})
+    with pytest.raises(DecodeError, match="'call'"):
+        p.encode_command({**cmd, "call": ["fire"]})
+
+
 # ---------------------------------------------------------------- snapshots
 
 
