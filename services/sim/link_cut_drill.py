@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         if why:
             print(f"sitroom drill link-cut: cannot make a private network here: {why}", file=sys.stderr)
             return 2
-        return reexec_in_private_netns(["-m", "services.sim.link_cut_drill", *(argv or sys.argv[1:])])
+        options = sys.argv[1:] if argv is None else argv  # `sitroom drill link-cut` passes its own, maybe none
+        return reexec_in_private_netns(["-m", "services.sim.link_cut_drill", *options])
     from services.sim.demo_kit import open_demo_city
     from services.store.kit import load_kit
 
