@@ -77,7 +77,6 @@ class NetLab:
 
     def __init__(self) -> None:
         self.holder: subprocess.Popen | None = None
-        self.cuts = 0
 
     @staticmethod
     def available() -> str | None:
@@ -119,16 +118,9 @@ class NetLab:
 
     def cut(self) -> None:
         _run(self.wrap(["ip", "link", "set", BACKEND_DEV, "down"]))
-        self.cuts += 1
 
     def restore(self) -> None:
         _run(self.wrap(["ip", "link", "set", BACKEND_DEV, "up"]))
-
-    def is_cut(self) -> bool:
-        done = subprocess.run(self.wrap(["ip", "-o", "link", "show", BACKEND_DEV]), capture_output=True,
-                              text=True, timeout=10)
-        flags = done.stdout.partition("<")[2].partition(">")[0].split(",")
-        return "UP" not in flags
 
     def stop(self) -> None:
         if self.holder is not None and self.holder.poll() is None:
