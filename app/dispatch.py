@@ -72,6 +72,9 @@ class DispatchDesk:
         self.coverage: Coverage | None = None
         self._coverage_key: tuple | None = None
         self._accepted: dict[int, int] = {}  # unit -> when the CAD accepted its dispatch, epoch ms
+        # Units with a command waiting for the CAD, kept here so that rankings on the GUI thread never query
+        # the outbox's database; read once for commands left by an earlier run.
+        self._waiting: set[int] = {e.unit for e in link.outbox.pending()} if link is not None else set()
         self.set_kit(session.kit)
 
     def set_kit(self, kit) -> None:
@@ -112,8 +115,7 @@ class DispatchDesk:
     def held_units(self) -> dict[int, str]:
         """Units that are committed although their AVL status may still say available: a command for them
         waits in the outbox, or the CAD accepted one after their last AVL report. Unit -> why."""
-        held = {p.unit: f"a command for unit {p.unit} is already waiting for the CAD"
-                for p in (self.link.outbox.pending() if self.link is not None else [])}
+        held = {unit: f"a command for unit {unit} is already waiting for the CAD" for unit in self._waiting}
         if self._accepted:
             v, now = self.session.vehicles, protocol.now_ms()
             units = np.fromiter(self._accepted, dtype=np.uint32, count=len(self._accepted))
@@ -203,6 +205,7 @@ class DispatchDesk:
         command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who,
                               **({"call": call} if call else {}))
         self.link.submit(command)  # stored in the outbox before anything is sent
+        self._waiting.add(int(unit))
         self.book.note(inc.id, "dispatch sent", self.who, f"unit {unit}, command {command['cmd_id'][:8]}")
         return command["cmd_id"]
 
@@ -217,6 +220,8 @@ class DispatchDesk:
             kind, cmd_id = event[0], event[1] if len(event) > 1 else ""
             # The outbox knows every command ever sent from here, this session or before a restart.
             p = self.link.outbox.get(cmd_id) if kind in ("acked", "rejected") else None
+            if p is not None:
+                self._waiting.discard(p.unit)
             if p is not None and p.incident not in self.book.incidents:
                 p = None
             if kind == "acked" and p is not None:

@@ -7,7 +7,8 @@ for unit statuses and hands assignments to the AVL backend on an internal socket
 
 Each feed's snapshot socket sits beside it by the usual convention (``avl.sock`` → ``avl.snap.sock``). The
 demo is plaintext on ipc: the backends are started without the CURVE settings of the environment
-(``SITROOM_KEY`` …), which the control room of the demo does not use either.
+(``SITROOM_KEY`` …), which the control room of the demo does not use either. With a ``NetLab`` the backends
+run behind its cuttable link instead, and the sockets the control room reaches are tcp (the link-cut drill).
 """
 
 from __future__ import annotations

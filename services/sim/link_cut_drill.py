@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgpack
 import numpy as np
 
 from app.dispatch import DispatchDesk
@@ -64,8 +65,9 @@ class Drill:
         if not ok:
             self.failed.append(what)
 
-    def pump_until(self, pred: Callable[[], bool], timeout: float, what: str) -> float | None:
-        """Pump the session (and the desk) until ``pred``; returns the seconds it took, None on timeout."""
+    def pump_until(self, pred: Callable[[], bool], timeout: float, what: str = "") -> float | None:
+        """Pump the session (and the desk) until ``pred``; returns the seconds it took, None on timeout, which
+        is a failed check when ``what`` names the awaited condition."""
         assert self.session is not None
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
@@ -74,8 +76,17 @@ class Drill:
             if pred():
                 return round(time.monotonic() - t0, 2)
             time.sleep(0.05)
-        self.failed.append(f"timed out after {timeout:.0f} s waiting for {what}")
+        if what:
+            self.failed.append(f"timed out after {timeout:.0f} s waiting for {what}")
         return None
+
+    def _hold(self, seconds: float) -> None:
+        self.pump_until(lambda: False, seconds)
+
+    def per_feed(self, counter: str) -> dict[str, int]:
+        assert self.session is not None
+        client = self.session.client
+        return {f.name: getattr(h, counter) for f, h in zip(client.feeds, client.health, strict=True)}
 
     def feeds_in(self, state: FeedState) -> bool:
         assert self.session is not None
@@ -186,10 +197,8 @@ class Drill:
         mine = [outbox.get(c) for c in commands]
         self.pump_until(lambda: all(p is not None and p.unit in desk.book.get(p.incident).units for p in mine), 15,
                         "the units assigned in the incident book")
-        self.figures["redials"] = {f.name: h.redials for f, h in zip(session.client.feeds, session.client.health,
-                                                                      strict=True)}
-        self.figures["resyncs"] = {f.name: h.resyncs for f, h in zip(session.client.feeds, session.client.health,
-                                                                      strict=True)}
+        self.figures["redials"] = self.per_feed("redials")
+        self.figures["resyncs"] = self.per_feed("resyncs")
         self.figures["rejected"] = outbox.counts()["rejected"]
         self.check(outbox.counts()["rejected"] == 0, "no dispatch rejected")
         with sqlite3.connect(self.backends.runtime_dir / CAD_STATE_FILE) as db:
@@ -200,17 +209,7 @@ class Drill:
         self.check(call.id in {i["id"] for i in self._cad_incidents()}, "the call taken offline reached the CAD")
         self._compare_with_a_fresh_subscriber()
 
-    def _hold(self, seconds: float) -> None:
-        assert self.session is not None
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.session.pump()
-            self.desk.pump()
-            time.sleep(0.1)
-
     def _cad_incidents(self) -> list[dict]:
-        import msgpack
-
         with sqlite3.connect(self.backends.runtime_dir / CAD_STATE_FILE) as db:
             return [msgpack.unpackb(b) for (b,) in db.execute("SELECT body FROM incidents")]
 
