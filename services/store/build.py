@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from services.geo import Projector, transformer
-from services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, save_kit
+from services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, kit_target, save_kit
 from services.store.osm import OsmData, read_osm
 
 Progress = Callable[[float, str], None]
@@ -189,6 +189,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     say = progress or (lambda _f, _msg: None)
     if osm is None and not roads:
         raise KitError("nothing to build from: give an OSM extract (--osm) or road files (--roads)")
+    kit_target(out)  # refuse a directory that is not a kit before reading anything
     areas = [a for a in (bbox, area, clip) if a is not None]
     if len(areas) > 1:
         raise KitError("give one clip area: --bbox, --area or --clip")
@@ -279,9 +280,9 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
               road_names=tuple(names), created=_created())
     say(0.9, f"writing {out}")
-    save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None)
-    say(1.0, f"wrote {out}")
-    return dataclasses.replace(kit, path=Path(out))
+    written = save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None)
+    say(1.0, f"wrote {written}")
+    return dataclasses.replace(kit, path=written)
 
 
 def _created() -> str:

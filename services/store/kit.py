@@ -203,12 +203,56 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(f, np.asanyarray(arr), allow_pickle=False)
 
 
+def kit_target(path: Path) -> Path:
+    """The absolute directory a kit may be written to, or KitError saying why not, touching nothing.
+
+    A kit replaces only a kit (or an empty directory): ``--out`` naming a user's folder must never delete
+    what is in it. The working directory cannot be swapped for a new one under the shell that stands in it."""
+    given = Path(path)
+    path = given.expanduser().resolve()
+    if path.parent == path:
+        raise KitError(f"{given}: a kit cannot be written over the root directory")
+    if path == Path.cwd().resolve() or path in Path.cwd().resolve().parents:
+        raise KitError(f"{given}: that is the current directory (or holds it), which a kit build would "
+                       "replace; give a new directory for the kit, e.g. --out kits/NAME")
+    if not path.exists() and not path.is_symlink():
+        return path
+    if not path.is_dir():
+        raise KitError(f"{given}: exists and is not a directory; give a new directory for the kit")
+    entries = {p.name for p in path.iterdir()}
+    if not entries:
+        return path
+    if not _is_kit_dir(path):
+        shown = ", ".join(sorted(entries)[:3]) + (", …" if len(entries) > 3 else "")
+        raise KitError(f"{given}: exists and is not a SitRoom kit (it holds {shown}); nothing was touched. "
+                       "Give a new directory, or an existing kit to replace")
+    return path
+
+
+_KIT_FILES = {"kit.json", "roads.npz", TILES_FILE}
+
+
+def _is_kit_dir(path: Path) -> bool:
+    """A directory that a kit build wrote: kit.json with a kit format, and nothing but kit files."""
+    try:
+        meta = json.loads((path / "kit.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = {p.name for p in path.iterdir()}
+    return isinstance(meta, dict) and meta.get("format") in READABLE_FORMATS and names <= _KIT_FILES
+
+
 def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
-    """Write ``kit`` to directory ``path`` atomically; returns ``path``. ``tiles``: an MBTiles file to include."""
-    path = Path(path)
+    """Write ``kit`` to directory ``path`` atomically; returns the absolute path written. ``tiles``: an MBTiles
+    file to include. An existing ``path`` is replaced only when it is a kit or empty (``kit_target``)."""
+    path = kit_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
+        # mkdtemp makes the directory private (0700); a kit is map data to copy between workstations.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         tiles_meta = None
         if tiles is not None:
             from services.store.tiles import check_mbtiles

@@ -219,3 +219,83 @@ def test_cli_bad_inputs_exit_non_zero_naming_the_file(tmp_path: Path) -> None:
         tmp_path / "m2")[0]), "--clip", str(empty), "--out", str(tmp_path / "k")], capture_output=True, text=True,
         check=False, timeout=120)
     assert out.returncode == 1 and "empty.geojson" in out.stderr and "empty clip area" in out.stderr
+
+
+# ---------------------------------------------------------------- where a kit may be written
+
+
+def _user_folder(path: Path) -> dict[str, bytes]:
+    (path / "sub").mkdir(parents=True)
+    (path / "report.docx").write_bytes(b"x")
+    (path / "sub" / "notes.txt").write_bytes(b"y")
+    return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
+
+
+def test_a_users_folder_is_never_replaced_by_a_kit(tmp_path: Path) -> None:
+    from services.store.kit import save_kit
+    from tests.kits import grid_kit
+
+    folder = tmp_path / "v"
+    before = _user_folder(folder)
+    with pytest.raises(KitError, match=r"not a SitRoom kit.*report\.docx.*nothing was touched"):
+        save_kit(grid_kit(), folder)
+    with pytest.raises(KitError, match="not a SitRoom kit"):
+        build_kit(folder, osm=tmp_path / "never-read.osm.pbf")  # refused before any source is read
+    assert {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v"]  # no temporary directory left behind
+
+
+def test_a_kit_replaces_a_kit_or_an_empty_directory(tmp_path: Path) -> None:
+    from services.store.kit import save_kit
+    from tests.kits import grid_kit
+
+    kit = grid_kit()
+    assert save_kit(kit, tmp_path / "k") == tmp_path / "k"
+    assert save_kit(kit, tmp_path / "k") == tmp_path / "k"  # a kit is replaced by a new build
+    (tmp_path / "empty").mkdir()
+    save_kit(kit, tmp_path / "empty")
+    assert load_kit(tmp_path / "empty").name == kit.name
+    (tmp_path / "k" / "mine.txt").write_text("a user's file inside a kit")
+    with pytest.raises(KitError, match="not a SitRoom kit"):
+        save_kit(kit, tmp_path / "k")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(KitError, match="not a directory"):
+        save_kit(kit, tmp_path / "file")
+
+
+def test_out_dot_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.store.kit import save_kit
+    from tests.kits import grid_kit
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(KitError, match="current directory"):
+        save_kit(grid_kit(), Path("."))
+    written = save_kit(grid_kit(), Path("kits/grid"))
+    assert written.is_absolute() and written == tmp_path / "kits" / "grid"
+
+
+def test_kits_are_readable_by_everyone_the_umask_allows(tmp_path: Path) -> None:
+    import os
+
+    from services.store.kit import save_kit
+    from tests.kits import grid_kit
+
+    old = os.umask(0o022)
+    try:
+        save_kit(grid_kit(), tmp_path / "k")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "k").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "k" / "kit.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_cli_refuses_a_users_folder_and_dot_with_a_message(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    before = _user_folder(folder)
+    for out, cwd, expect in ((folder, tmp_path, "not a SitRoom kit"), (Path("."), folder, "current directory")):
+        res = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--osm", str(tmp_path / "x.osm"),
+                              "--out", str(out)], capture_output=True, text=True, check=False, timeout=120,
+                             cwd=cwd, env={**__import__("os").environ,
+                                           "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+        assert res.returncode == 1 and expect in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
