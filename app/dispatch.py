@@ -17,12 +17,11 @@ from scipy.spatial import cKDTree
 from app.session import LiveSession
 from services.dispatch.outbox import new_command
 from services.feeds import protocol
-from services.feeds.protocol import VehicleStatus, VehicleType
-from services.incidents.model import UNIT_TYPES, Incident, IncidentBook, LifecycleError
+from services.incidents.model import Incident, IncidentBook, LifecycleError
 from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
+from services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
 
-STATION_KINDS = {VehicleType.FIRE: "fire", VehicleType.AMBULANCE: "ems", VehicleType.POLICE: "police"}
 EMERGENCY_TYPES = tuple(STATION_KINDS)
 _AT_STATION_M = 150.0
 TOP_N = 5

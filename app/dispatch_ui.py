@@ -15,8 +15,8 @@ from app.dispatch import DispatchDesk, DispatchError, Ranking
 from layers.coverage import CoverageLayer
 from layers.incidents import IncidentLayer
 from layers.routes import RouteLayer
-from services.feeds.protocol import INCIDENT_TYPES
-from services.incidents.model import UNIT_TYPES, LifecycleError
+from services.incidents.model import LifecycleError
+from services.vocabulary import INCIDENT_TYPES, UNIT_TYPES
 from widgets import labels
 from widgets.coverage_panel import CoveragePanel, DistrictShare
 from widgets.incident_queue import IncidentQueue

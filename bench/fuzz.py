@@ -58,6 +58,8 @@ import msgpack
 import numpy as np
 
 from bench import common
+from services.dispatch import commands
+from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
 
 DEFAULT_INPUTS = 100_000
 QUICK_INPUTS = 2_000
@@ -399,7 +401,7 @@ def check_incident(inc: Any) -> str | None:
         return f"incident is {type(inc).__name__}"
     if not (isinstance(inc.get("id"), str) and 0 < len(inc["id"]) <= p.MAX_ID_CHARS):
         return "incident id is not a string of 1..64"
-    if inc.get("type") not in p.INCIDENT_TYPES or inc.get("status") not in p.INCIDENT_STATUSES:
+    if inc.get("type") not in INCIDENT_TYPES or inc.get("status") not in INCIDENT_STATUSES:
         return "incident type or status unknown"
     if not (_int(inc.get("priority")) and 1 <= inc["priority"] <= 5):
         return "incident priority is not an int 1..5"
@@ -439,7 +441,7 @@ def check_command(cmd: Any) -> str | None:
     for name in ("cmd_id", "incident"):
         if not (isinstance(cmd.get(name), str) and 0 < len(cmd[name]) <= p.MAX_ID_CHARS):
             return f"command {name} is not a string of 1..64"
-    if cmd.get("cmd") not in p.COMMANDS:
+    if cmd.get("cmd") not in commands.COMMANDS:
         return "command cmd unknown"
     if not (_int(cmd.get("unit")) and 0 <= cmd["unit"] < 2**32):
         return "command unit is not a uint32"
@@ -536,7 +538,7 @@ def check_cad_answer(raw: bytes, ack: Any) -> str | None:
     malformed one."""
     p = _protocol()
     try:
-        cmd = p.decode_command(raw)
+        cmd = commands.decode_command(raw)
     except p.DecodeError:
         cmd = None
     if ack is None:
@@ -544,7 +546,7 @@ def check_cad_answer(raw: bytes, ack: Any) -> str | None:
     if not isinstance(ack, bytes):
         return f"acknowledgement is {type(ack).__name__}"
     try:
-        decoded = p.decode_ack(ack)
+        decoded = commands.decode_ack(ack)
     except p.DecodeError:
         return "the acknowledgement does not decode"
     if cmd is not None and decoded["cmd_id"] != cmd["cmd_id"]:
@@ -833,7 +835,7 @@ class CommandTarget(Target):
         return mutate_bytes(rng, rng.choice(self.seeds), self.seeds, log)
 
     def run(self, arg: bytes) -> Any:
-        return self.p.decode_command(arg)
+        return self.commands.decode_command(arg)
 
     def baseline(self, arg: bytes) -> None:
         _unpackb(arg)
@@ -849,7 +851,7 @@ class AckTarget(CommandTarget):
         return [{"cmd_id": "c-1", "ok": True, "reason": ""}, {"cmd_id": "c-2", "ok": False, "reason": "unit busy"}]
 
     def run(self, arg: bytes) -> Any:
-        return self.p.decode_ack(arg)
+        return self.commands.decode_ack(arg)
 
     def check(self, value: bytes, ack: Any) -> str | None:
         return check_ack(ack)

@@ -29,6 +29,7 @@ import numpy as np
 
 from bench import common
 from bench.publishers import PacedLink, endpoint_for, paced_publisher, spawn_context
+from services.vocabulary import VehicleType
 
 GOAL_P99_MS = 100.0
 CHUNK = 2048
@@ -36,7 +37,7 @@ CHUNK = 2048
 
 def _records(n: int) -> np.ndarray:
     """n taxis on the demo city's roads (an all-taxi demo fleet; statuses vacant/occupied)."""
-    from services.feeds.protocol import VehicleType
+
     from services.sim.fleet import FleetSim
 
     sim = FleetSim(common.load_city(), n + 2000)

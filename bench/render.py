@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from bench import common
+from services.vocabulary import VehicleStatus
 
 CANVAS_W, CANVAS_H = 1600, 1000
 GOAL_FRAME_MS_100K = 33.0
@@ -58,7 +59,7 @@ def _brush_table():
     import pyqtgraph as pg
 
     from resources import palette
-    from services.feeds.protocol import VehicleStatus
+
 
     table = np.empty(256, dtype=object)
     default = pg.mkBrush(palette.STATUS[VehicleStatus.UNKNOWN])

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from layers.base import Layer
-from services.feeds.protocol import INCIDENT_STATUSES, INCIDENT_TYPES
 from services.incidents.model import IncidentBook
+from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from layers.base import Layer
-from services.feeds.protocol import VehicleStatus, VehicleType
+from services.vocabulary import VehicleStatus, VehicleType
 
 Projector = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.feeds.protocol import VehicleStatus, VehicleType
 from services.store.kit import RoadClass
+from services.vocabulary import VehicleStatus, VehicleType
 
 # Control-room dark theme.
 UI = {

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
-from services.feeds.protocol import VehicleType
+from services.vocabulary import VehicleType
 
 
 @dataclass(frozen=True)

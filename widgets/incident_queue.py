@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
-from services.feeds.protocol import INCIDENT_TYPES
 from services.incidents.model import GOLDEN_S, Incident, IncidentBook
+from services.vocabulary import INCIDENT_TYPES
 from widgets import labels
 
 _FILTERS = ("open", "new", "all")

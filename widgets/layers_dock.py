@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from layers.base import Layer
 from layers.vehicles import VehicleLayer
-from services.feeds.protocol import VehicleStatus, VehicleType
+from services.vocabulary import VehicleStatus, VehicleType
 from widgets import labels
 
 

@@ -1,7 +1,7 @@
 """The link to the CAD: a socket thread delivers the outbox over a DEALER and records the acknowledgements.
 
-Wire: the DEALER sends one frame, the msgpack command (``protocol.encode_command``); the CAD's ROUTER
-answers with one frame, the msgpack acknowledgement (``protocol.encode_ack``). A command is sent as soon as
+Wire: the DEALER sends one frame, the msgpack command (``commands.encode_command``); the CAD's ROUTER
+answers with one frame, the msgpack acknowledgement (``commands.encode_ack``). A command is sent as soon as
 it is submitted, again every ``resend_after_s`` (doubling up to ``max_resend_s``) while unanswered, and at
 once whenever the connection comes (back) up, so an outage or a CAD restart costs no more than a
 reconnect. Repeats are safe: the CAD answers a ``cmd_id`` it has seen with its first answer.
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from services.dispatch import commands
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol
 from services.feeds.security import KeyPair, Security, check_plaintext, describe_handshake_failure
@@ -195,7 +196,7 @@ class DispatchLink:
             # Queue nothing for a connection that is not up: a send then fails at once and the command simply
             # stays due, instead of waiting in a buffer that a CAD crash would throw away unnoticed.
             dealer.setsockopt(zmq.IMMEDIATE, 1)
-            dealer.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_COMMAND_BYTES * 4)
+            dealer.setsockopt(zmq.MAXMSGSIZE, commands.MAX_COMMAND_BYTES * 4)
             if self.security is not None:
                 self.security.apply_client(dealer, self.server_key)
             monitor = dealer.get_monitor_socket(_UP_EVENTS | _DOWN_EVENTS | _FAILED_EVENTS)
@@ -303,7 +304,7 @@ class DispatchLink:
             except zmq.Again:
                 return
             try:
-                ack = protocol.decode_ack(frames[-1])
+                ack = commands.decode_ack(frames[-1])
             except protocol.DecodeError as err:
                 self._bad += 1
                 log.warning("CAD link: bad acknowledgement: %s", err)

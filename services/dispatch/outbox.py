@@ -23,6 +23,7 @@ from typing import Any
 
 import msgpack
 
+from services.dispatch import commands
 from services.feeds import protocol
 
 STATES = ("pending", "acked", "rejected")
@@ -71,7 +72,7 @@ def new_command(cmd: str, incident: str, unit: int, lon: float, lat: float, **ex
     ``extra`` adds fields such as ``by`` (who gave the order). Checked by the protocol."""
     command = {"cmd_id": uuid.uuid4().hex, "cmd": cmd, "incident": incident, "unit": int(unit), "lon": float(lon),
                "lat": float(lat), "ts": protocol.now_ms(), **extra}
-    return protocol.validate_command(command)
+    return commands.validate_command(command)
 
 
 def open_private_db(path: Path) -> sqlite3.Connection:
@@ -103,7 +104,7 @@ class Outbox:
     def add(self, command: dict[str, Any], now_ms: int | None = None) -> str:
         """Persist ``command`` (checked by the protocol; a bad one raises ``protocol.DecodeError``, a ValueError)
         and return its ``cmd_id``. Adding a ``cmd_id`` that is already here changes nothing."""
-        body = protocol.encode_command(command)
+        body = commands.encode_command(command)
         now = protocol.now_ms() if now_ms is None else now_ms
         with self._lock:
             self._db.execute(

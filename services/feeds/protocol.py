@@ -18,7 +18,6 @@ feed client counts per source. Nothing here unpickles, evaluates or allocates mo
 
 from __future__ import annotations
 
-import enum
 import re
 import time
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from typing import Any
 
 import msgpack
 import numpy as np
+
+from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, PRIORITIES
 
 PROTOCOL_VERSION = 1
 
@@ -76,32 +77,9 @@ SNAPSHOT_CHUNK = {Kind.AVL_BATCH: 4096, Kind.LINK_SPEEDS: 8192}
 # Where a publisher serves its snapshot unless told otherwise (see snapshot_endpoint()).
 SNAPSHOT_TCP_PORT_OFFSET = 1000
 
-# Incidents (topic ``inc``, a msgpack map per incident; see docs/protocol.md).
-INCIDENT_TYPES = ("fire", "medical", "traffic", "crime", "disaster")
-INCIDENT_STATUSES = ("new", "acknowledged", "dispatched", "en_route", "on_scene", "closed", "cancelled")
+# Incidents (topic ``inc``, a msgpack map per incident; see docs/protocol.md); their words are the vocabulary's.
 MAX_ID_CHARS = 64
 MAX_TEXT_CHARS = 2000
-# Dispatch commands (DEALER -> ROUTER) and their acknowledgements, msgpack maps.
-COMMANDS = ("dispatch", "recall")
-MAX_COMMAND_BYTES = 16 * 1024
-
-
-class VehicleType(enum.IntEnum):
-    UNKNOWN = 0
-    BUS = 1
-    TAXI = 2
-    FIRE = 3
-    AMBULANCE = 4
-    POLICE = 5
-
-
-class VehicleStatus(enum.IntEnum):
-    UNKNOWN = 0
-    AVAILABLE = 1  # bus in service, taxi vacant, unit ready (at station or roaming)
-    BUSY = 2  # taxi occupied, unit committed
-    EN_ROUTE = 3
-    ON_SCENE = 4
-    OUT_OF_SERVICE = 5
 
 
 # One AVL record: 40 bytes, little-endian, naturally aligned. ``heading`` in degrees clockwise from north,
@@ -267,7 +245,7 @@ def decode_map(raw: bytes | memoryview) -> dict[str, Any]:
     return payload
 
 
-def _field(payload: dict, name: str, types: type | tuple[type, ...], reason: str, *, optional: bool = False) -> Any:
+def require(payload: dict, name: str, types: type | tuple[type, ...], reason: str, *, optional: bool = False) -> Any:
     value = payload.get(name)
     if value is None and optional:
         return None
@@ -276,8 +254,8 @@ def _field(payload: dict, name: str, types: type | tuple[type, ...], reason: str
     return value
 
 
-def _lonlat(payload: dict, reason: str) -> None:
-    lon, lat = _field(payload, "lon", (int, float), reason), _field(payload, "lat", (int, float), reason)
+def require_lonlat(payload: dict, reason: str) -> None:
+    lon, lat = require(payload, "lon", (int, float), reason), require(payload, "lat", (int, float), reason)
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise DecodeError(reason, "lon/lat out of range")
 
@@ -285,78 +263,29 @@ def _lonlat(payload: dict, reason: str) -> None:
 def validate_incident(payload: dict) -> dict:
     """Checks an incident map's fields; returns it, or raises DecodeError('bad-incident', field)."""
     r = "bad-incident"
-    if not 0 < len(_field(payload, "id", str, r)) <= MAX_ID_CHARS:
+    if not 0 < len(require(payload, "id", str, r)) <= MAX_ID_CHARS:
         raise DecodeError(r, "field 'id'")
-    if _field(payload, "type", str, r) not in INCIDENT_TYPES:
+    if require(payload, "type", str, r) not in INCIDENT_TYPES:
         raise DecodeError(r, f"type {payload['type'][:20]!r}")
-    if not 1 <= _field(payload, "priority", int, r) <= 5:
+    if require(payload, "priority", int, r) not in PRIORITIES:
         raise DecodeError(r, "priority not 1..5")
-    _lonlat(payload, r)
-    if _field(payload, "status", str, r) not in INCIDENT_STATUSES:
+    require_lonlat(payload, r)
+    if require(payload, "status", str, r) not in INCIDENT_STATUSES:
         raise DecodeError(r, f"status {payload['status'][:20]!r}")
-    _field(payload, "reported", int, r)
-    desc = _field(payload, "desc", str, r, optional=True)
+    require(payload, "reported", int, r)
+    desc = require(payload, "desc", str, r, optional=True)
     if desc is not None and len(desc) > MAX_TEXT_CHARS:
         raise DecodeError(r, "description too long")
-    units = _field(payload, "units", list, r, optional=True)
+    units = require(payload, "units", list, r, optional=True)
     if units is not None and not all(isinstance(u, int) and not isinstance(u, bool) and 0 <= u < 2**32
                                      for u in units):
         raise DecodeError(r, "field 'units'")
     return payload
 
 
-def encode_command(command: dict) -> bytes:
-    validate_command(command)
-    return msgpack.packb(command, use_bin_type=True)
-
-
-def validate_command(command: dict) -> dict:
-    """A dispatch command: ``cmd_id`` (idempotency key), ``cmd``, ``incident``, ``unit``, ``lon``/``lat``, ``ts``,
-    optionally ``call``: the incident as taken at the desk (``type``, ``priority``, ``reported``, ``desc``)."""
-    r = "bad-command"
-    if not 0 < len(_field(command, "cmd_id", str, r)) <= MAX_ID_CHARS:
-        raise DecodeError(r, "field 'cmd_id'")
-    if _field(command, "cmd", str, r) not in COMMANDS:
-        raise DecodeError(r, f"cmd {command['cmd'][:20]!r}")
-    if not 0 < len(_field(command, "incident", str, r)) <= MAX_ID_CHARS:
-        raise DecodeError(r, "field 'incident'")
-    if not 0 <= _field(command, "unit", int, r) < 2**32:
-        raise DecodeError(r, "field 'unit'")
-    _lonlat(command, r)
-    _field(command, "ts", int, r)
-    call = _field(command, "call", dict, r, optional=True)
-    if call is not None:
-        if _field(call, "type", str, r) not in INCIDENT_TYPES:
-            raise DecodeError(r, "call type")
-        if not 1 <= _field(call, "priority", int, r) <= 5:
-            raise DecodeError(r, "call priority not 1..5")
-        _field(call, "reported", int, r)
-        desc = _field(call, "desc", str, r, optional=True)
-        if desc is not None and len(desc) > MAX_TEXT_CHARS:
-            raise DecodeError(r, "call description too long")
-    return command
-
-
-def decode_command(raw: bytes) -> dict:
-    return validate_command(_bounded_map(raw, "bad-command"))
-
-
-def encode_ack(cmd_id: str, ok: bool, reason: str = "") -> bytes:
-    return msgpack.packb({"cmd_id": cmd_id, "ok": ok, "reason": reason[:MAX_TEXT_CHARS]}, use_bin_type=True)
-
-
-def decode_ack(raw: bytes) -> dict:
-    """``{"cmd_id", "ok", "reason"}``; raises DecodeError('bad-ack', …)."""
-    ack = _bounded_map(raw, "bad-ack")
-    _field(ack, "cmd_id", str, "bad-ack")
-    if not isinstance(ack.get("ok"), bool):
-        raise DecodeError("bad-ack", "field 'ok'")
-    _field(ack, "reason", str, "bad-ack", optional=True)
-    return ack
-
-
-def _bounded_map(raw: bytes, reason: str) -> dict:
-    if len(raw) > MAX_COMMAND_BYTES:
+def bounded_map(raw: bytes, reason: str, limit: int) -> dict:
+    """A msgpack map of at most ``limit`` bytes with string keys and no binary or extension values."""
+    if len(raw) > limit:
         raise DecodeError(reason, f"{len(raw)} bytes")
     try:
         value = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=0, max_ext_len=0)

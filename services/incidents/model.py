@@ -12,19 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from services.feeds.protocol import INCIDENT_STATUSES, INCIDENT_TYPES, VehicleType
+from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, OPEN_STATUSES
 
-# Which units answer which incident, first choice first.
-UNIT_TYPES: dict[str, tuple[VehicleType, ...]] = {
-    "fire": (VehicleType.FIRE,),
-    "medical": (VehicleType.AMBULANCE,),
-    "traffic": (VehicleType.AMBULANCE, VehicleType.POLICE),
-    "crime": (VehicleType.POLICE,),
-    "disaster": (VehicleType.FIRE, VehicleType.AMBULANCE),
-}
 # Golden time: the first unit on scene within 5 minutes, and no later than 7 (Korean 119 targets).
 GOLDEN_S = (300, 420)
-OPEN = ("new", "acknowledged", "dispatched", "en_route", "on_scene")
+OPEN = OPEN_STATUSES
 # Allowed moves; closing and cancelling need a disposition, so nothing ends without a reason on record.
 _NEXT: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "cancelled"),

@@ -14,6 +14,7 @@ import logging
 import numpy as np
 import zmq
 
+from services.dispatch import commands
 from services.feeds import protocol
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
@@ -51,7 +52,7 @@ class Assignments:
             except zmq.Again:
                 return n
             try:
-                cmd = protocol.decode_command(frames[-1])
+                cmd = commands.decode_command(frames[-1])
             except protocol.DecodeError as err:
                 log.warning("AVL: bad assignment: %s", err)
                 continue

@@ -10,7 +10,7 @@ Sockets (``python -m app sim cad --endpoint ROUTER --incidents PUB [--assignment
   receivers that join late or lost messages. The open ones (and those finished in the last minute) are also
   sent again every 10 s, for receivers without snapshot support; older finished ones leave the snapshot.
 - ``--assignments``, a plain PUB for the demo's AVL backend only, not a feed of the protocol: topic ``asg``
-  and the accepted command's msgpack bytes (``protocol.decode_command`` reads it), two frames. The AVL
+  and the accepted command's msgpack bytes (``commands.decode_command`` reads it), two frames. The AVL
   backend owns the fleet and carries the command out. An assignment is sent again every second until the
   AVL feed shows the unit moving, so a lost message costs a second, not a unit.
 - ``--avl``, a SUB on the AVL feed: the CAD learns the units' statuses from it, as a real CAD follows its
@@ -49,9 +49,10 @@ import msgpack
 import numpy as np
 import zmq
 
+from services.dispatch import commands
 from services.dispatch.outbox import open_private_db
 from services.feeds import protocol
-from services.feeds.protocol import INCIDENT_STATUSES, Kind, Topic, VehicleStatus
+from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.feeds.security import Security, ZapLease, check_plaintext
 from services.feeds.sockets import configure
@@ -60,6 +61,7 @@ from services.sim.fleet import station_units
 from services.sim.incidents import DEFAULT_PER_HOUR, IncidentGenerator
 from services.store.kit import Kit
 from services.store.snap import EdgeSnapper
+from services.vocabulary import INCIDENT_STATUSES, VehicleStatus
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +180,7 @@ class CadState:
 
 def _salvage_cmd_id(raw: bytes) -> str | None:
     """The ``cmd_id`` of a command that is otherwise invalid, so the sender can be told why."""
-    if len(raw) > protocol.MAX_COMMAND_BYTES:
+    if len(raw) > commands.MAX_COMMAND_BYTES:
         return None
     try:
         value = msgpack.unpackb(raw, raw=False, max_bin_len=0, max_ext_len=0)
@@ -238,19 +240,19 @@ class Cad:
         """The acknowledgement to send back, or None for a frame without a usable ``cmd_id``."""
         now_ms = int((time.time() if now_s is None else now_s) * 1000)
         try:
-            cmd = protocol.decode_command(raw)
+            cmd = commands.decode_command(raw)
         except protocol.DecodeError as err:
             if not self.malformed:
                 log.warning("CAD: dropping malformed command: %s (further ones are only counted)", err)
             self.malformed[err.detail or err.reason] += 1
             cmd_id = _salvage_cmd_id(raw)
-            return None if cmd_id is None else protocol.encode_ack(cmd_id, False, f"malformed command: {err}")
+            return None if cmd_id is None else commands.encode_ack(cmd_id, False, f"malformed command: {err}")
         cmd_id = cmd["cmd_id"]
         with self.state.tx() as db:  # the check and the effects in one transaction: nothing can come between
             previous = self.state.result(cmd_id)
             if previous is not None:
                 self.duplicates += 1
-                return protocol.encode_ack(cmd_id, *previous)
+                return commands.encode_ack(cmd_id, *previous)
             if cmd["cmd"] == "dispatch" and cmd["incident"] not in self.incidents and cmd.get("call"):
                 self._take_call(cmd, now_ms)
             reason = self._refusal(cmd)
@@ -271,7 +273,7 @@ class Cad:
         else:
             self.rejected += 1
             log.info("CAD: refused %s (%s): %s", cmd["cmd"], cmd_id, reason)
-        return protocol.encode_ack(cmd_id, ok, reason or "")
+        return commands.encode_ack(cmd_id, ok, reason or "")
 
     def _refusal(self, cmd: dict) -> str | None:
         unit, inc_id = int(cmd["unit"]), cmd["incident"]
@@ -484,7 +486,7 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
     leases: list[ZapLease] = []
     router = ctx.socket(zmq.ROUTER)
     router.setsockopt(zmq.LINGER, 0)
-    router.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_COMMAND_BYTES * 4)
+    router.setsockopt(zmq.MAXMSGSIZE, commands.MAX_COMMAND_BYTES * 4)
     if security is not None:
         leases.append(security.apply_server(router))
     elif warning := check_plaintext(endpoint, None):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.feeds.protocol import INCIDENT_TYPES
 from services.geo import Projector
 from services.sim.congestion import local_hour
 from services.store.kit import Kit
+from services.vocabulary import INCIDENT_TYPES
 
 DEFAULT_PER_HOUR = 120.0  # the day's mean: one call every 30 s, from ~1/min at night to ~1/20 s at peaks
 _DENSITY_RADIUS_M = 400.0

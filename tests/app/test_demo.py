@@ -18,9 +18,9 @@ from PySide6 import QtGui
 from app.session import LiveSession
 from resources import palette
 from services.feeds.health import FeedState
-from services.feeds.protocol import VehicleStatus
 from services.sim.city import load_demo_city
 from services.sim.launcher import DemoBackends
+from services.vocabulary import VehicleStatus
 
 pytestmark = pytest.mark.slow
 

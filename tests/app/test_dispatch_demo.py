@@ -17,10 +17,10 @@ from app.main_window import MainWindow
 from app.session import LiveSession
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
-from services.feeds.protocol import VehicleStatus
 from services.incidents.audit import AuditLog
 from services.sim.city import load_demo_city
 from services.sim.launcher import DemoBackends
+from services.vocabulary import VehicleStatus
 from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,8 @@ import pytest
 
 from app.dispatch import DispatchDesk, DispatchError
 from app.session import LiveSession
-from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from services.feeds.protocol import AVL_DTYPE
+from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from layers.vehicles import VehicleLayer
-from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from services.feeds.protocol import AVL_DTYPE
 from services.geo import Projector
+from services.vocabulary import VehicleStatus, VehicleType
 
 
 def records(ids, lon=127.38, lat=36.35, ts=1000, vtype=VehicleType.TAXI, status=VehicleStatus.AVAILABLE):

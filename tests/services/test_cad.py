@@ -23,17 +23,19 @@ import numpy as np
 import pytest
 import zmq
 
+from services.dispatch import commands
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol
 from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import Topic, VehicleStatus, VehicleType
+from services.feeds.protocol import Topic
 from services.geo import Projector
 from services.sim.cad import Cad, CadState
 from services.sim.fleet import station_units
 from services.sim.incidents import TYPES, IncidentGenerator, incident_id, type_rates
 from services.store.kit import Kit, Poi, save_kit
 from services.store.snap import EdgeSnapper
+from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 pytestmark = pytest.mark.timeout(120)
@@ -89,7 +91,7 @@ def avl_records(units: dict[int, VehicleStatus]) -> np.ndarray:
 
 def ack(raw: bytes | None) -> tuple[bool, str]:
     assert raw is not None
-    a = protocol.decode_ack(raw)
+    a = commands.decode_ack(raw)
     return a["ok"], a["reason"]
 
 
@@ -143,19 +145,19 @@ def test_cad_follows_the_avl_feed_through_a_unit_lifecycle(tmp_path: Path) -> No
     assert not cad.ready(T0 + 1.5) and cad.ready(T0 + 3)
 
     first = dispatch("c1", 10000, incs[0])
-    raw = protocol.encode_command(first)
+    raw = commands.encode_command(first)
     assert ack(cad.handle_command(raw, T0 + 3)) == (True, "")
     assert cad.take_assignments() == [raw]  # on its way to the fleet
     assert [(i["id"], i["status"], i["units"]) for i in cad.take_incidents()] == [(incs[0]["id"], "dispatched",
                                                                                    [10000])]
-    busy = ack(cad.handle_command(protocol.encode_command(dispatch("c2", 10000, incs[1])), T0 + 3))
+    busy = ack(cad.handle_command(commands.encode_command(dispatch("c2", 10000, incs[1])), T0 + 3))
     assert busy == (False, f"unit 10000 is busy (dispatched to {incs[0]['id']})")
 
     units[10000] = VehicleStatus.EN_ROUTE
     units[10001] = VehicleStatus.EN_ROUTE  # out on something this CAD did not send it to
     cad.on_avl(avl_records(units), T0 + 4)
     assert cad.take_incidents()[-1]["status"] == "en_route"
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("c3", 10001, incs[1])), T0 + 4)) == (
+    assert ack(cad.handle_command(commands.encode_command(dispatch("c3", 10001, incs[1])), T0 + 4)) == (
         False, "unit 10001 is busy (en route)")
     units[10000] = VehicleStatus.ON_SCENE
     cad.on_avl(avl_records(units), T0 + 60)
@@ -163,20 +165,20 @@ def test_cad_follows_the_avl_feed_through_a_unit_lifecycle(tmp_path: Path) -> No
     units[10000] = VehicleStatus.BUSY  # leaving the scene, back to its station
     cad.on_avl(avl_records(units), T0 + 120)
     assert cad.take_incidents()[-1]["status"] == "closed"
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("c4", 10000, incs[1])), T0 + 121)) == (
+    assert ack(cad.handle_command(commands.encode_command(dispatch("c4", 10000, incs[1])), T0 + 121)) == (
         False, "unit 10000 is busy (returning to station)")
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("c5", 10002, incs[0])), T0 + 121)) == (
+    assert ack(cad.handle_command(commands.encode_command(dispatch("c5", 10002, incs[0])), T0 + 121)) == (
         False, f"incident {incs[0]['id']} is closed")
     units[10000] = VehicleStatus.AVAILABLE
     cad.on_avl(avl_records(units), T0 + 180)
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("c6", 10000, incs[1])), T0 + 181))[0]
+    assert ack(cad.handle_command(commands.encode_command(dispatch("c6", 10000, incs[1])), T0 + 181))[0]
 
     # A repeated cmd_id gets its first answer and changes nothing, also from a restarted CAD.
     assert ack(cad.handle_command(raw, T0 + 200)) == (True, "")
     cad.state.close()
     again = Cad(kit, CadState(tmp_path / "cad.sqlite"), use_avl=True, now_s=T0 + 300)
     assert ack(again.handle_command(raw, T0 + 300)) == (True, "")
-    assert ack(again.handle_command(protocol.encode_command(dispatch("c2", 10000, incs[1])), T0 + 300))[1] == busy[1]
+    assert ack(again.handle_command(commands.encode_command(dispatch("c2", 10000, incs[1])), T0 + 300))[1] == busy[1]
     assert again.assignments[10000].incident == incs[1]["id"]
     assert [e[0] for e in again.state.executions()] == ["c1", "c6"]
     assert again.duplicates == 2 and again.executed == 0
@@ -193,16 +195,16 @@ def test_cad_refusals_recall_and_malformed_commands(tmp_path: Path) -> None:
         "c4": (dispatch("c4", 10000, incs[0], cmd="recall"), f"unit 10000 is not assigned to {incs[0]['id']}"),
     }
     for cmd, reason in refuse.values():
-        assert ack(cad.handle_command(protocol.encode_command(cmd))) == (False, reason)
+        assert ack(cad.handle_command(commands.encode_command(cmd))) == (False, reason)
     assert cad.take_assignments() == [] and cad.state.executions() == []
 
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("d1", 20000, incs[1]))))[0]
-    assert not ack(cad.handle_command(protocol.encode_command(dispatch("d2", 20000, incs[2]))))[0]
-    recall = protocol.encode_command(dispatch("r1", 20000, incs[1], cmd="recall"))
+    assert ack(cad.handle_command(commands.encode_command(dispatch("d1", 20000, incs[1]))))[0]
+    assert not ack(cad.handle_command(commands.encode_command(dispatch("d2", 20000, incs[2]))))[0]
+    recall = commands.encode_command(dispatch("r1", 20000, incs[1], cmd="recall"))
     assert ack(cad.handle_command(recall)) == (True, "")
     assert cad.take_assignments()[-1] == recall  # the fleet hears it
     assert cad.incidents[incs[1]["id"]]["units"] == []  # it never got there
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("d3", 20000, incs[2]))))[0]  # free again
+    assert ack(cad.handle_command(commands.encode_command(dispatch("d3", 20000, incs[2]))))[0]  # free again
 
     assert cad.handle_command(b"\x93garbage") is None  # no cmd_id: nobody to answer
     assert cad.handle_command(b"\xa5hello") is None
@@ -217,17 +219,17 @@ def test_a_call_taken_at_the_desk_comes_with_its_first_dispatch(tmp_path: Path) 
     cad, incs = seeded_cad(kit, tmp_path / "cad.sqlite")
     call = {"type": "fire", "priority": 1, "reported": int(T0 * 1000), "desc": "smoke from a roof"}
     local = {"id": "LOC-20260101-1", "lon": incs[0]["lon"], "lat": incs[0]["lat"]}
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("l1", 10000, local)))) == (
+    assert ack(cad.handle_command(commands.encode_command(dispatch("l1", 10000, local)))) == (
         False, "incident LOC-20260101-1 is unknown to the CAD")  # without the call: refused, nothing taken
     assert cad.take_incidents() == []
-    assert ack(cad.handle_command(protocol.encode_command({**dispatch("l2", 10000, local), "call": call})))[0]
+    assert ack(cad.handle_command(commands.encode_command({**dispatch("l2", 10000, local), "call": call})))[0]
     taken = cad.incidents[local["id"]]
     assert (taken["type"], taken["priority"], taken["desc"], taken["units"]) == ("fire", 1, call["desc"], [10000])
     published = cad.take_incidents()
     assert published and published[0]["id"] == local["id"] and published[-1]["units"] == [10000]
     assert cad.assignments[10000].incident == local["id"]
     # A second unit to the same call, with the call again, does not take it twice.
-    assert ack(cad.handle_command(protocol.encode_command({**dispatch("l3", 20000, local), "call": call})))[0]
+    assert ack(cad.handle_command(commands.encode_command({**dispatch("l3", 20000, local), "call": call})))[0]
     assert cad.incidents[local["id"]]["units"] == [10000, 20000]
     # It survives a CAD restart like any incident the CAD raised itself.
     cad.state.close()
@@ -239,7 +241,7 @@ def test_cad_cancels_unattended_incidents_and_drops_lost_assignments(tmp_path: P
     kit = station_kit()
     cad, incs = seeded_cad(kit, tmp_path / "cad.sqlite", use_avl=True)
     cad.on_avl(avl_records({u.id: VehicleStatus.AVAILABLE for u in station_units(kit)}), T0)
-    assert ack(cad.handle_command(protocol.encode_command(dispatch("c1", 10000, incs[0])), T0 + 2))[0]
+    assert ack(cad.handle_command(commands.encode_command(dispatch("c1", 10000, incs[0])), T0 + 2))[0]
     cad.take_incidents()
     cad.tick(T0 + 2.5)
     assert cad.take_assignments()  # repeated until the fleet shows it took it
@@ -355,7 +357,7 @@ def test_exactly_once_across_cad_outage_and_kill_9(env: Env) -> None:
             answers = []
             while len(answers) < 29:
                 assert dealer.poll(5000), "the CAD stopped answering"
-                answers.append(protocol.decode_ack(dealer.recv()))
+                answers.append(commands.decode_ack(dealer.recv()))
             for a in answers:
                 entry = box.get(a["cmd_id"])
                 assert (a["ok"], a["reason"]) == (entry.state == "acked", entry.reason)

@@ -24,6 +24,7 @@ from services.feeds.client import Delivery, FeedClient, FeedConfig
 from services.feeds.health import STALE_AFTER_S, FeedHealth, FeedState
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
+from services.vocabulary import VehicleStatus, VehicleType
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,8 +57,8 @@ def collect(client: FeedClient, n: int, timeout: float = TIMEOUT) -> list[Delive
 def records(ids: range | list[int], ts: int = 1_732_240_000_000) -> np.ndarray:
     rec = p.new_records(len(ids))
     rec["id"] = ids
-    rec["type"] = p.VehicleType.BUS
-    rec["status"] = p.VehicleStatus.AVAILABLE
+    rec["type"] = VehicleType.BUS
+    rec["status"] = VehicleStatus.AVAILABLE
     rec["ts"] = ts
     rec["lon"] = 127.38 + np.arange(len(ids)) * 1e-4
     rec["lat"] = 36.35

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from services.feeds.protocol import VehicleStatus, VehicleType
 from services.geo import Projector
 from services.routing.paths import RouteError
 from services.sim import congestion
 from services.sim.fleet import FleetSim, station_units
 from services.store.kit import RoadClass
+from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 

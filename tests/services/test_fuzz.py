@@ -51,6 +51,7 @@ from bench.fuzz import (
     check_snapshot_request,
     check_tiles,
 )
+from services.dispatch import commands
 from services.feeds import protocol as p
 from services.feeds.protocol import DecodeError, Kind
 from services.store.kit import KitError, load_kit, save_kit
@@ -251,7 +252,7 @@ def test_validate_incident_raises_decode_error_or_passes_a_complete_incident(inc
 @example(raw=pack({**COMMAND, "unit": 2**64 - 1}))
 def test_decode_command_raises_decode_error_or_gives_a_valid_command(raw):
     try:
-        cmd = p.decode_command(raw)
+        cmd = commands.decode_command(raw)
     except DecodeError:
         return
     assert check_command(cmd) is None, check_command(cmd)
@@ -262,7 +263,7 @@ def test_decode_command_raises_decode_error_or_gives_a_valid_command(raw):
 @example(raw=pack({"cmd_id": "c-1", "ok": 1}))
 def test_decode_ack_raises_decode_error_or_gives_a_valid_ack(raw):
     try:
-        ack = p.decode_ack(raw)
+        ack = commands.decode_ack(raw)
     except DecodeError:
         return
     assert check_ack(ack) is None, check_ack(ack)

@@ -27,6 +27,7 @@ from services.journal import player as player_mod
 from services.journal import writer as writer_mod
 from services.journal.format import SEGMENT_HEADER
 from services.journal.reader import list_segments
+from services.vocabulary import INCIDENT_STATUSES
 
 T0 = 1_750_000_000_000  # epoch ms of the synthetic journals
 ROOT = Path(__file__).resolve().parents[2]
@@ -381,7 +382,7 @@ def model_state(player: JournalPlayer) -> dict:
                 if np.isfinite(r["kmh"]):
                     links[int(r["link"])] = float(r["kmh"])
         elif m.env.kind == Kind.INCIDENT:
-            order = protocol.INCIDENT_STATUSES
+            order = INCIDENT_STATUSES
             cur = incidents.get(m.payload["id"])
             if cur is None or order.index(m.payload["status"]) > order.index(cur):
                 incidents[m.payload["id"]] = m.payload["status"]
@@ -397,7 +398,7 @@ def accumulate(player: JournalPlayer, state: dict) -> dict:
     for vid, v in new["vehicles"].items():
         if vid not in state["vehicles"] or v[0] >= state["vehicles"][vid][0]:
             state["vehicles"][vid] = v
-    order = protocol.INCIDENT_STATUSES
+    order = INCIDENT_STATUSES
     for i, s in new["incidents"].items():
         if i not in state["incidents"] or order.index(s) > order.index(state["incidents"][i]):
             state["incidents"][i] = s

@@ -15,6 +15,7 @@ import msgpack
 import pytest
 import zmq
 
+from services.dispatch import commands
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox, new_command
 from services.feeds import protocol
@@ -52,7 +53,7 @@ def test_outbox_keeps_commands_across_reopen_and_is_private(tmp_path: Path) -> N
     pending = box.pending()
     assert [e.cmd_id for e in pending] == ["cmd-1", "cmd-2"]
     first = pending[0]
-    assert first.command == command(1, by="kim") and first.body == protocol.encode_command(command(1, by="kim"))
+    assert first.command == command(1, by="kim") and first.body == commands.encode_command(command(1, by="kim"))
     assert (first.cmd, first.incident, first.unit, first.state, first.sent_count) == (
         "dispatch", "INC-20250101-1", 10000, "pending", 0)
     assert [e.cmd_id for e in box.recent(5)] == ["cmd-2", "cmd-1"]
@@ -126,7 +127,7 @@ class FakeCad:
             if self.socket.poll(50):
                 frames = self.socket.recv_multipart()
                 self.peer = frames[0]
-                got.append(protocol.decode_command(frames[-1]))
+                got.append(commands.decode_command(frames[-1]))
         self.received += got
         return got
 
@@ -164,10 +165,10 @@ def test_link_delivers_and_reports_each_answer(link_env) -> None:
             link.submit(command(i, unit=10000 + i))
         got = cad.receive(3)
         assert [c["cmd_id"] for c in got] == ["cmd-0", "cmd-1", "cmd-2"]
-        cad.reply(protocol.encode_ack("cmd-0", True))
-        cad.reply(protocol.encode_ack("cmd-1", False, "unit 10001 is busy (en route)"))
-        cad.reply(protocol.encode_ack("cmd-0", True))  # a repeat: counted, not reported again
-        cad.reply(protocol.encode_ack("cmd-999", True))
+        cad.reply(commands.encode_ack("cmd-0", True))
+        cad.reply(commands.encode_ack("cmd-1", False, "unit 10001 is busy (en route)"))
+        cad.reply(commands.encode_ack("cmd-0", True))  # a repeat: counted, not reported again
+        cad.reply(commands.encode_ack("cmd-999", True))
         cad.reply(b"\xc1 not msgpack")
         cad.reply(msgpack.packb({"cmd_id": "cmd-2", "ok": "yes"}))
         events = drain_until(link, 5)
@@ -196,7 +197,7 @@ def test_link_resends_until_answered(link_env) -> None:
         got = cad.receive(3)  # the first send, then repeats after 0.3 s and 0.6 s
         assert {c["cmd_id"] for c in got} == {"cmd-1"}
         assert time.monotonic() - t0 >= 0.8
-        cad.reply(protocol.encode_ack("cmd-1", True))
+        cad.reply(commands.encode_ack("cmd-1", True))
         assert drain_until(link, 1) == [("acked", "cmd-1")]
         assert box.get("cmd-1").sent_count >= 3
         time.sleep(0.8)
@@ -220,7 +221,7 @@ def test_link_waits_out_an_outage(link_env) -> None:
         wait_for(lambda: not link.state.connected, what="link down")
         cad = FakeCad(endpoint)
         assert cad.receive(1)[0]["cmd_id"] == "cmd-1"  # sent again on reconnect
-        cad.reply(protocol.encode_ack("cmd-1", True))
+        cad.reply(commands.encode_ack("cmd-1", True))
         assert drain_until(link, 1) == [("acked", "cmd-1")]
         assert box.counts()["acked"] == 1 and link.state.pending == 0
     finally:

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from services.dispatch import commands
 from services.feeds import protocol as p
 from services.feeds.protocol import AVL_DTYPE, LINK_DTYPE, DecodeError, Envelope, Kind, Topic
+from services.vocabulary import VehicleStatus, VehicleType
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
@@ -54,8 +56,8 @@ def avl_records(n: int) -> np.ndarray:
     rec = p.new_records(n)
     i = np.arange(n)
     rec["id"] = 1000 + i
-    rec["type"] = i % len(p.VehicleType)
-    rec["status"] = i % len(p.VehicleStatus)
+    rec["type"] = i % len(VehicleType)
+    rec["status"] = i % len(VehicleStatus)
     rec["flags"] = i % 3
     rec["ts"] = 1_732_240_000_000 + i * 250
     rec["lon"] = 127.3845 + i * 1e-4
@@ -109,9 +111,9 @@ def test_record_layouts_are_the_documented_ones():
     assert LINK_DTYPE.itemsize == 16
     layout = [(name, LINK_DTYPE.fields[name][1], LINK_DTYPE.fields[name][0].str) for name in LINK_DTYPE.names]
     assert layout == [("link", 0, "<u8"), ("kmh", 8, "<f4"), ("flags", 12, "<u4")]
-    assert {t.name: int(t) for t in p.VehicleType} == {
+    assert {t.name: int(t) for t in VehicleType} == {
         "UNKNOWN": 0, "BUS": 1, "TAXI": 2, "FIRE": 3, "AMBULANCE": 4, "POLICE": 5}
-    assert {s.name: int(s) for s in p.VehicleStatus} == {
+    assert {s.name: int(s) for s in VehicleStatus} == {
         "UNKNOWN": 0, "AVAILABLE": 1, "BUSY": 2, "EN_ROUTE": 3, "ON_SCENE": 4, "OUT_OF_SERVICE": 5}
     assert (p.PROTOCOL_VERSION, p.MAX_FRAME_BYTES, p.MAX_ENVELOPE_BYTES, p.MAX_TOPIC_BYTES) == (
         1, 16 * 1024 * 1024, 1024, 128)
@@ -139,7 +141,7 @@ def test_documented_hex_dump_is_a_valid_message():
     assert msg.env == Envelope(1, Kind.AVL_BATCH, "avl-daejeon", "3f9c2a7b1d04", 42, 1_732_240_000_123)
     rec = msg.payload[0]
     assert (int(rec["id"]), int(rec["type"]), int(rec["status"]), int(rec["flags"]), int(rec["ts"])) == (
-        1042, p.VehicleType.BUS, p.VehicleStatus.AVAILABLE, 0, 1_732_240_000_000)
+        1042, VehicleType.BUS, VehicleStatus.AVAILABLE, 0, 1_732_240_000_000)
     assert (float(rec["lon"]), float(rec["lat"]), float(rec["speed"]), float(rec["heading"])) == (
         127.3845, 36.3504, 32.5, 90.0)
 
@@ -519,29 +521,30 @@ def test_bad_incidents_are_refused_by_field(change, why):
 def test_commands_and_acks_round_trip_and_refuse_garbage():
     cmd = {"cmd_id": "c-1", "cmd": "dispatch", "incident": "INC-1", "unit": 10001, "lon": 127.4, "lat": 36.3,
            "ts": 1, "by": "dispatcher-1"}
-    assert p.decode_command(p.encode_command(cmd)) == cmd
-    assert p.decode_ack(p.encode_ack("c-1", False, "unit busy")) == {"cmd_id": "c-1", "ok": False,
+    assert commands.decode_command(commands.encode_command(cmd)) == cmd
+    assert commands.decode_ack(commands.encode_ack("c-1", False, "unit busy")) == {"cmd_id": "c-1", "ok": False,
                                                                       "reason": "unit busy"}
     with pytest.raises(DecodeError, match="bad-command"):
-        p.encode_command({**cmd, "unit": -3})
-    for raw in (b"", b"\xc1", msgpack.packb([1, 2]), msgpack.packb({"cmd_id": 5}), bytes(p.MAX_COMMAND_BYTES + 1)):
+        commands.encode_command({**cmd, "unit": -3})
+    for raw in (b"", b"\xc1", msgpack.packb([1, 2]), msgpack.packb({"cmd_id": 5}),
+                bytes(commands.MAX_COMMAND_BYTES + 1)):
         with pytest.raises(DecodeError):
-            p.decode_command(raw)
+            commands.decode_command(raw)
         with pytest.raises(DecodeError):
-            p.decode_ack(raw)
+            commands.decode_ack(raw)
 
 
 
 def test_a_command_may_bring_the_call_it_dispatches_to():
     cmd = {"cmd_id": "c-2", "cmd": "dispatch", "incident": "LOC-1", "unit": 10001, "lon": 127.4, "lat": 36.3,
            "ts": 1, "call": {"type": "fire", "priority": 2, "reported": 5, "desc": "smoke, 3rd floor"}}
-    assert p.decode_command(p.encode_command(cmd)) == cmd
+    assert commands.decode_command(commands.encode_command(cmd)) == cmd
     for change, why in (({"type": "alien"}, "call type"), ({"priority": 9}, "priority"),
                         ({"reported": "now"}, "'reported'"), ({"desc": "x" * 3000}, "too long")):
         with pytest.raises(DecodeError, match=why):
-            p.encode_command({**cmd, "call": {**cmd["call"], **change}})
+            commands.encode_command({**cmd, "call": {**cmd["call"], **change}})
     with pytest.raises(DecodeError, match="'call'"):
-        p.encode_command({**cmd, "call": ["fire"]})
+        commands.encode_command({**cmd, "call": ["fire"]})
 
 
 # ---------------------------------------------------------------- snapshots

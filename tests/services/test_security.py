@@ -21,6 +21,7 @@ import pytest
 import zmq
 
 from app import cli
+from services.dispatch import commands
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol as p
@@ -353,8 +354,8 @@ def test_the_dispatch_link_talks_to_the_trusted_cad_only(ctx, tmp_path, keys):
     try:
         assert real.poll(int(TIMEOUT * 1000))
         frames = real.recv_multipart()
-        assert p.decode_command(frames[-1])["cmd_id"] == "c-1"
-        real.send_multipart([frames[0], p.encode_ack("c-1", True)])
+        assert commands.decode_command(frames[-1])["cmd_id"] == "c-1"
+        real.send_multipart([frames[0], commands.encode_ack("c-1", True)])
         wait_for(lambda: link.state.acked == 1, what="the acknowledgement")
         assert link.state.refused == ""
     finally:

@@ -22,6 +22,7 @@ from services.feeds.client import FeedClient, FeedConfig
 from services.feeds.health import FeedState
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
+from services.vocabulary import VehicleStatus, VehicleType
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -40,8 +41,8 @@ def avl(ids: np.ndarray | range | list[int], version: int | np.ndarray) -> np.nd
     """Records whose ``ts`` is a version number, increasing with every update of a vehicle."""
     rec = p.new_records(len(ids))
     rec["id"] = ids
-    rec["type"] = p.VehicleType.BUS
-    rec["status"] = p.VehicleStatus.AVAILABLE
+    rec["type"] = VehicleType.BUS
+    rec["status"] = VehicleStatus.AVAILABLE
     rec["ts"] = version
     rec["lon"] = 127.0 + np.asarray(rec["id"], dtype=np.float64) * 1e-5
     rec["lat"] = 36.0 + (np.asarray(version, dtype=np.float64) % 1000) * 1e-5

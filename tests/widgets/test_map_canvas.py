@@ -9,8 +9,9 @@ from PySide6 import QtCore, QtGui
 from layers.basemap import BasemapLayer
 from layers.vehicles import VehicleLayer
 from resources import palette
-from services.feeds.protocol import AVL_DTYPE, VehicleStatus, VehicleType
+from services.feeds.protocol import AVL_DTYPE
 from services.geo import Projector
+from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 from widgets.map.canvas import MapCanvas
 from widgets.map.vehicle_item import VehicleItem

@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui
 
 from layers.incidents import IncidentLayer
 from resources import palette
-from services.feeds.protocol import INCIDENT_TYPES
+from services.vocabulary import INCIDENT_TYPES
 
 _R = 11.0  # symbol radius in pixels
 _FLASH_HZ = 2.0

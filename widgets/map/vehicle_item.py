@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui
 
 from layers.vehicles import VehicleLayer, VehicleSnapshot
 from resources import palette
-from services.feeds.protocol import VehicleStatus, VehicleType
+from services.vocabulary import VehicleStatus, VehicleType
 
 _CELL = 32  # atlas cell size in logical pixels
 _DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots
