@@ -161,11 +161,13 @@ def _run_sim(args: argparse.Namespace) -> int:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    from app import replay
+    from app.core import replay
     from services.journal import JournalReader
 
     if args.export is None:
-        return replay.run_replay(args.journal, args)
+        from app.replay_window import run_replay
+
+        return run_replay(args.journal, args)
     reader = JournalReader(args.journal)
     start, end = reader.time_range()
     reader.close()
@@ -250,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "replay":
             return _run_replay(args)
         if args.command == "drill":
-            from services.sim import link_cut_drill
+            from app import link_cut_drill
 
             return link_cut_drill.main(args.options)
         if args.command == "keys":

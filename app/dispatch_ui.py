@@ -11,10 +11,8 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.dispatch import DispatchDesk, DispatchError, Ranking
-from layers.coverage import CoverageLayer
+from app.core.desk import DispatchDesk, DispatchError, Level, Ranking
 from layers.incidents import IncidentLayer
-from layers.routes import RouteLayer
 from services.incidents.model import LifecycleError
 from services.vocabulary import INCIDENT_TYPES, UNIT_TYPES
 from widgets import labels
@@ -30,26 +28,30 @@ class DispatchController(QtCore.QObject):
         super().__init__(window)
         self.w = window
         self.desk = desk
-        self.incidents = IncidentLayer(desk.book)
-        self.routes = RouteLayer()
-        self.coverage = CoverageLayer(desk.session.kit)
         self.ranking: Ranking | None = None
         self._coverage_at = 0.0
         self._closing_area = False
 
     # ------------------------------------------------------------ construction (called by the window)
 
+    # The desk's models on the map (the room owns them; these are views' handles).
+    @property
+    def incidents(self) -> IncidentLayer:
+        return self.desk.session.layers["incidents"]  # type: ignore[return-value]
+
+    @property
+    def routes(self):
+        return self.desk.route_layer
+
+    @property
+    def coverage(self):
+        return self.desk.coverage_layer
+
     def set_kit(self, kit) -> None:
-        self.coverage = CoverageLayer(kit)
-        self.coverage.visible = self.coverage_panel.on_map.isChecked()
-        self.routes.clear()
-        self.routes.set_closed(np.zeros((0, 2, 2)))
+        """After the room moved to ``kit`` (the desk already followed): views of the old kit go."""
         self.ranking = None
         self.incidents.mark_dirty()
         self.update_coverage(force=True)
-
-    def layers(self) -> list:
-        return [self.coverage, self.routes, self.incidents]
 
     def build_docks(self) -> None:
         area = QtCore.Qt.DockWidgetArea
@@ -69,7 +71,7 @@ class DispatchController(QtCore.QObject):
         self.recommend_panel.unit_selected.connect(self.show_route)
         self.recommend_panel.dispatch_requested.connect(self.dispatch_unit)
         self.coverage_panel.limit_changed.connect(self._limit_changed)
-        self.coverage_panel.show_on_map.connect(lambda on: setattr(self.coverage, "visible", on))
+        self.coverage_panel.show_on_map.connect(lambda on: setattr(self.desk.coverage_layer, "visible", on))
         self.coverage_panel.report_requested.connect(self.time_of_day_report)
         self.coverage_panel.types_changed.connect(self._types_changed)
 
@@ -92,13 +94,13 @@ class DispatchController(QtCore.QObject):
 
     # ------------------------------------------------------------ per frame / per panel refresh
 
-    def frame(self) -> None:
-        self.desk.pump()
-        for level, text in self.desk.events.messages:
-            self.w.statusBar().showMessage(text, 10_000 if level == "bad" else 6000)
-            if level == "bad":
+    def after_frame(self) -> None:
+        """The desk's messages of this frame (the room's tick already took in the CAD's answers)."""
+        for message in self.desk.take_messages():
+            bad = message.level is Level.BAD
+            self.w.statusBar().showMessage(message.text, 10_000 if bad else 6000)
+            if bad:
                 QtWidgets.QApplication.beep()
-        self.desk.events.messages.clear()
 
     def refresh(self) -> None:
         self.desk.track_units()
@@ -300,7 +302,6 @@ class DispatchController(QtCore.QObject):
         self._closures_changed(self.tr("All roads reopened"))
 
     def _closures_changed(self, message: str) -> None:
-        self.routes.set_closed(self.desk.closed_segments())
         self.w.statusBar().showMessage(message, 5000)
         if self.ranking is not None:
             self.recommend()  # every later route respects the closures
@@ -320,7 +321,6 @@ class DispatchController(QtCore.QObject):
         cov = self.desk.update_coverage(force)
         if cov is None:
             return
-        self.coverage.set_minutes(cov.minutes, cov.limit_s / 60.0)
         english = getattr(self.w, "language", "ko") == "en"
         shares = [DistrictShare(d.name_en if english and d.name_en else d.name, d.level, d.share, d.uncovered_km)
                   for d in cov.districts if np.isfinite(d.share)]

@@ -57,10 +57,10 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
-    from app.dispatch import DispatchDesk
+    from app.core.desk import DispatchDesk
+    from app.core.room import Room
+    from app.core.session import LiveSession
     from app.main_window import MainWindow
-    from app.replay import journal_meta
-    from app.session import LiveSession
     from services.feeds.security import Security
     from services.incidents.audit import AuditLog
     from services.journal import JournalWriter
@@ -76,7 +76,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
     journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
         else state_dir / "journal"
-    session.journal = JournalWriter(journal_dir, meta=journal_meta(kit, feeds))
+    session.journal = JournalWriter(journal_dir, meta=session.journal_meta())
     link = None
     if cad:
         from services.dispatch.link import DispatchLink
@@ -84,13 +84,13 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
 
         link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
         link.start()
-    desk = DispatchDesk(session, session.incidents, link, who=getpass.getuser())
-    window = MainWindow(session, language=lang, desk=desk)
+    room = Room(session, DispatchDesk(session, link=link, who=getpass.getuser()))
+    window = MainWindow(room, language=lang)
     window.backends = backends
     window.show()
     window.start()
     if args.exit_after is not None:
-        QtCore.QTimer.singleShot(int(args.exit_after * 1000), lambda: _finish(window, args))
+        QtCore.QTimer.singleShot(int(args.exit_after * 1000), lambda: finish_unattended(window, args))
     try:
         status = app.exec()
     finally:
@@ -105,7 +105,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     return status
 
 
-def _finish(window, args: argparse.Namespace) -> None:
+def finish_unattended(window, args: argparse.Namespace) -> None:
+    """The end of an ``--exit-after`` run: the screenshot asked for, then close the window."""
     if getattr(args, "screenshot", None):
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
         screen = window.screen()

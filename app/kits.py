@@ -1,7 +1,8 @@
 """Opening kits from the window: off the GUI thread, with a recent-kits list kept in the settings.
 
-A kit is read, validated and its basemap prepared on a worker thread; the window swaps to it only when
-all of that succeeded, so a bad kit leaves the open one in place and says why.
+A kit is read, validated and its models prepared (every capability's ``kit_layers``: the basemap is the
+slow one) on a worker thread; the window swaps to it only when all of that succeeded, so a bad kit leaves
+the open one in place and says why.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from app.capabilities.base import Capability
+from app.core.session import prepare_kit_layers
 from app.settings import settings
-from layers.basemap import BasemapLayer
-from services.store.kit import Kit, KitError, load_kit
+from services.store.kit import KitError, load_kit
 
 MAX_RECENT = 8
 
@@ -43,36 +45,29 @@ def forget_kit(path: Path) -> None:
 class KitLoader(QtCore.QObject):
     """Loads one kit at a time on a worker thread; reports on the GUI thread through its signals."""
 
-    loaded = QtCore.Signal(object, object)  # Kit, BasemapLayer
+    loaded = QtCore.Signal(object, object)  # Kit, its prepared layers (dict key -> Layer)
     failed = QtCore.Signal(str, str)  # path, message
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.busy = False
 
-    def load(self, path: Path, language: str = "ko", style: str = "night") -> bool:
+    def load(self, path: Path, capabilities: list[Capability]) -> bool:
         """Start loading; False if a load is already running."""
         if self.busy:
             return False
         self.busy = True
-        threading.Thread(target=self._work, args=(Path(path), language, style), name="sitroom-kit-load",
+        threading.Thread(target=self._work, args=(Path(path), list(capabilities)), name="sitroom-kit-load",
                          daemon=True).start()
         return True
 
-    def _work(self, path: Path, language: str, style: str) -> None:
+    def _work(self, path: Path, capabilities: list[Capability]) -> None:
         try:
             kit = load_kit(path)
-            basemap = prepare_basemap(kit, language, style)
+            layers = prepare_kit_layers(kit, capabilities)
         except (KitError, OSError, MemoryError) as exc:
             self.busy = False
             self.failed.emit(str(path), str(exc))
             return
         self.busy = False
-        self.loaded.emit(kit, basemap)
-
-
-def prepare_basemap(kit: Kit, language: str, style: str) -> BasemapLayer:
-    layer = BasemapLayer(kit)
-    layer.language = language
-    layer.style = style
-    return layer
+        self.loaded.emit(kit, layers)

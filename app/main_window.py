@@ -1,72 +1,62 @@
-"""The control room's main window: the map with its Layers, Feeds and Details docks, toolbar and status bar."""
+"""The control room's main window: the map with its Layers, Feeds and Details docks, toolbar and status bar.
+
+The window composes a :class:`~app.core.room.Room` (the session and its dispatch desk) and a
+:class:`~app.frame_loop.FrameLoop`; it holds no state of the room's own, only views of it.
+"""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.dispatch import DispatchDesk
+from app.core.room import Room
 from app.dispatch_ui import DispatchController
+from app.frame_loop import FrameLoop
 from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
-from app.session import LiveSession
 from app.settings import settings
+from layers.base import Layer, Moment
 from layers.basemap import MAP_STYLES, BasemapLayer
-from layers.places import PlacesLayer
 from resources import palette
 from services.feeds.health import FeedState
+from services.journal.writer import write_meta
+from services.store.kit import Kit
 from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
 from widgets.layers_dock import LayersWidget
 from widgets.map.banner import MapBanner
-from widgets.map.canvas import MapCanvas
-
-FRAME_HZ = 30  # the paint rate cap; data arrives faster and only marks models dirty
-PANEL_HZ = 2  # tables and status text
-
-
-class FrameStats:
-    def __init__(self) -> None:
-        self.frames = 0
-        self.max_frame_ms = 0.0
-        self.frame_ms: deque[float] = deque(maxlen=10_000)  # recent frames, tick plus paint
-        self.first_live_frame: float | None = None  # monotonic time of the first frame with vehicles
-        self.vehicles_drawn = 0
+from widgets.map.canvas import FrameStats, MapCanvas
 
 
 class MainWindow(QtWidgets.QMainWindow):
+    """The operator's window on a room: map, docks, menus, keys. Closing it stops the room."""
+
     sig_first_live_frame = QtCore.Signal()
 
-    def __init__(self, session: LiveSession, *, language: str = "ko", desk: DispatchDesk | None = None) -> None:
+    def __init__(self, room: Room, *, language: str = "ko", loop: FrameLoop | None = None) -> None:
         super().__init__()
-        self.session = session
-        self.desk = desk or DispatchDesk(session, session.incidents)
-        self.dispatch = DispatchController(self, self.desk)
+        self.room = room
+        self.session = room.session
+        self.desk = room.desk
+        self.loop = loop or FrameLoop(room, self)
         self.backends = None  # the demo's DemoBackends, when this window started them
-        self.stats = FrameStats()
-        self.setWindowTitle(self.tr("SitRoom — {0}").format(session.kit.name))
+        self.setWindowTitle(self.tr("SitRoom — {0}").format(self.session.kit.name))
         self.setObjectName("main")
         self.language = language
-        self.basemap = BasemapLayer(session.kit)
-        self.basemap.language = language
-        self.basemap.style = str(settings().value("map/style", "night"))
-        if self.basemap.style not in MAP_STYLES:
-            self.basemap.style = "night"
-        self.places = PlacesLayer(session.kit)
-        self.canvas = MapCanvas(self)
+        style = str(settings().value("map/style", "night"))
+        self._view_basemap(self.basemap, style if style in MAP_STYLES else "night")
+        self.canvas = MapCanvas(self, layers=self.session.layers)
         self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
+        self.dispatch = DispatchController(self, self.desk)
         self.kit_loader = KitLoader(self)
         self.kit_loader.loaded.connect(self.set_kit)
         self.kit_loader.failed.connect(self._kit_failed)
-        if session.kit.path is not None:
-            remember_kit(session.kit.path)
-        for layer in self.map_layers:
-            self.canvas.add_layer(layer)
-        self.canvas.set_home(*session.kit.bounds)
+        if self.session.kit.path is not None:
+            remember_kit(self.session.kit.path)
+        self.canvas.set_home(*self.session.kit.bounds)
         self.setCentralWidget(self.canvas)
         self.banner = MapBanner(self.canvas)
         self.selected = np.empty(0, dtype=np.uint32)
@@ -80,24 +70,28 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.view.sig_rubber_band.connect(self._on_band)
         self.canvas.view.sig_context.connect(self._map_menu)
         self.canvas.sig_cursor.connect(self._on_cursor)
-
-        self._frame_timer = QtCore.QTimer(self)
-        self._frame_timer.setInterval(int(1000 / FRAME_HZ))
-        self._frame_timer.timeout.connect(self.frame)
-        self._panel_timer = QtCore.QTimer(self)
-        self._panel_timer.setInterval(int(1000 / PANEL_HZ))
-        self._panel_timer.timeout.connect(self.refresh_panels)
-        self._last_stale: tuple[int, ...] = ()
-        self._ticks = 0
-        self._paints_seen = 0
-        self._pending_frame_ms = 0.0
+        self.loop.add_canvas(self.canvas)
+        self.loop.sig_frame.connect(self._after_frame)
+        self.loop.sig_panels.connect(lambda _moment: self.refresh_panels())
         self.restore_state()
 
     @property
-    def map_layers(self) -> list:
+    def basemap(self) -> BasemapLayer:
+        return self.session.layers["basemap"]  # type: ignore[return-value]
+
+    @property
+    def stats(self) -> FrameStats:
+        return self.canvas.stats
+
+    @property
+    def map_layers(self) -> list[Layer]:
         """Every layer on the map, bottom to top as listed in the Layers dock."""
-        coverage, routes, incidents = self.dispatch.layers()
-        return [self.basemap, self.session.traffic, coverage, self.places, routes, self.session.vehicles, incidents]
+        return list(self.session.layers)
+
+    def _view_basemap(self, basemap: BasemapLayer, style: str) -> None:
+        """This window's language and map style on a basemap (before it is shown)."""
+        basemap.language = self.language
+        basemap.style = style
 
     # ------------------------------------------------------------ construction
 
@@ -186,28 +180,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_kit(self, path: Path) -> bool:
         """Load a kit in the background; the open one stays until the new one is ready and valid."""
-        if not self.kit_loader.load(path, self.language, self.basemap.style):
+        if not self.kit_loader.load(path, self.session.capabilities):
             self.statusBar().showMessage(self.tr("Still opening the previous kit…"), 4000)
             return False
         self.statusBar().showMessage(self.tr("Opening kit {0}…").format(path))
         return True
 
-    def set_kit(self, kit, basemap: BasemapLayer) -> None:
+    def set_kit(self, kit: Kit, kit_layers: dict[str, Layer]) -> None:
         self.save_state()  # the view of the kit being left
-        for layer in (self.basemap, self.places, self.session.traffic, self.dispatch.coverage):
-            self.canvas.remove_layer(layer)
-        self.session.set_kit(kit)
-        self.desk.set_kit(kit)
+        self._view_basemap(kit_layers["basemap"], self.basemap.style)  # type: ignore[arg-type]
+        self.room.set_kit(kit, kit_layers)
         if self.session.journal is not None:
-            from app.replay import journal_meta
-            from services.journal.writer import write_meta
-
-            write_meta(self.session.journal.directory, journal_meta(kit, self.session.client.feeds))
-        self.basemap = basemap
-        self.places = PlacesLayer(kit)
+            write_meta(self.session.journal.directory, self.session.journal_meta())
         self.dispatch.set_kit(kit)
-        for layer in (self.basemap, self.places, self.session.traffic, self.dispatch.coverage):
-            self.canvas.add_layer(layer)
         self.canvas.set_home(*kit.bounds)
         self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.layers_dock.setWidget(self.layers_widget)
@@ -287,48 +272,27 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------ run
 
     def start(self) -> None:
-        self.session.start()
-        self._frame_timer.start()
-        self._panel_timer.start()
+        self.room.start()
+        self.loop.start()
         self.refresh_panels()
 
     def shutdown(self) -> None:
-        self._frame_timer.stop()
-        self._panel_timer.stop()
+        if self.loop.running:
+            self.loop.stop()
         self.save_state()
-        self.session.stop()
+        self.room.stop()
+        self.canvas.close_layers()
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(ev)
 
-    def frame(self) -> None:
-        """One frame: apply what arrived, snapshot dirty layers, and let Qt repaint the canvas once."""
-        # The previous frame's cost is its tick plus the paint Qt ran after it.
-        if self.canvas.paints != self._paints_seen:
-            self._paints_seen = self.canvas.paints
-            cost = self._pending_frame_ms + self.canvas.paint_ms
-            self.stats.frame_ms.append(cost)
-            self.stats.max_frame_ms = max(self.stats.max_frame_ms, cost)
-        t0 = time.perf_counter()
-        now = self.session.clock()
-        self._ticks += 1
-        self.session.pump(now)
-        self.dispatch.frame()
-        stale = self.session.stale_feeds(now)
-        stale_changed = tuple(stale) != self._last_stale
-        self._last_stale = tuple(stale)
-        repaint = False
-        for layer, item in self.canvas.items.items():
-            refresh = getattr(item, "refresh", None)
-            # Staleness is time-driven: such layers re-snapshot at 2 Hz even with no data, so greying shows.
-            periodic = getattr(item, "time_driven", False) and self._ticks % (FRAME_HZ // 2) == 0
-            if refresh is not None and (layer.dirty or stale_changed or periodic):
-                refresh(now, stale)
-                repaint = True
-        if repaint:
-            self.stats.frames += 1
-        self._pending_frame_ms = (time.perf_counter() - t0) * 1000
+    def frame(self) -> Moment:
+        """One frame now (the loop's timer calls this 30 times a second)."""
+        return self.loop.frame()
+
+    def _after_frame(self, moment: Moment) -> None:
+        self.dispatch.after_frame()
         drawn = self.canvas.item(self.session.vehicles).drawn
         self.stats.vehicles_drawn = drawn
         if drawn and self.stats.first_live_frame is None:

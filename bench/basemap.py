@@ -29,7 +29,8 @@ import numpy as np
 
 from bench import common
 
-CANVAS_W, CANVAS_H = 1600, 1000
+_W, _H = common.CanvasScene.SIZE
+
 STREET_WIDTH_M = 300.0
 PAN_STEP = 0.003  # of the view's width per frame: about 5 px on the 1600 px canvas
 GOAL_FRAME_MS = 33.0
@@ -37,11 +38,9 @@ GOAL_FRAME_MS = 33.0
 
 def road_segments(kit) -> np.ndarray:
     """(n, 2, 2): one straight segment per road, the two directions of a two-way road drawn once."""
-    g = kit.roads
-    lo = np.minimum(g.edge_src, g.edge_dst).astype(np.int64)
-    hi = np.maximum(g.edge_src, g.edge_dst).astype(np.int64)
-    _, first = np.unique(lo * max(g.n_nodes, 1) + hi, return_index=True)
-    return np.stack([g.node_xy[g.edge_src[first]], g.node_xy[g.edge_dst[first]]], axis=1)
+    from layers.basemap import drawn_segments
+
+    return drawn_segments(kit)[0]
 
 
 def densest_centre(segments: np.ndarray, cell_m: float = STREET_WIDTH_M) -> tuple[float, float]:
@@ -63,35 +62,22 @@ class _Scene(common.CanvasScene):
         import pyqtgraph as pg
 
         from layers.basemap import BasemapLayer
-        from widgets.map.canvas import MapCanvas
 
-        self.app = app
-        self.canvas = MapCanvas()
-        self.canvas.resize(CANVAS_W, CANVAS_H)
         t0 = time.perf_counter()
+        self.layer = BasemapLayer(kit) if plain is None else None
+        super().__init__(app, kit, [self.layer] if self.layer is not None else [])
         if plain is None:
-            self.layer = BasemapLayer(kit)
-            self.item = self.canvas.add_layer(self.layer)
-            self.cached = [self.item, *getattr(self.item, "overlays", ())]
+            self.item = self.items[0]
+            self.cached = [self.item, *self.item.overlays]
         else:
-            self.layer = None
             self.item = pg.PlotCurveItem(plain[:, :, 0].ravel(), plain[:, :, 1].ravel(), connect="pairs",
                                          pen=pg.mkPen("#8d7a5c", width=1))
             self.canvas.view.addItem(self.item)
             self.cached = []
         self.setup_ms = (time.perf_counter() - t0) * 1000
-        self.canvas.set_home(*kit.bounds)
-        self.canvas.show()
-        app.processEvents()
-        self.forced = 0
 
-    def view(self, centre: tuple[float, float] | None) -> None:
-        if centre is None:
-            self.canvas.fit_home()
-        else:
-            self.canvas.center_on(centre[0], centre[1], width_m=STREET_WIDTH_M)
-        self.paint()  # the first paint (paths built per zoom band, caches filled) is not timed
-        self.app.processEvents()
+    def view(self, centre: tuple[float, float] | None, width_m: float = STREET_WIDTH_M) -> None:
+        super().view(centre, width_m)
 
 
 def pan_frames(scene: _Scene, n_frames: int, warmup: int, invalidate: bool) -> dict:
@@ -181,10 +167,10 @@ def main(argv: list[str]) -> dict:
             from services.store.build import build_kit
 
             kits.append(("helsinki", build_kit(work / "helsinki", osm=pbf)))
-        common.heading(f"basemap: canvas {CANVAS_W}×{CANVAS_H} with the basemap only, {n_frames} timed pan "
+        common.heading(f"basemap: canvas {_W}×{_H} with the basemap only, {n_frames} timed pan "
                        f"frames per case (median); street zoom {STREET_WIDTH_M:.0f} m wide on the densest square")
         common.say(f"  demo kit opened in {opened:.1f} s; ratio = plain curve frame / basemap frame")
-        result: dict = {"benchmark": "basemap", "quick": args.quick, "canvas": f"{CANVAS_W}x{CANVAS_H}",
+        result: dict = {"benchmark": "basemap", "quick": args.quick, "canvas": f"{_W}x{_H}",
                         "frames": n_frames}
         for tag, kit in kits:
             m = measure_kit(app, kit, n_frames, warmup)

@@ -103,17 +103,37 @@ def qt_app():
 
 def load_city():
     """The Daejeon demo kit (generated once and cached on disk)."""
-    from services.sim.city import load_demo_city
+    from services.sim.demo_kit import open_demo_city
 
-    return load_demo_city()
+    return open_demo_city()
 
 
 class CanvasScene:
-    """A benchmark's map canvas: subclasses set ``app``, ``canvas`` and ``forced = 0``."""
+    """A benchmark's map canvas as the main window builds it: a 1600×1000 MapCanvas showing ``layers``
+    through the renderers the canvas picks, offscreen; ``items`` are their renderers, in order."""
 
-    app: object
-    canvas: object
-    forced: int
+    SIZE = (1600, 1000)
+
+    def __init__(self, app, kit, layers=()) -> None:
+        from widgets.map.canvas import MapCanvas
+
+        self.app = app
+        self.canvas = MapCanvas()
+        self.canvas.resize(*self.SIZE)
+        self.items = [self.canvas.add_layer(layer) for layer in layers]
+        self.canvas.set_home(*kit.bounds)
+        self.canvas.show()
+        app.processEvents()
+        self.forced = 0
+
+    def view(self, centre: tuple[float, float] | None, width_m: float) -> None:
+        """The whole kit (``centre`` None) or ``width_m`` across ``centre``; the first paint is not timed."""
+        if centre is None:
+            self.canvas.fit_home()
+        else:
+            self.canvas.center_on(centre[0], centre[1], width_m=width_m)
+        self.paint()
+        self.app.processEvents()
 
     def paint(self) -> None:
         """Let Qt paint what changed (as the event loop does after a frame tick); force it if it did not."""
@@ -124,6 +144,7 @@ class CanvasScene:
             self.forced += 1
 
     def close(self) -> None:
+        self.canvas.close_layers()
         self.canvas.close()
         self.canvas.deleteLater()
         self.app.processEvents()

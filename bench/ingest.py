@@ -142,7 +142,7 @@ def run_raw(transport: str, records: np.ndarray, batch: int, window: int, warm_m
 def run_sitroom(transport: str, records: np.ndarray, batch: int, window: int, warm_msgs: int,
                 seconds: float, pump_hz: float) -> dict:
     """Production path: FeedClient → LiveSession.pump → VehicleLayer.apply."""
-    from app.session import LiveSession
+    from app.core.session import LiveSession
     from services.feeds.client import FeedConfig
     from services.feeds.protocol import Topic
 

@@ -52,6 +52,7 @@ def _records(n: int) -> np.ndarray:
 def _timed_window(session):
     """The main window, built with a canvas that reports the end of each paintEvent."""
     from app import main_window
+    from app.core.room import Room
     from widgets.map.canvas import MapCanvas
 
     class TimedCanvas(MapCanvas):
@@ -65,7 +66,7 @@ def _timed_window(session):
     original = main_window.MapCanvas
     main_window.MapCanvas = TimedCanvas
     try:
-        window = main_window.MainWindow(session, language="en")
+        window = main_window.MainWindow(Room(session), language="en")
     finally:
         main_window.MapCanvas = original
     return window
@@ -87,7 +88,7 @@ def main(argv: list[str]) -> dict:
     app = common.qt_app()
     from PySide6 import QtCore
 
-    from app.session import LiveSession
+    from app.core.session import LiveSession
     from services.feeds.client import FeedConfig
     from services.feeds.protocol import Topic
 

@@ -21,7 +21,8 @@ import numpy as np
 from bench import common
 from services.vocabulary import VehicleStatus
 
-CANVAS_W, CANVAS_H = 1600, 1000
+_W, _H = common.CanvasScene.SIZE
+
 GOAL_FRAME_MS_100K = 33.0
 GOAL_SPEEDUP = 3.0
 STREET_WIDTH_M = 2000.0  # the view's width at street zoom: 0.8 px per metre on a 1600 px canvas
@@ -29,29 +30,14 @@ CITY_HALL_LONLAT = (127.385, 36.351)
 
 
 class _Scene(common.CanvasScene):
-    """A MapCanvas as the main window builds it: basemap, traffic and (optionally) vehicles."""
+    """The main window's canvas: basemap, traffic and (optionally) vehicles."""
 
     def __init__(self, app, kit, basemap, traffic, vehicles=None) -> None:
-        from widgets.map.canvas import MapCanvas
+        super().__init__(app, kit, [basemap, traffic] + ([vehicles] if vehicles is not None else []))
+        self.item = self.items[2] if vehicles is not None else None
 
-        self.app = app
-        self.canvas = MapCanvas()
-        self.canvas.resize(CANVAS_W, CANVAS_H)
-        self.canvas.add_layer(basemap)
-        self.canvas.add_layer(traffic)
-        self.item = self.canvas.add_layer(vehicles) if vehicles is not None else None
-        self.canvas.set_home(*kit.bounds)
-        self.canvas.show()
-        app.processEvents()
-        self.forced = 0
-
-    def view(self, centre: tuple[float, float] | None) -> None:
-        if centre is None:
-            self.canvas.fit_home()
-        else:
-            self.canvas.center_on(centre[0], centre[1], width_m=STREET_WIDTH_M)
-        self.app.processEvents()
-        self.app.processEvents()
+    def view(self, centre: tuple[float, float] | None, width_m: float = STREET_WIDTH_M) -> None:
+        super().view(centre, width_m)
 
 
 def _brush_table():
@@ -86,6 +72,7 @@ def measure(app, kit, sim, rows: np.ndarray, centre, n_frames: int, warmup: int,
     """Median frame of the SitRoom renderer (and of the scatter baseline) for the vehicles ``rows``."""
     import pyqtgraph as pg
 
+    from layers.base import Moment
     from layers.vehicles import VehicleLayer
     from services.geo import Projector
 
@@ -108,7 +95,7 @@ def measure(app, kit, sim, rows: np.ndarray, centre, n_frames: int, warmup: int,
 
     def frame() -> None:
         t0 = time.perf_counter()
-        item.refresh(time.monotonic(), no_stale)
+        item.refresh(Moment(time.monotonic(), 0, no_stale))
         refresh_ms.append((time.perf_counter() - t0) * 1000)
         scene.paint()
         paint_ms.append(scene.canvas.paint_ms)
@@ -182,7 +169,7 @@ def main(argv: list[str]) -> dict:
 
     kit = common.load_city()
     common.heading(f"render: {','.join(f'{n // 1000}k' for n in sizes)} vehicles on the demo city, canvas "
-                   f"{CANVAS_W}×{CANVAS_H}, {n_frames} timed frames per case (median)")
+                   f"{_W}×{_H}, {n_frames} timed frames per case (median)")
     t = time.perf_counter()
     sim = FleetSim(kit, max(sizes))
     perm = np.random.default_rng(5).permutation(len(sim.fleet))
@@ -192,7 +179,7 @@ def main(argv: list[str]) -> dict:
     common.say(f"  fleet of {len(sim.fleet):,} built in {time.perf_counter() - t:.1f} s; street zoom: "
                f"{STREET_WIDTH_M:.0f} m wide around city hall")
 
-    result: dict = {"benchmark": "render", "quick": args.quick, "canvas": f"{CANVAS_W}x{CANVAS_H}",
+    result: dict = {"benchmark": "render", "quick": args.quick, "canvas": f"{_W}x{_H}",
                     "frames": n_frames}
     for zoom, centre in (("city", None), ("street", street)):
         floor = empty_frame(app, kit, layers, centre, n_frames)

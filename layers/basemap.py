@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from layers.base import Layer
+from services.routing.engine import road_segments
 from services.store.kit import Kit, RoadClass
 
 MAP_STYLES = ("night", "day")
@@ -80,12 +81,10 @@ class DistrictShape:
     area: float
 
 
-def road_segments(kit: Kit) -> tuple[np.ndarray, np.ndarray]:
+def drawn_segments(kit: Kit) -> tuple[np.ndarray, np.ndarray]:
     """One drawing segment per road (a two-way road is two directed edges): (n, 2, 2) and the edge of each."""
     g = kit.roads
-    key_a = np.minimum(g.edge_src, g.edge_dst).astype(np.int64)
-    key_b = np.maximum(g.edge_src, g.edge_dst).astype(np.int64)
-    _, first = np.unique(key_a * g.n_nodes + key_b, return_index=True)
+    first, _ = road_segments(g)
     return np.stack([g.node_xy[g.edge_src[first]], g.node_xy[g.edge_dst[first]]], axis=1), first
 
 
@@ -138,13 +137,14 @@ def _label_candidates(kit: Kit, segments: np.ndarray, edges: np.ndarray) -> Road
 
 class BasemapLayer(Layer):
     title = "Basemap"
+    stack = 0
 
     def __init__(self, kit: Kit) -> None:
         super().__init__()
         self.kit = kit
         self.language = "ko"  # label language: "ko" or "en"
         self.style = "night"  # "night" (control-room default) or "day"
-        segments, edges = road_segments(kit)
+        segments, edges = drawn_segments(kit)
         self.segment_count = len(segments)
         seg_class = kit.roads.edge_class[edges]
         chains = {cls: _chains(segments[seg_class == cls]) for cls in RoadClass if (seg_class == cls).any()}

@@ -5,17 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from layers.base import Layer
-from layers.basemap import road_segments
+from layers.basemap import drawn_segments
 from services.store.kit import Kit
 
 
 class CoverageLayer(Layer):
     title = "Coverage"
+    stack = 20
 
     def __init__(self, kit: Kit) -> None:
         super().__init__()
+        self.kit = kit
         self._visible = False  # on demand: it hides the congestion colours
-        self.segments, self.edges = road_segments(kit)  # one segment per road, the edge it stands for
+        self.segments, self.edges = drawn_segments(kit)  # one segment per road, the edge it stands for
         self.minutes = np.full(len(self.edges), np.nan)  # nan: beyond the searched time
         self.limit_min = 5.0
 

@@ -24,6 +24,7 @@ class IncidentArrays:
 
 class IncidentLayer(Layer):
     title = "Incidents"
+    stack = 60
 
     def __init__(self, book: IncidentBook) -> None:
         super().__init__()
@@ -47,6 +48,11 @@ class IncidentLayer(Layer):
             )
             self._version = self.book.version
         return self._arrays
+
+    def changed(self) -> bool:
+        """The book changed since the last :meth:`arrays` (the book is written by the feed, the desk and
+        replay alike, none of which marks this layer)."""
+        return self._version != self.book.version
 
     def select(self, incident_id: str | None) -> None:
         self.selected = incident_id

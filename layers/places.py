@@ -13,6 +13,7 @@ KINDS = ("fire", "ems", "police", "hospital", "shelter", "facility", "school", "
 
 class PlacesLayer(Layer):
     title = "Places"
+    stack = 30
 
     def __init__(self, kit: Kit) -> None:
         super().__init__()

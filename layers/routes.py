@@ -9,6 +9,7 @@ from layers.base import Layer
 
 class RouteLayer(Layer):
     title = "Routes"
+    stack = 40
 
     def __init__(self) -> None:
         super().__init__()

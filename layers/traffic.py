@@ -12,6 +12,7 @@ MIN_KMH = 3.0  # walking pace: the slowest a reported link counts for travel tim
 
 class TrafficLayer(Layer):
     title = "Traffic"
+    stack = 10
 
     def __init__(self, roads: RoadGraph) -> None:
         super().__init__()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from layers.base import Layer
+from services.geo import Projector
 from services.vocabulary import VehicleStatus, VehicleType
-
-Projector = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 # A vehicle with no update for this long is stale even if its feed is alive (buses report every 1 s,
 # taxis every 2 s; several missed reports mean the unit's AVL box, not the feed, is in trouble).
@@ -40,6 +38,7 @@ class VehicleSnapshot:
 
 class VehicleLayer(Layer):
     title = "Vehicles"
+    stack = 50
 
     def __init__(self, project: Projector, *, trail_length: int = DEFAULT_TRAIL_LENGTH,
                  stale_after_s: float = DEFAULT_STALE_AFTER_S) -> None:

@@ -12,6 +12,7 @@ from resources import palette
 from services.incidents.model import GOLDEN_S, Incident, IncidentBook
 from services.vocabulary import INCIDENT_TYPES
 from widgets import labels
+from widgets.tables import row_table, selected_row
 
 _FILTERS = ("open", "new", "all")
 
@@ -69,14 +70,7 @@ class IncidentQueue(QtWidgets.QWidget):
         top.addWidget(self.sort)
         top.addStretch(1)
         top.addWidget(self.summary)
-        columns = labels.queue_columns()
-        self.table = QtWidgets.QTableWidget(0, len(columns))
-        self.table.setHorizontalHeaderLabels(columns)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(labels.queue_columns())
         self.table.itemSelectionChanged.connect(self._on_selection)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -132,8 +126,8 @@ class IncidentQueue(QtWidgets.QWidget):
             len(open_), sum(i.status == "new" for i in open_)))
 
     def current(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.ids[rows[0].row()] if rows and rows[0].row() < len(self.ids) else None
+        row = selected_row(self.table)
+        return self.ids[row] if row is not None and row < len(self.ids) else None
 
     def select(self, incident_id: str | None) -> None:
         if incident_id in self.ids:

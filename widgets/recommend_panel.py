@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
 from widgets import labels
+from widgets.tables import row_table, selected_row
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,18 @@ class RecommendPanel(QtWidgets.QWidget):
         self.setObjectName("recommend")
         self.header = QtWidgets.QLabel(self.tr("Select an incident and press R for the fastest units."))
         self.header.setWordWrap(True)
-        columns = [self.tr("#"), self.tr("Unit"), self.tr("Type"), self.tr("ETA"), self.tr("Distance"),
-                   self.tr("Station")]
-        self.table = QtWidgets.QTableWidget(0, len(columns))
-        self.table.setHorizontalHeaderLabels(columns)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # What a dispatcher reads first comes first and always fits: unit, ETA, distance; the type and the
+        # station share what width is left and are elided rather than scrolled out of sight.
+        columns = [self.tr("Unit"), self.tr("ETA"), self.tr("Distance"), self.tr("Type"), self.tr("Station")]
+        self.table = row_table(columns)
+        self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col in range(3):
+            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QtWidgets.QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(4, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(lambda: self.unit_selected.emit(self.current()))
         self.table.doubleClicked.connect(lambda _i: self._dispatch())
         self.note = QtWidgets.QLabel()
@@ -64,14 +68,13 @@ class RecommendPanel(QtWidgets.QWidget):
         self.table.setRowCount(len(options))
         for r, o in enumerate(options):
             eta = labels.duration(o.eta_s) + (" " + self.tr("(last known)") if o.last_known else "")
-            values = (str(r + 1), str(o.unit), labels.vehicle_type(o.type), eta, f"{o.metres / 1000:.1f} km",
+            values = (str(o.unit), eta, f"{o.metres / 1000:.1f} km", labels.vehicle_type(o.type),
                       o.station or self.tr("on the road"))
             for c, text in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(text)
                 if o.last_known:
                     item.setForeground(QtGui.QColor(palette.STALE))
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         if options:
             self.table.selectRow(0)
         self.note.setText(note)
@@ -82,8 +85,8 @@ class RecommendPanel(QtWidgets.QWidget):
         self.route_info.clear()
 
     def current(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.options[rows[0].row()].unit if rows and rows[0].row() < len(self.options) else None
+        row = selected_row(self.table)
+        return self.options[row].unit if row is not None and row < len(self.options) else None
 
     def _dispatch(self) -> None:
         unit = self.current()

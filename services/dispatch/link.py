@@ -6,15 +6,16 @@ it is submitted, again every ``resend_after_s`` (doubling up to ``max_resend_s``
 once whenever the connection comes (back) up, so an outage or a CAD restart costs no more than a
 reconnect. Repeats are safe: the CAD answers a ``cmd_id`` it has seen with its first answer.
 
-What the GUI needs to know arrives as events in a bounded deque, taken by :meth:`DispatchLink.drain` from
-the frame timer (as with the feed client):
+What the GUI needs to know arrives as typed events in a bounded deque, taken by :meth:`DispatchLink.drain`
+from the frame timer (as with the feed client). An answer carries the outbox entry as settled, so the
+GUI thread never reads the outbox's database to learn what was answered:
 
-- ``("acked", cmd_id)``: the CAD accepted and carried out the command;
-- ``("rejected", cmd_id, reason)``: the CAD refused it, e.g. "unit 10003 is busy (en route)";
-- ``("unknown-ack", cmd_id)``: an acknowledgement for a command this outbox never held;
-- ``("bad-ack", reason)``: an answer that is not a valid acknowledgement;
-- ``("refused", reason)``: the CURVE handshake with the CAD failed (its key is not the one expected, or
-  this control room's key is not in its allowlist); nothing is sent until a handshake succeeds.
+- :class:`Acked`: the CAD accepted and carried out the command;
+- :class:`Rejected`: the CAD refused it, the entry's ``reason`` says why ("unit 10003 is busy (en route)");
+- :class:`UnknownAck`: an acknowledgement for a command this outbox never held;
+- :class:`BadAck`: an answer that is not a valid acknowledgement;
+- :class:`Refused`: the CURVE handshake with the CAD failed (its key is not the one expected, or this
+  control room's key is not in its allowlist); nothing is sent until a handshake succeeds.
 
 With ``security`` (services/feeds/security.py) the DEALER is a CURVE client that believes only the CAD's
 public key (``server_key``, or the Security's own ``server_key``).
@@ -28,13 +29,13 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from services.dispatch import commands
-from services.dispatch.outbox import Outbox
+from services.dispatch.outbox import Outbox, OutboxEntry
 from services.feeds import protocol
 from services.feeds.security import KeyPair, Security, check_plaintext, describe_handshake_failure
 from services.feeds.sockets import configure
@@ -50,6 +51,34 @@ _FAILED_EVENTS = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAI
 # ZeroMQ gives up on a peer that refused this side's key (ZAP); the link dials again itself, backing off.
 _REDIAL_MIN_S = 1.0
 _REDIAL_MAX_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Acked:
+    entry: OutboxEntry  # state "acked"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    entry: OutboxEntry  # state "rejected"; entry.reason is the CAD's
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownAck:
+    cmd_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadAck:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: str
+
+
+LinkEvent = Acked | Rejected | UnknownAck | BadAck | Refused
 
 
 @dataclass(frozen=True)
@@ -107,7 +136,7 @@ class DispatchLink:
         self.resend_after_s = resend_after_s
         self.max_resend_s = max(max_resend_s, resend_after_s)
         self._ctx = context or zmq.Context.instance()
-        self._events: deque[tuple] = deque(maxlen=events_limit)
+        self._events: deque[LinkEvent] = deque(maxlen=events_limit)
         self._wake_addr = f"inproc://sitroom-dispatch-{uuid.uuid4().hex}"
         self._wake: zmq.Socket | None = None
         self._wake_lock = threading.Lock()
@@ -155,9 +184,9 @@ class DispatchLink:
         self._poke()
         return cmd_id
 
-    def drain(self, limit: int | None = None) -> list[tuple]:
+    def drain(self, limit: int | None = None) -> list[LinkEvent]:
         """Events since the last call, oldest first (called from the GUI thread)."""
-        out: list[tuple] = []
+        out: list[LinkEvent] = []
         n = len(self._events) if limit is None else min(limit, len(self._events))
         try:
             for _ in range(n):
@@ -180,7 +209,7 @@ class DispatchLink:
 
     # ------------------------------------------------------------ socket thread
 
-    def _emit(self, event: tuple) -> None:
+    def _emit(self, event: LinkEvent) -> None:
         if len(self._events) == self._events.maxlen:
             self._dropped += 1
         self._events.append(event)
@@ -260,7 +289,7 @@ class DispatchLink:
                 reason = reason.replace("publisher", "CAD")
                 if reason != self._refused:
                     log.error("CAD link (%s): %s", self.endpoint, reason)
-                    self._emit(("refused", reason))
+                    self._emit(Refused(reason))
                 self._refused = reason
                 if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
                     self._redial_at = time.monotonic() + self._redial_backoff
@@ -308,7 +337,7 @@ class DispatchLink:
             except protocol.DecodeError as err:
                 self._bad += 1
                 log.warning("CAD link: bad acknowledgement: %s", err)
-                self._emit(("bad-ack", str(err)))
+                self._emit(BadAck(str(err)))
                 continue
             self._last_ack = time.monotonic()
             cmd_id, ok, reason = ack["cmd_id"], ack["ok"], ack.get("reason") or ""
@@ -316,17 +345,19 @@ class DispatchLink:
             if entry is None:
                 self._unknown += 1
                 log.warning("CAD link: acknowledgement for unknown command %r", cmd_id[:80])
-                self._emit(("unknown-ack", cmd_id))
+                self._emit(UnknownAck(cmd_id))
                 continue
             self._due.pop(cmd_id, None)
             self._pending = len(self._due)
             if entry.state != "pending":
                 self._dup += 1
                 continue
-            self.outbox.mark_acked(cmd_id, ok, reason)
+            now_ms = protocol.now_ms()
+            self.outbox.mark_acked(cmd_id, ok, reason, now_ms)
+            settled = replace(entry, state="acked" if ok else "rejected", reason=reason, acked_ms=now_ms)
             if ok:
                 self._acked += 1
-                self._emit(("acked", cmd_id))
+                self._emit(Acked(settled))
             else:
                 self._rejected += 1
-                self._emit(("rejected", cmd_id, reason))
+                self._emit(Rejected(settled))

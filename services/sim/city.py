@@ -5,20 +5,14 @@ roads are *generated*, not surveyed: local streets are sampled more densely in t
 dongs are small and close together) and thin out towards the mountains at the city's edge; straight
 arterials join neighbouring district centres; everything is stitched together by a Gabriel graph. The
 result is deterministic for a given seed and ``DEMO_CITY_VERSION``, so it is cached on disk and shared by
-every process of a session.
-
-``python -m services.sim.city [--out DIR]`` builds the kit and prints a summary.
+every process of a session (services/sim/demo_kit.py opens the cache and runs this generator when needed).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pyproj
@@ -29,17 +23,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
-from services.sim.demo_kit import demo_kit_path
 from services.store.kit import (
     DEFAULT_SPEED_KMH,
     District,
     Kit,
-    KitError,
     Poi,
     RoadClass,
     RoadGraph,
-    load_kit,
-    save_kit,
 )
 
 log = logging.getLogger(__name__)
@@ -573,34 +563,6 @@ def generate_demo_city(seed: int = 7) -> Kit:
     return Kit(CITY_NAME, CRS, bounds, roads, tuple(districts), pois, SOURCES, generated=True)
 
 
-def load_demo_city(cache_dir: Path | None = None) -> Kit:
-    """Load the cached kit, or generate and save it (atomic save_kit) first.
-
-    Safe when two processes race: both write the same content and the last rename wins; a process whose
-    rename fails because the other's kit landed first opens that one instead. Where the cache cannot be
-    written at all, the generated kit is returned uncached (``path`` None).
-    """
-    path = demo_kit_path(cache_dir)
-    try:
-        return load_kit(path)
-    except KitError:
-        pass
-    kit = generate_demo_city()
-    error: OSError | None = None
-    for attempt in range(3):
-        try:
-            save_kit(kit, path)
-            return dataclasses.replace(kit, path=path)
-        except OSError as exc:
-            error = exc
-        try:
-            return load_kit(path)  # another process's (identical) kit landed first
-        except KitError:
-            time.sleep(0.1 * (attempt + 1))
-    log.warning("demo city: cannot cache it in %s (%s); using it uncached", path, error)
-    return dataclasses.replace(kit, path=None)
-
-
 def summary(kit: Kit) -> str:
     g = kit.roads
     lines = [f"{kit.name}: {g.n_nodes:,} nodes, {g.n_edges:,} directed edges"]
@@ -617,26 +579,3 @@ def summary(kit: Kit) -> str:
     n_gu = sum(d.level == "gu" for d in kit.districts)
     lines.append(f"  districts: {n_gu} gu, {len(kit.districts) - n_gu} dong")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.sim.city", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help=f"kit directory to write (default: {demo_kit_path()})")
-    parser.add_argument("--seed", type=int, default=7, help="generator seed (default: %(default)s)")
-    args = parser.parse_args(argv)
-    out = args.out if args.out is not None else demo_kit_path()
-    t0 = time.perf_counter()
-    kit = generate_demo_city(args.seed)
-    t1 = time.perf_counter()
-    save_kit(kit, out)
-    t2 = time.perf_counter()
-    load_kit(out)
-    t3 = time.perf_counter()
-    print(summary(kit))
-    print(f"  generated in {t1 - t0:.2f} s, saved in {t2 - t1:.2f} s, loads in {t3 - t2:.2f} s: {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from services.store.errors import KitError
+
 KIT_FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)  # version 1 had no road names, lanes or bridge/tunnel flags
 TILES_FILE = "tiles.mbtiles"
@@ -53,10 +55,6 @@ DEFAULT_SPEED_KMH: dict[RoadClass, float] = {
 class EdgeFlag(enum.IntFlag):
     BRIDGE = 1
     TUNNEL = 2
-
-
-class KitError(ValueError):
-    """A kit that cannot be opened or written; the message names the file and why."""
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from app.session import LiveSession
+from app.core.session import LiveSession
 from resources import palette
 from services.feeds.health import FeedState
-from services.sim.city import load_demo_city
+from services.sim.demo_kit import open_demo_city
 from services.sim.launcher import DemoBackends
 from services.vocabulary import VehicleStatus
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def demo_cache() -> Path:
     cache = Path(os.environ["SITROOM_CACHE"])  # tests/conftest.py: private to this test session
-    load_demo_city(cache)
+    open_demo_city(cache)
     return cache
 
 
@@ -68,7 +68,7 @@ def _pump_until(session: LiveSession, pred, timeout: float = 20.0) -> None:
 
 
 def test_killed_backend_turns_stale_and_recovers_on_restart(demo_cache: Path) -> None:
-    kit = load_demo_city(demo_cache)
+    kit = open_demo_city(demo_cache)
     backends = DemoBackends(kit.path, vehicles=500)
     backends.start()
     session = LiveSession(kit, backends.feeds())

@@ -12,13 +12,14 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from app.dispatch import DispatchDesk
+from app.core.desk import DispatchDesk
+from app.core.room import Room
+from app.core.session import LiveSession
 from app.main_window import MainWindow
-from app.session import LiveSession
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
 from services.incidents.audit import AuditLog
-from services.sim.city import load_demo_city
+from services.sim.demo_kit import open_demo_city
 from services.sim.launcher import DemoBackends
 from services.vocabulary import VehicleStatus
 from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
@@ -34,7 +35,7 @@ def _key(window, key: str) -> None:
 
 
 def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None:  # noqa: F811
-    kit = load_demo_city(demo_cache)
+    kit = open_demo_city(demo_cache)
     backends = DemoBackends(kit.path, vehicles=400)
     backends.start()
     session = LiveSession(kit, backends.feeds())
@@ -42,8 +43,8 @@ def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None: 
     outbox = Outbox(tmp_path / "outbox.sqlite")
     link = DispatchLink(backends.cad_endpoint(), outbox, resend_after_s=0.5)
     link.start()
-    desk = DispatchDesk(session, session.incidents, link, who="tester")
-    window = MainWindow(session, language="en", desk=desk)
+    desk = DispatchDesk(session, link=link, who="tester")
+    window = MainWindow(Room(session, desk), language="en")
     qtbot.addWidget(window)
     window.show()
     window.start()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.dispatch import DispatchDesk, DispatchError
-from app.session import LiveSession
+from app.core.desk import DispatchDesk, DispatchError
+from app.core.session import LiveSession
 from services.feeds.protocol import AVL_DTYPE
 from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
@@ -30,7 +30,7 @@ def _units(session: LiveSession, rows: list[tuple[int, int, int, int]], status=V
 def desk():
     kit = grid_kit(10, spacing=150.0)
     session = LiveSession(kit, [])
-    d = DispatchDesk(session, session.incidents)
+    d = DispatchDesk(session)
     inc = {"id": "INC-1", "type": "fire", "priority": 1, "status": "new", "reported": 1}
     xy = kit.roads.node_xy[55]
     lon, lat = session.projector.inverse(xy[0], xy[1])

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from app.session import LiveSession
+from app.core.session import LiveSession
 from services.feeds.health import FeedState
-from services.sim.city import load_demo_city
+from services.sim.demo_kit import open_demo_city
 from services.sim.launcher import DemoBackends
 from tests.app.test_demo import _pump_until, demo_cache  # noqa: F401 - the session's demo city
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def test_sigstopped_backend_turns_stale_then_recovers(demo_cache) -> None:  # noqa: F811
     """SIGSTOP the AVL backend past the heartbeat timeout: stale, positions frozen (never extrapolated);
     SIGCONT: live again without a restart, gaps or decode errors."""
-    kit = load_demo_city(demo_cache)
+    kit = open_demo_city(demo_cache)
     backends = DemoBackends(kit.path, vehicles=300)
     backends.start()
     session = LiveSession(kit, backends.feeds())

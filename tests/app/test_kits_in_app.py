@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
+from app.core.room import Room
+from app.core.session import LiveSession
 from app.kits import recent_kits
 from app.main_window import MainWindow
-from app.session import LiveSession
 from services.feeds.protocol import AVL_DTYPE
 from services.geo import Projector
 from services.store.build import build_kit
@@ -31,7 +32,7 @@ def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     save_kit(kit, tmp_path / "grid")
     from services.store.kit import load_kit
 
-    w = MainWindow(LiveSession(load_kit(tmp_path / "grid"), []), language="en")
+    w = MainWindow(Room(LiveSession(load_kit(tmp_path / "grid"), [])), language="en")
     qtbot.addWidget(w)
     w.show()
     warnings: list[str] = []
@@ -74,7 +75,7 @@ def test_a_bad_kit_leaves_the_open_one_in_place(window, qtbot, tmp_path: Path) -
 
 def test_map_style_is_remembered(window, qtbot) -> None:
     window.set_map_style("day")
-    again = MainWindow(LiveSession(window.session.kit, []), language="en")
+    again = MainWindow(Room(LiveSession(window.session.kit, [])), language="en")
     qtbot.addWidget(again)
     assert again.basemap.style == "day" and again.style_actions["day"].isChecked()
 

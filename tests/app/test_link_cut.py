@@ -1,5 +1,5 @@
 """Cut the network link between the control room and its backends for 20 s while dispatching (the drill
-in services/sim/link_cut_drill.py, run as a user would: ``sitroom drill link-cut``)."""
+in app/link_cut_drill.py, run as a user would: ``sitroom drill link-cut``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from services.sim.city import load_demo_city
+from services.sim.demo_kit import open_demo_city
 from services.sim.netlab import can_unshare
 from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
 
@@ -22,7 +22,7 @@ def test_a_cut_link_turns_stale_queues_dispatches_and_recovers_exactly(demo_cach
     why = can_unshare()
     if why:
         pytest.skip(f"no private network namespace on this machine: {why}")
-    kit = load_demo_city(demo_cache)
+    kit = open_demo_city(demo_cache)
     done = subprocess.run([sys.executable, "-m", "app", "drill", "link-cut", "--cut", str(CUT_S), "--vehicles",
                            "300", "--kit", str(kit.path)], capture_output=True, text=True, timeout=240,
                           env={**os.environ, "SITROOM_CACHE": str(demo_cache)})

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from app.core.room import Room
+from app.core.session import LiveSession
 from app.gui import make_app
 from app.main_window import MainWindow
-from app.session import LiveSession
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
@@ -25,7 +26,7 @@ def live(qtbot, tmp_path):
     pub = Publisher(endpoint, "test-avl")
     sim = FleetSim(kit, 120)
     session = LiveSession(kit, [FeedConfig("avl", endpoint)])
-    window = MainWindow(session, language="en")
+    window = MainWindow(Room(session), language="en")
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -92,13 +93,13 @@ def test_silent_feed_turns_stale_in_the_ui(live, qtbot) -> None:
 
 def test_view_is_restored(qtbot) -> None:
     kit = grid_kit(6)
-    first = MainWindow(LiveSession(kit, []), language="en")
+    first = MainWindow(Room(LiveSession(kit, [])), language="en")
     qtbot.addWidget(first)
     first.show()
     first.canvas.center_on(*kit.roads.node_xy[3], width_m=400)
     rect = first.canvas.view_rect()
     first.close()
-    second = MainWindow(LiveSession(kit, []), language="en")
+    second = MainWindow(Room(LiveSession(kit, [])), language="en")
     qtbot.addWidget(second)
     second.show()
 
@@ -112,7 +113,7 @@ def test_view_is_restored(qtbot) -> None:
 def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
     _app, lang = make_app("ko")
     try:
-        window = MainWindow(LiveSession(grid_kit(4), []), language=lang)
+        window = MainWindow(Room(LiveSession(grid_kit(4), [])), language=lang)
         qtbot.addWidget(window)
         assert window.layers_dock.windowTitle() == "레이어"
         assert window.feeds_dock.windowTitle() == "피드"
@@ -135,7 +136,7 @@ def test_bad_messages_are_counted_and_shown_never_fatal(live, qtbot, tmp_path) -
     rogue = ctx.socket(zmq.PUB)
     rogue.bind(rogue_ep)
     both = LiveSession(session.kit, [*session.client.feeds, FeedConfig("rogue", rogue_ep)])
-    w2 = MainWindow(both, language="en")
+    w2 = MainWindow(Room(both), language="en")
     qtbot.addWidget(w2)
     w2.show()
     w2.start()

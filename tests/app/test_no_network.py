@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.sim.city import load_demo_city
+from services.sim.demo_kit import open_demo_city
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,7 @@ def test_foreign_addresses_parses_strace_lines(line: str, expected: list[str]) -
 @pytest.fixture(scope="module")
 def demo_city() -> None:
     # Built up front so the traced run is spent running, not generating the city.
-    load_demo_city(Path(os.environ["SITROOM_CACHE"]))  # tests/conftest.py: private to this test session
+    open_demo_city(Path(os.environ["SITROOM_CACHE"]))  # tests/conftest.py: private to this test session
 
 
 def _demo(*wrapper: str, seconds: float) -> tuple[subprocess.CompletedProcess[str], dict]:

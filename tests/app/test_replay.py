@@ -13,7 +13,9 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from app.replay import ReplayError, ReplaySession, attach_timeline, export_slice, journal_kit, journal_meta, parse_when
+from app.core.replay import ReplayError, ReplaySession, export_slice, journal_kit, parse_when
+from app.core.room import Room
+from app.core.session import journal_meta
 from services.feeds.client import FeedClient, FeedConfig
 from services.feeds.protocol import LINK_DTYPE, Kind, Topic, now_ms
 from services.feeds.publisher import Publisher
@@ -223,11 +225,12 @@ def _space(window) -> None:
 
 def test_replay_in_the_window_with_the_timeline(recording, qtbot, tmp_path: Path) -> None:
     from app.main_window import MainWindow
+    from app.replay_window import attach_timeline
 
     journal, kit, truth = recording
     player = JournalPlayer(journal)
     session = ReplaySession(kit, player)
-    window = MainWindow(session, language="en")
+    window = MainWindow(Room(session), language="en")
     qtbot.addWidget(window)
     timeline = attach_timeline(window, player)
     window.show()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import zmq
 
-from app.session import LiveSession
+from app.core.session import LiveSession
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import LINK_DTYPE, Kind, Topic
 from services.feeds.publisher import Publisher

@@ -25,7 +25,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def kit(cache_dir: Path) -> Kit:
     """Generated (first generation of this file) and saved into the module's cache directory."""
-    return city.load_demo_city(cache_dir)
+    return demo_kit.open_demo_city(cache_dir)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,7 @@ def test_save_load_round_trip(kit: Kit, tmp_path: Path) -> None:
 def test_cached_kit_loads_fast_without_generating(kit: Kit, cache_dir: Path, no_generation: None) -> None:
     assert (demo_kit.demo_kit_path(cache_dir) / "kit.json").is_file()
     t0 = time.perf_counter()
-    cached = city.load_demo_city(cache_dir)
+    cached = demo_kit.open_demo_city(cache_dir)
     elapsed = time.perf_counter() - t0
     assert cached.path == demo_kit.demo_kit_path(cache_dir)
     _assert_same_kit(kit, cached)
@@ -200,7 +200,7 @@ def test_damaged_cache_is_rebuilt(kit: Kit, tmp_path: Path, monkeypatch: pytest.
     path = save_kit(kit, demo_kit.demo_kit_path(tmp_path))
     (path / "roads.npz").write_bytes(b"not a kit")
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
-    rebuilt = city.load_demo_city(tmp_path)
+    rebuilt = demo_kit.open_demo_city(tmp_path)
     _assert_same_kit(kit, load_kit(path))
     assert rebuilt.path == path
 
@@ -215,7 +215,7 @@ def test_racing_writer_loses_gracefully(kit: Kit, tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
     monkeypatch.setattr(city, "save_kit", save_after_other_process)
-    got = city.load_demo_city(tmp_path)
+    got = demo_kit.open_demo_city(tmp_path)
     assert got.path == demo_kit.demo_kit_path(tmp_path)
     _assert_same_kit(kit, got)
 
@@ -225,7 +225,7 @@ def test_unwritable_cache_still_gives_the_kit(kit: Kit, tmp_path: Path, monkeypa
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
     monkeypatch.setattr(city.time, "sleep", lambda _s: None)
-    got = city.load_demo_city(blocker)
+    got = demo_kit.open_demo_city(blocker)
     assert got.path is None
     _assert_same_kit(kit, got)
 

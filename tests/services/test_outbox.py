@@ -16,7 +16,7 @@ import pytest
 import zmq
 
 from services.dispatch import commands
-from services.dispatch.link import DispatchLink
+from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Rejected, UnknownAck
 from services.dispatch.outbox import Outbox, new_command
 from services.feeds import protocol
 
@@ -149,8 +149,8 @@ def link_env(tmp_path: Path) -> Iterator[tuple[str, Outbox, DispatchLink]]:
     assert not [t for t in threading.enumerate() if t.name == "sitroom-dispatch"]
 
 
-def drain_until(link: DispatchLink, n: int, timeout: float = 5.0) -> list[tuple]:
-    events: list[tuple] = []
+def drain_until(link: DispatchLink, n: int, timeout: float = 5.0) -> list[LinkEvent]:
+    events: list[LinkEvent] = []
     wait_for(lambda: events.extend(link.drain()) or len(events) >= n, timeout, f"{n} link events")
     return events
 
@@ -172,10 +172,14 @@ def test_link_delivers_and_reports_each_answer(link_env) -> None:
         cad.reply(b"\xc1 not msgpack")
         cad.reply(msgpack.packb({"cmd_id": "cmd-2", "ok": "yes"}))
         events = drain_until(link, 5)
-        assert events[0] == ("acked", "cmd-0")
-        assert events[1] == ("rejected", "cmd-1", "unit 10001 is busy (en route)")
-        assert events[2] == ("unknown-ack", "cmd-999")
-        assert [e[0] for e in events[3:]] == ["bad-ack", "bad-ack"] and "field 'ok'" in events[4][1]
+        # An answer carries its outbox entry as settled: nothing to look up again on the GUI thread.
+        assert isinstance(events[0], Acked) and events[0].entry.cmd_id == "cmd-0"
+        assert events[0].entry.state == "acked" and events[0].entry.acked_ms is not None
+        assert isinstance(events[1], Rejected) and events[1].entry.cmd_id == "cmd-1"
+        assert (events[1].entry.state, events[1].entry.reason) == ("rejected", "unit 10001 is busy (en route)")
+        assert events[1].entry.unit == 10001 and events[1].entry.incident == command(1)["incident"]
+        assert events[2] == UnknownAck("cmd-999")
+        assert [type(e) for e in events[3:]] == [BadAck, BadAck] and "field 'ok'" in events[4].reason
         state = link.state
         assert (state.acked, state.rejected, state.unknown_acks, state.duplicate_acks) == (1, 1, 1, 1)
         assert state.pending == 1 and state.ack_age() is not None and state.up
@@ -198,7 +202,7 @@ def test_link_resends_until_answered(link_env) -> None:
         assert {c["cmd_id"] for c in got} == {"cmd-1"}
         assert time.monotonic() - t0 >= 0.8
         cad.reply(commands.encode_ack("cmd-1", True))
-        assert drain_until(link, 1) == [("acked", "cmd-1")]
+        assert [e.entry.cmd_id for e in drain_until(link, 1) if isinstance(e, Acked)] == ["cmd-1"]
         assert box.get("cmd-1").sent_count >= 3
         time.sleep(0.8)
         assert not cad.socket.poll(0)  # answered: no more repeats
@@ -222,7 +226,7 @@ def test_link_waits_out_an_outage(link_env) -> None:
         cad = FakeCad(endpoint)
         assert cad.receive(1)[0]["cmd_id"] == "cmd-1"  # sent again on reconnect
         cad.reply(commands.encode_ack("cmd-1", True))
-        assert drain_until(link, 1) == [("acked", "cmd-1")]
+        assert [e.entry.cmd_id for e in drain_until(link, 1) if isinstance(e, Acked)] == ["cmd-1"]
         assert box.counts()["acked"] == 1 and link.state.pending == 0
     finally:
         cad.close()

@@ -22,7 +22,7 @@ import zmq
 
 from app import cli
 from services.dispatch import commands
-from services.dispatch.link import DispatchLink
+from services.dispatch.link import DispatchLink, Refused
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol as p
 from services.feeds import security as sec
@@ -344,7 +344,7 @@ def test_the_dispatch_link_talks_to_the_trusted_cad_only(ctx, tmp_path, keys):
         link.submit(cmd)
         wait_for(lambda: link.state.refused, what="the refusal")
         assert link.state.refused == "handshake failed: CAD key not trusted"
-        assert ("refused", link.state.refused) in link.drain()
+        assert Refused(link.state.refused) in link.drain()
         assert impostor.poll(300) == 0  # the command never reached it
     finally:
         impostor.close(0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
+from layers.base import Moment
 from layers.basemap import BasemapLayer
 from layers.vehicles import VehicleLayer
 from resources import palette
@@ -59,7 +60,7 @@ def test_vehicles_are_painted_in_their_status_colour(scene) -> None:
     item: VehicleItem = canvas.item(vehicles)
     before = _count_colour(canvas.grab().toImage(), palette.STATUS[VehicleStatus.ON_SCENE])
     _place(vehicles, proj, kit, VehicleStatus.ON_SCENE)
-    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
     img = canvas.grab().toImage()
     assert item.drawn == 5
     assert before == 0
@@ -70,7 +71,7 @@ def test_stale_vehicles_are_grey_not_live(scene) -> None:
     kit, proj, vehicles, canvas = scene
     item: VehicleItem = canvas.item(vehicles)
     _place(vehicles, proj, kit, VehicleStatus.AVAILABLE)
-    item.refresh(now=1.0, stale_feeds=np.array([0], dtype=np.int16))
+    item.refresh(Moment(1.0, 0, np.array([0], dtype=np.int16)))
     img = canvas.grab().toImage()
     assert _count_colour(img, palette.STATUS[VehicleStatus.AVAILABLE]) == 0
     assert _count_colour(img, palette.STALE, tol=4) > 5 * 40
@@ -81,11 +82,11 @@ def test_filter_hides_and_pan_culls(scene) -> None:
     item: VehicleItem = canvas.item(vehicles)
     _place(vehicles, proj, kit, VehicleStatus.AVAILABLE)
     vehicles.set_filters(types={int(VehicleType.BUS)})
-    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
     canvas.grab()
     assert item.drawn == 0
     vehicles.set_filters(types={int(t) for t in VehicleType})
-    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
     canvas.center_on(float(kit.roads.node_xy[0, 0]) + 50_000, float(kit.roads.node_xy[0, 1]))
     canvas.grab()
     assert item.drawn == 0
@@ -106,7 +107,7 @@ def test_many_vehicles_aggregate_at_low_zoom(scene) -> None:
     r["status"] = VehicleStatus.BUSY
     r["type"] = VehicleType.TAXI
     vehicles.apply(r, feed=0, now=0.0)
-    item.refresh(now=1.0, stale_feeds=np.array([], dtype=np.int16))
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
     img = canvas.grab().toImage()
     assert item.drawn == n
     assert _count_colour(img, palette.STATUS[VehicleStatus.BUSY]) > 1000
@@ -132,7 +133,7 @@ def test_trails_follow_moving_vehicles(scene) -> None:
         r["id"], r["lon"], r["lat"], r["ts"] = 1, lon, lat, step + 1
         r["type"], r["status"], r["heading"] = VehicleType.BUS, VehicleStatus.AVAILABLE, 90.0
         vehicles.apply(r, feed=0, now=float(step))
-    item.refresh(now=6.0, stale_feeds=np.array([], dtype=np.int16))
+    item.refresh(Moment(6.0, 0, np.array([], dtype=np.int16)))
     assert len(item.snapshot.trail_rows) == 1
     img = canvas.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), -1, 4)[:, : img.width()].astype(int)

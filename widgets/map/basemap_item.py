@@ -11,6 +11,9 @@ from PySide6 import QtCore, QtGui
 from layers.basemap import LABEL_MIN_SCALE, BasemapLayer, band_for
 from resources import palette
 from services.store.kit import RoadClass
+from widgets.map.drawing import cosmetic_pen, rings_path, view_scale
+from widgets.map.layer_item import LayerItem
+from widgets.map.registry import renders
 from widgets.map.tiles_item import TilesItem
 
 _DONG_OUTLINE_SCALE = 0.02
@@ -19,55 +22,22 @@ _MAX_ROAD_LABELS = 120  # per frame: beyond this a street view is text, not a ma
 _LABEL_GAP_PX = 6.0
 
 
-def cosmetic_pen(colour: str, width: float, alpha: int = 255) -> QtGui.QPen:
-    c = QtGui.QColor(colour)
-    c.setAlpha(alpha)
-    pen = QtGui.QPen(c, width)
-    pen.setCosmetic(True)  # width in pixels at every zoom
-    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
-    return pen
+@renders(BasemapLayer)
+class BasemapItem(LayerItem):
+    cached = True  # static between view changes: repaint from a device-pixel cache while only vehicles move
 
-
-def segments_path(xy: np.ndarray) -> QtGui.QPainterPath:
-    """One path for (n, 2, 2) segments: a single drawPath call."""
-    return pg.arrayToQPath(xy[:, :, 0].ravel(), xy[:, :, 1].ravel(), connect="pairs")
-
-
-def rings_path(rings: list[np.ndarray]) -> QtGui.QPainterPath:
-    path = QtGui.QPainterPath()
-    for ring in rings:
-        path.addPath(pg.arrayToQPath(ring[:, 0], ring[:, 1], connect="all"))
-        path.closeSubpath()
-    return path
-
-
-def view_scale(p: QtGui.QPainter) -> float:
-    tr = p.transform()
-    return float(np.hypot(tr.m11(), tr.m12()))
-
-
-class BasemapItem(pg.GraphicsObject):
     def __init__(self, layer: BasemapLayer) -> None:
-        super().__init__()
-        self.layer = layer
-        self.setZValue(-10)
-        # Static between view changes: repaint from a device-pixel cache while only vehicles move.
-        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self.paint_ms = 0.0
         self.band = -1  # the zoom band of the last paint
         # Paths per zoom band, built on first use of each band.
         self._band_paths: dict[int, dict[RoadClass, QtGui.QPainterPath]] = {}
-        gu = [d for d in layer.districts if d.level == "gu"]
-        dong = [d for d in layer.districts if d.level != "gu"]
         self._gu_path = QtGui.QPainterPath()
-        for d in gu:
-            self._gu_path.addPath(rings_path(d.rings))
         self._dong_path = QtGui.QPainterPath()
-        for d in dong:
-            self._dong_path.addPath(rings_path(d.rings))
+        for d in layer.districts:
+            (self._gu_path if d.level == "gu" else self._dong_path).addPath(rings_path(d.rings))
         bounds = layer.kit.bounds
         self._bounds = QtCore.QRectF(bounds[0], bounds[1], bounds[2] - bounds[0], bounds[3] - bounds[1])
+        super().__init__(layer)
         self._apply_style()
         self.labels = LabelsItem(layer, self._bounds)
         self.overlays = [self.labels]  # drawn above the live layers, added by the canvas
@@ -75,7 +45,6 @@ class BasemapItem(pg.GraphicsObject):
         if self.tiles is not None:
             self.tiles.setParentItem(self)
             self.tiles.setFlag(self.GraphicsItemFlag.ItemStacksBehindParent)
-        layer.events.style.connect(self._on_style)
 
     def _apply_style(self) -> None:
         s = palette.MAP_STYLE[self.layer.style]
@@ -88,14 +57,15 @@ class BasemapItem(pg.GraphicsObject):
         fill = QtGui.QColor(s["district_fill"])
         self._district_brush = QtGui.QBrush(fill) if self.layer.kit.tiles_path is None else QtGui.QBrush()
 
-    def _on_style(self, what: str) -> None:
+    def restyle(self, what: str) -> None:
         if what == "style":
             self._apply_style()
-            self.update()
         self.labels.restyle(what)
-        self.setVisible(self.layer.visible)
-        self.setOpacity(self.layer.opacity)
-        self.labels.setVisible(self.layer.visible)
+
+    def close(self) -> None:
+        super().close()
+        if self.tiles is not None:
+            self.tiles.close()
 
     def _paths(self, band: int) -> dict[RoadClass, QtGui.QPainterPath]:
         if band not in self._band_paths:

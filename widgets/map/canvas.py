@@ -1,15 +1,23 @@
-"""The map canvas: a pyqtgraph view in projected metres with pan, zoom, scale bar, cursor and selection."""
+"""The map canvas: a pyqtgraph view in projected metres with pan, zoom, scale bar, cursor and selection.
+
+A canvas shows a :class:`~layers.base.LayerSet` (one renderer per model, stacked in the set's order, swapped
+when the set replaces a model) and runs the map's half of the frame loop: :meth:`MapCanvas.tick` lets each
+renderer that wants it take a snapshot of its model, then Qt paints once. Any window with a map gets the
+same loop by ticking its canvas.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.base import Layer
+from layers.base import Layer, LayerSet, Moment
 from resources import palette
+from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renderer_for
 
 _CLICK_RADIUS_PX = 12.0
@@ -17,6 +25,19 @@ _K = QtCore.Qt.Key
 _NAV_KEYS = {_K.Key_Plus, _K.Key_Equal, _K.Key_Minus, _K.Key_Left, _K.Key_Right, _K.Key_Up, _K.Key_Down,
              _K.Key_Home}
 _PIXMAP_CACHE_KB = 256 * 1024
+_Z_STEP = 10.0  # z of the n-th layer from the bottom is n * _Z_STEP
+_OVERLAY_Z = 1e6  # labels and other overlays: above every layer
+
+
+class FrameStats:
+    """What the canvas's frames cost: a frame is its tick (snapshots) plus the paint Qt runs after it."""
+
+    def __init__(self) -> None:
+        self.frames = 0  # frames in which something was refreshed
+        self.max_frame_ms = 0.0
+        self.frame_ms: deque[float] = deque(maxlen=10_000)
+        self.first_live_frame: float | None = None  # monotonic time of the first frame with vehicles drawn
+        self.vehicles_drawn = 0
 
 
 class MapViewBox(pg.ViewBox):
@@ -68,7 +89,7 @@ class MapCanvas(pg.GraphicsView):
     sig_cursor = QtCore.Signal(float, float)  # x, y metres under the mouse
     sig_view_changed = QtCore.Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, layers: LayerSet | None = None) -> None:
         super().__init__(parent, background=palette.UI["map_bg"])
         # Static layers cache their device pixels in QPixmapCache; its 10 MB default holds barely one
         # full-screen layer, so on a large or multi-screen display every frame would repaint the basemap.
@@ -77,34 +98,96 @@ class MapCanvas(pg.GraphicsView):
         self.setCentralItem(self.view)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
-        self.items: dict[Layer, pg.GraphicsObject] = {}
+        self.items: dict[Layer, LayerItem] = {}
+        self.layer_set: LayerSet | None = None
+        self.stats = FrameStats()
         self._home = QtCore.QRectF(0, 0, 1000, 1000)
         self.paint_ms = 0.0
         self.paints = 0
+        self._paints_seen = 0
+        self._tick_ms = 0.0
         self.view.sigRangeChanged.connect(self._on_range)
         self.scene().sigMouseMoved.connect(self._on_mouse)
+        if layers is not None:
+            self.show_layers(layers)
 
     # ------------------------------------------------------------ layers
 
-    def add_layer(self, layer: Layer) -> pg.GraphicsObject:
+    def show_layers(self, layers: LayerSet) -> None:
+        """Show every model of ``layers`` and follow its changes (a new kit's basemap replaces the old)."""
+        if self.layer_set is not None:
+            self.layer_set.changed.disconnect(self._on_layers_changed)
+            for layer in list(self.items):
+                self.remove_layer(layer)
+        self.layer_set = layers
+        for layer in layers:
+            self.add_layer(layer)
+        layers.changed.connect(self._on_layers_changed)
+
+    def _on_layers_changed(self, key: str, old: Layer | None, new: Layer | None) -> None:
+        if old is not None and old in self.items:
+            self.remove_layer(old)
+        if new is not None:
+            self.add_layer(new)
+        self._restack()
+
+    def _restack(self) -> None:
+        if self.layer_set is None:
+            return
+        for i, layer in enumerate(self.layer_set):
+            if layer in self.items:
+                self.items[layer].setZValue(i * _Z_STEP)
+
+    def add_layer(self, layer: Layer) -> LayerItem:
         item = renderer_for(layer)
         self.items[layer] = item
         self.view.addItem(item)
-        for overlay in getattr(item, "overlays", ()):
+        for overlay in item.overlays:
+            overlay.setZValue(_OVERLAY_Z)
             self.view.addItem(overlay)
+        self._restack()
         return item
 
     def remove_layer(self, layer: Layer) -> None:
         item = self.items.pop(layer)
-        for overlay in getattr(item, "overlays", ()):
+        for overlay in item.overlays:
             self.view.removeItem(overlay)
         self.view.removeItem(item)
-        close = getattr(item, "close", None)
-        if close is not None:
-            close()
+        item.close()
 
-    def item(self, layer: Layer) -> pg.GraphicsObject:
+    def item(self, layer: Layer) -> LayerItem:
         return self.items[layer]
+
+    def close_layers(self) -> None:
+        """Let go of the layer set and every renderer (their threads and caches), e.g. when the window closes."""
+        if self.layer_set is not None:
+            self.layer_set.changed.disconnect(self._on_layers_changed)
+            self.layer_set = None
+        for layer in list(self.items):
+            self.remove_layer(layer)
+
+    # ------------------------------------------------------------ frames
+
+    def tick(self, moment: Moment, core_ms: float = 0.0) -> bool:
+        """One frame: each renderer that wants it snapshots its model; Qt then paints the canvas once.
+        ``core_ms``: what the frame already cost before the map (applying the feeds), for the stats.
+        Returns whether anything was refreshed."""
+        stats = self.stats
+        if self.paints != self._paints_seen:  # the previous frame was painted: account for it whole
+            self._paints_seen = self.paints
+            cost = self._tick_ms + self.paint_ms
+            stats.frame_ms.append(cost)
+            stats.max_frame_ms = max(stats.max_frame_ms, cost)
+        t0 = time.perf_counter()
+        refreshed = False
+        for item in self.items.values():
+            if item.wants_refresh(moment):
+                item.refresh(moment)
+                refreshed = True
+        if refreshed:
+            stats.frames += 1
+        self._tick_ms = core_ms + (time.perf_counter() - t0) * 1000
+        return refreshed
 
     def set_background(self, colour: str) -> None:
         """The ground colour under every layer (it follows the map style)."""
@@ -146,9 +229,7 @@ class MapCanvas(pg.GraphicsView):
     def _on_range(self, *_args) -> None:
         scale = 1.0 / max(self.metres_per_pixel(), 1e-9)
         for item in self.items.values():
-            hook = getattr(item, "on_view_changed", None)
-            if hook is not None:
-                hook(scale)
+            item.on_view_changed(scale)
         self.sig_view_changed.emit()
 
     def _on_mouse(self, pos: QtCore.QPointF) -> None:

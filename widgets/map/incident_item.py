@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.incidents import IncidentLayer
+from layers.base import Moment
+from layers.incidents import IncidentArrays, IncidentLayer
 from resources import palette
 from services.vocabulary import INCIDENT_TYPES
+from widgets.map.drawing import bounds_of
+from widgets.map.layer_item import LayerItem
+from widgets.map.registry import renders
 
 _R = 11.0  # symbol radius in pixels
 _FLASH_HZ = 2.0
@@ -42,37 +45,41 @@ def incident_symbol(kind: str) -> QtGui.QPainterPath:
     return path
 
 
-class IncidentItem(pg.GraphicsObject):
+@renders(IncidentLayer)
+class IncidentItem(LayerItem):
     time_driven = True  # new incidents flash even when nothing else changes
 
     def __init__(self, layer: IncidentLayer) -> None:
-        super().__init__()
-        self.layer = layer
-        self.setZValue(40)  # above vehicles: an incident must never hide under a fleet
         self._symbols = [incident_symbol(k) for k in INCIDENT_TYPES]
         self._outline = QtGui.QPen(QtGui.QColor(palette.INCIDENT_OUTLINE), 1.5)
         self._select = QtGui.QPen(QtGui.QColor(palette.SELECTION), 3.0)
-        self._bounds = QtCore.QRectF(-1e7, -1e7, 2e7, 2e7)
+        self._bounds = QtCore.QRectF()
+        self._arrays: IncidentArrays | None = None
+        self._selected: str | None = None
         self.flash_on = True
-        self.drawn = 0
-        layer.events.style.connect(lambda what: (self.setVisible(layer.visible), self.setOpacity(layer.opacity)))
+        super().__init__(layer)
 
-    def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
-        self.flash_on = int(time.monotonic() * _FLASH_HZ * 2) % 2 == 0
-        self.layer.dirty = False
-        self.update()
+    def wants_refresh(self, moment: Moment) -> bool:
+        # The book changes without marking the layer (the feed, the desk, the audit log all write it).
+        return super().wants_refresh(moment) or self.layer.changed()
+
+    def take(self, moment: Moment) -> None:
+        self.flash_on = int(time.monotonic() * _FLASH_HZ * 2) % 2 == 0  # for the eye: wall time, even in replay
+        a = self.layer.arrays()
+        if a is not self._arrays:
+            self.prepareGeometryChange()
+            self._arrays = a
+            self._bounds = bounds_of(a.x, a.y, pad=500.0)
+        self._selected = self.layer.selected
 
     def boundingRect(self) -> QtCore.QRectF:
-        a = self.layer.arrays()
-        if not a.ids:
-            return QtCore.QRectF()
-        pad = 500.0
-        return QtCore.QRectF(float(a.x.min()) - pad, float(a.y.min()) - pad, float(np.ptp(a.x)) + 2 * pad,
-                             float(np.ptp(a.y)) + 2 * pad)
+        return self._bounds
 
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
-        a = self.layer.arrays()
-        self.prepareGeometryChange()
+        a = self._arrays
+        self.drawn = 0
+        if a is None or not a.ids:
+            return
         tr = p.transform()
         p.save()
         p.resetTransform()
@@ -90,7 +97,7 @@ class IncidentItem(pg.GraphicsObject):
                 p.drawEllipse(at, _R * 2.0, _R * 2.0)
                 if not self.flash_on:
                     colour = colour.darker(160)
-            if a.ids[i] == self.layer.selected:
+            if a.ids[i] == self._selected:
                 p.setPen(self._select)
                 p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
                 p.drawEllipse(at, _R * 1.7, _R * 1.7)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from layers.places import KINDS, PlacesLayer
 from resources import palette
-from widgets.map.basemap_item import view_scale
+from widgets.map.drawing import bounds_of, view_scale
+from widgets.map.layer_item import LayerItem
+from widgets.map.registry import renders
 
 _SYMBOL_PX = 9.0
 _MIN_SCALE = {"fire": 0.0, "ems": 0.0, "police": 0.0, "hospital": 0.0, "shelter": 0.03, "facility": 0.03,
@@ -42,30 +43,18 @@ def _symbol(kind: str) -> QtGui.QPainterPath:
     return path
 
 
-class PlacesItem(pg.GraphicsObject):
+@renders(PlacesLayer)
+class PlacesItem(LayerItem):
+    cached = True  # the kit's places never move
+
     def __init__(self, layer: PlacesLayer) -> None:
-        super().__init__()
-        self.layer = layer
-        self.setZValue(20)  # above the roads and traffic, below the vehicles
-        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self._symbols = [_symbol(k) for k in KINDS]
         self._brushes = [QtGui.QBrush(QtGui.QColor(palette.PLACE[k])) for k in KINDS]
         self._outline = QtGui.QPen(QtGui.QColor(palette.PLACE_OUTLINE), 1.2)
         self._font = QtGui.QFont()
         self._font.setPixelSize(11)
-        self.drawn = 0
-        if len(layer):
-            pad = 50.0
-            self._bounds = QtCore.QRectF(float(layer.x.min()) - pad, float(layer.y.min()) - pad,
-                                         float(np.ptp(layer.x)) + 2 * pad, float(np.ptp(layer.y)) + 2 * pad)
-        else:
-            self._bounds = QtCore.QRectF()
-        layer.events.style.connect(self._on_style)
-
-    def _on_style(self, what: str) -> None:
-        self.setVisible(self.layer.visible)
-        self.setOpacity(self.layer.opacity)
-        self.update()
+        self._bounds = bounds_of(layer.x, layer.y, pad=50.0)
+        super().__init__(layer)
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds

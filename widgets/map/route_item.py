@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from layers.base import Moment
 from layers.routes import RouteLayer
 from resources import palette
-from widgets.map.basemap_item import cosmetic_pen, segments_path
+from widgets.map.drawing import cosmetic_pen, segments_path
+from widgets.map.layer_item import LayerItem
+from widgets.map.registry import renders
 
 
-class RouteItem(pg.GraphicsObject):
+@renders(RouteLayer)
+class RouteItem(LayerItem):
     def __init__(self, layer: RouteLayer) -> None:
-        super().__init__()
-        self.layer = layer
-        self.setZValue(30)  # over roads and places, under vehicles and incidents
         self._route_pen = cosmetic_pen(palette.ROUTE, 5.0, 220)
         self._alt_pen = cosmetic_pen(palette.ROUTE_ALT, 3.0, 200)
         self._alt_pen.setStyle(QtCore.Qt.PenStyle.DashLine)
@@ -23,9 +23,11 @@ class RouteItem(pg.GraphicsObject):
         self._closed_pen.setStyle(QtCore.Qt.PenStyle.DotLine)
         self._paths: list[tuple[QtGui.QPen, QtGui.QPainterPath]] = []
         self._bounds = QtCore.QRectF()
-        layer.events.style.connect(lambda what: (self.setVisible(layer.visible), self.setOpacity(layer.opacity)))
+        self._label = ""
+        self._label_at: tuple[float, float] | None = None
+        super().__init__(layer)
 
-    def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
+    def take(self, moment: Moment) -> None:
         lay = self.layer
         self.prepareGeometryChange()
         self._paths = []
@@ -40,8 +42,9 @@ class RouteItem(pg.GraphicsObject):
             self._paths.append((self._closed_pen, path))
             rect = rect.united(path.boundingRect())
         self._bounds = rect.adjusted(-200, -200, 200, 200)
-        lay.dirty = False
-        self.update()
+        xy = lay.route_xy
+        self._label = lay.label if xy is not None and len(xy) else ""
+        self._label_at = (float(xy[0, 0]), float(xy[0, 1])) if self._label else None
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
@@ -51,17 +54,15 @@ class RouteItem(pg.GraphicsObject):
         for pen, path in self._paths:
             p.setPen(pen)
             p.drawPath(path)
-        xy = self.layer.route_xy
-        if self.layer.label and xy is not None and len(xy):
-            tr = p.transform()
-            at = tr.map(QtCore.QPointF(float(xy[0, 0]), float(xy[0, 1])))
+        if self._label_at is not None:
+            at = p.transform().map(QtCore.QPointF(*self._label_at))
             p.save()
             p.resetTransform()
             font = QtGui.QFont()
             font.setPixelSize(13)
             font.setBold(True)
             text = QtGui.QPainterPath()
-            text.addText(at + QtCore.QPointF(12, -12), font, self.layer.label)
+            text.addText(at + QtCore.QPointF(12, -12), font, self._label)
             p.strokePath(text, QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 4.0))
             p.fillPath(text, QtGui.QColor(palette.ROUTE))
             p.restore()

@@ -15,9 +15,12 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
+from layers.base import Moment
 from layers.vehicles import VehicleLayer, VehicleSnapshot
 from resources import palette
 from services.vocabulary import VehicleStatus, VehicleType
+from widgets.map.layer_item import LayerItem
+from widgets.map.registry import renders
 
 _CELL = 32  # atlas cell size in logical pixels
 _DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots
@@ -92,39 +95,35 @@ class SymbolAtlas:
         return out
 
 
-class VehicleItem(pg.GraphicsObject):
+@renders(VehicleLayer)
+class VehicleItem(LayerItem):
     time_driven = True  # vehicles turn stale with time alone: re-snapshot even without new data
+    stale_driven = True  # a feed going stale greys its vehicles at once
+
     def __init__(self, layer: VehicleLayer) -> None:
-        super().__init__()
-        self.layer = layer
         self.snapshot: VehicleSnapshot | None = None
         self.selected_ids = np.empty(0, dtype=np.uint32)
         self._atlas: SymbolAtlas | None = None
         self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._bounds = QtCore.QRectF()
-        self.drawn = 0  # vehicles represented in the last paint
         self.paint_ms = 0.0
-        self.setZValue(10)
+        super().__init__(layer)
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     # ------------------------------------------------------------ data
 
-    def refresh(self, now: float, stale_feeds: np.ndarray) -> None:
-        """Take a new snapshot of the model (called by the frame timer when the layer is dirty)."""
-        snap = self.layer.snapshot(now, stale_feeds, self._trail_rows())
-        self.layer.dirty = False
+    def take(self, moment: Moment) -> None:
+        snap = self.layer.snapshot(moment.now, moment.stale_feeds, self._trail_rows())
         self.snapshot = snap
-        self.setVisible(self.layer.visible)
-        self.setOpacity(self.layer.opacity)
         if len(snap):
             finite = np.isfinite(snap.x)
             if finite.any():
                 x, y = snap.x[finite], snap.y[finite]
-                rect = QtCore.QRectF(x.min(), y.min(), max(x.max() - x.min(), 1.0), max(y.max() - y.min(), 1.0))
+                rect = QtCore.QRectF(x.min(), y.min(), max(x.max() - x.min(), 1.0),
+                                     max(y.max() - y.min(), 1.0)).adjusted(-100, -100, 100, 100)
                 if rect != self._bounds:
                     self.prepareGeometryChange()
-                    self._bounds = rect.adjusted(-100, -100, 100, 100)
-        self.update()
+                    self._bounds = rect
 
     def _trail_rows(self) -> np.ndarray | None:
         """Rows in view, when few enough that their trails are drawn."""

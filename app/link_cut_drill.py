@@ -33,9 +33,9 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
-from app.dispatch import DispatchDesk
-from app.replay import journal_meta
-from app.session import LiveSession
+from app.core.desk import DispatchDesk
+from app.core.room import Room
+from app.core.session import LiveSession
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
 from services.feeds import protocol
@@ -71,8 +71,7 @@ class Drill:
         assert self.session is not None
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            self.session.pump()
-            self.desk.pump()
+            self.room.tick()
             if pred():
                 return round(time.monotonic() - t0, 2)
             time.sleep(0.05)
@@ -122,11 +121,12 @@ class Drill:
         self.netlab.start()
         self.backends.start()
         session = self.session = LiveSession(self.kit, self.backends.feeds())
-        session.journal = JournalWriter(self.work / "journal", meta=journal_meta(self.kit, session.client.feeds))
+        session.journal = JournalWriter(self.work / "journal", meta=session.journal_meta())
         outbox = Outbox(self.work / "outbox.sqlite")
         self.link = DispatchLink(self.backends.cad_endpoint(), outbox, resend_after_s=0.5)
         self.link.start()
-        self.desk = DispatchDesk(session, session.incidents, self.link, who="drill")
+        self.desk = DispatchDesk(session, link=self.link, who="drill")
+        self.room = Room(session, self.desk)
         session.start()
         try:
             self._drill(outbox)
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sitroom drill link-cut: cannot make a private network here: {why}", file=sys.stderr)
             return 2
         options = sys.argv[1:] if argv is None else argv  # `sitroom drill link-cut` passes its own, maybe none
-        return reexec_in_private_netns(["-m", "services.sim.link_cut_drill", *options])
+        return reexec_in_private_netns(["-m", "app.link_cut_drill", *options])
     from services.sim.demo_kit import open_demo_city
     from services.store.kit import load_kit
 

@@ -3,18 +3,23 @@
 Qt-free like the session it sits on, so tests drive a whole dispatch without a window. Units come from the
 vehicle layer (positions of stale feeds are used but flagged as last known); travel times from the traffic
 layer; commands go through the persistent outbox of the dispatch link, and only the CAD's acknowledgement
-assigns a unit to an incident.
+assigns a unit to an incident. The desk's own map models (the route on display with its alternative and
+the closed roads, and coverage) sit in the session's layer set like every other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from app.session import LiveSession
+from app.core.session import LiveSession
+from layers.coverage import CoverageLayer
+from layers.routes import RouteLayer
+from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Refused, Rejected, UnknownAck
 from services.dispatch.outbox import new_command
 from services.feeds import protocol
 from services.incidents.model import Incident, IncidentBook, LifecycleError
@@ -22,7 +27,6 @@ from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
 from services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
 
-EMERGENCY_TYPES = tuple(STATION_KINDS)
 _AT_STATION_M = 150.0
 TOP_N = 5
 # A unit the CAD just accepted still reports "available" until its next AVL report; it is held back from
@@ -54,18 +58,33 @@ class Ranking:
     rows: np.ndarray  # their rows in the vehicle layer
 
 
-@dataclass
-class DeskEvents:
-    messages: list[tuple[str, str]] = field(default_factory=list)  # (level "ok"/"warn"/"bad", text)
+class Level(enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    BAD = "bad"
+
+
+@dataclass(frozen=True, slots=True)
+class DeskMessage:
+    """Something the dispatcher must read: a CAD answer, a refusal, a stray acknowledgement."""
+
+    level: Level
+    text: str
 
 
 class DispatchDesk:
-    def __init__(self, session: LiveSession, book: IncidentBook, link=None, *, who: str = "dispatcher") -> None:
+    """Incidents to units: recommendations by road ETA, routes, closures, dispatch and coverage.
+
+    ``link`` is the CAD link (None without a CAD endpoint: nothing can be dispatched). Messages for the
+    dispatcher collect in ``messages`` until a view takes them (:meth:`take_messages`)."""
+
+    def __init__(self, session: LiveSession, book: IncidentBook | None = None, link: DispatchLink | None = None, *,
+                 who: str = "dispatcher") -> None:
         self.session = session
-        self.book = book
-        self.link = link  # services.dispatch.link.DispatchLink, or None without a CAD endpoint
+        self.book = book if book is not None else session.incidents
+        self.link = link
         self.who = who
-        self.events = DeskEvents()
+        self.messages: list[DeskMessage] = []
         self.coverage_types: tuple[int, ...] = (VehicleType.FIRE,)
         self.coverage_limit_s = 300.0
         self.coverage: Coverage | None = None
@@ -74,9 +93,12 @@ class DispatchDesk:
         # Units with a command waiting for the CAD, kept here so that rankings on the GUI thread never query
         # the outbox's database; read once for commands left by an earlier run.
         self._waiting: set[int] = {e.unit for e in link.outbox.pending()} if link is not None else set()
+        self.route_layer = session.layers.add("routes", RouteLayer())
+        self.coverage_layer = session.layers.add("coverage", CoverageLayer(session.kit))
         self.set_kit(session.kit)
 
     def set_kit(self, kit) -> None:
+        """Follow the session to another kit (call after ``session.set_kit``): routing, stations, coverage."""
         self.engine = RoutingEngine(kit.roads, self.session.traffic.seconds)
         self.coverage_model = CoverageModel.for_kit(kit)
         self._traffic_applied = self.session.traffic.applied
@@ -85,6 +107,12 @@ class DispatchDesk:
         self._station_tree = cKDTree(np.array([[p.x, p.y] for p in stations])) if stations else None
         self.coverage = None
         self._coverage_key = None
+        if self.coverage_layer.kit is not kit:
+            visible = self.coverage_layer.visible
+            self.coverage_layer = self.session.layers.replace("coverage", CoverageLayer(kit))
+            self.coverage_layer.visible = visible
+        self.route_layer.clear()
+        self.route_layer.set_closed(np.zeros((0, 2, 2)))
 
     # ------------------------------------------------------------ live inputs
 
@@ -161,13 +189,18 @@ class DispatchDesk:
         snapped = self.engine.snapper.snap(np.array([x]), np.array([y]), 200.0)
         if snapped.edge[0] < 0:
             raise DispatchError("no road within 200 m of that point")
-        return self.engine.close_edges([int(snapped.edge[0])])
+        closed = self.engine.close_edges([int(snapped.edge[0])])
+        self.route_layer.set_closed(self.closed_segments())
+        return closed
 
     def close_area(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
-        return self.engine.close_area(shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+        closed = self.engine.close_area(shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+        self.route_layer.set_closed(self.closed_segments())
+        return closed
 
     def reopen_all(self) -> None:
         self.engine.reopen()
+        self.route_layer.set_closed(self.closed_segments())
 
     def closed_segments(self) -> np.ndarray:
         g = self.session.kit.roads
@@ -208,44 +241,43 @@ class DispatchDesk:
         self.book.note(inc.id, "dispatch sent", self.who, f"unit {unit}, command {command['cmd_id'][:8]}")
         return command["cmd_id"]
 
-    def pending(self) -> int:
-        return len(self.link.outbox.pending()) if self.link is not None else 0
-
     def pump(self) -> None:
         """Take in the dispatch link's results: acks assign units, rejections and strays become messages."""
         if self.link is None:
             return
         for event in self.link.drain():
-            kind, cmd_id = event[0], event[1] if len(event) > 1 else ""
-            # The outbox knows every command ever sent from here, this session or before a restart.
-            p = self.link.outbox.get(cmd_id) if kind in ("acked", "rejected") else None
-            if p is not None:
-                self._waiting.discard(p.unit)
-            if p is not None and p.incident not in self.book.incidents:
-                p = None
-            if kind == "acked" and p is not None:
-                if p.cmd == "dispatch":
-                    self._accepted[p.unit] = protocol.now_ms()
-                try:
-                    self.book.assign(p.incident, p.unit, "CAD")
-                    self.say("ok", f"unit {p.unit} dispatched to {p.incident}")
-                except LifecycleError as exc:
-                    self.say("warn", f"CAD accepted unit {p.unit} for {p.incident}, but {exc}")
-            elif kind == "rejected" and p is not None:
-                reason = event[2] if len(event) > 2 else ""
-                self.book.note(p.incident, "dispatch rejected", "CAD", f"unit {p.unit}: {reason}")
-                self.say("bad", f"CAD rejected unit {p.unit} for {p.incident}: {reason}")
-            elif kind in ("acked", "rejected"):
-                self.say("warn", f"CAD answered command {cmd_id[:8]} for an incident this desk does not know")
-            elif kind == "unknown-ack":
-                self.say("warn", f"CAD acknowledged an unknown command {cmd_id[:8]}; ignored")
-            elif kind == "refused":
-                self.say("bad", f"CAD link refused: {cmd_id} (commands stay in the outbox)")
-            elif kind == "bad-ack":
-                self.say("warn", f"malformed acknowledgement from the CAD ({cmd_id}); ignored")
+            self._on_link_event(event)
 
-    def say(self, level: str, text: str) -> None:
-        self.events.messages.append((level, text))
+    def _on_link_event(self, event: LinkEvent) -> None:
+        if isinstance(event, Acked | Rejected):
+            e = event.entry  # as the link settled it: no outbox lookup here
+            self._waiting.discard(e.unit)
+            if e.incident not in self.book.incidents:
+                self.say(Level.WARN, f"CAD answered command {e.cmd_id[:8]} for an incident this desk does not know")
+            elif isinstance(event, Acked):
+                if e.cmd == "dispatch":
+                    self._accepted[e.unit] = protocol.now_ms()
+                try:
+                    self.book.assign(e.incident, e.unit, "CAD")
+                    self.say(Level.OK, f"unit {e.unit} dispatched to {e.incident}")
+                except LifecycleError as exc:
+                    self.say(Level.WARN, f"CAD accepted unit {e.unit} for {e.incident}, but {exc}")
+            else:
+                self.book.note(e.incident, "dispatch rejected", "CAD", f"unit {e.unit}: {e.reason}")
+                self.say(Level.BAD, f"CAD rejected unit {e.unit} for {e.incident}: {e.reason}")
+        elif isinstance(event, UnknownAck):
+            self.say(Level.WARN, f"CAD acknowledged an unknown command {event.cmd_id[:8]}; ignored")
+        elif isinstance(event, Refused):
+            self.say(Level.BAD, f"CAD link refused: {event.reason} (commands stay in the outbox)")
+        elif isinstance(event, BadAck):
+            self.say(Level.WARN, f"malformed acknowledgement from the CAD ({event.reason}); ignored")
+
+    def say(self, level: Level, text: str) -> None:
+        self.messages.append(DeskMessage(level, text))
+
+    def take_messages(self) -> list[DeskMessage]:
+        out, self.messages = self.messages, []
+        return out
 
     def track_units(self) -> None:
         """Incidents follow their units: en route when one drives, on scene when one arrives."""
@@ -275,6 +307,7 @@ class DispatchDesk:
         self._coverage_key = key
         xy = np.stack([v.x[rows], v.y[rows]], axis=1) if len(rows) else np.zeros((0, 2))
         self.coverage = self.coverage_model.compute(self.engine, xy, self.coverage_limit_s)
+        self.coverage_layer.set_minutes(self.coverage.minutes, self.coverage.limit_s / 60.0)
         return self.coverage
 
     def time_of_day(self, speeds_by_hour: dict[int, np.ndarray]) -> list[tuple[int, float]]:

@@ -1,0 +1,21 @@
+"""The kinds of data the control room knows, each a :class:`~app.capabilities.base.Capability`.
+
+The table below is the one place a new capability is added (docs/extending.md); the core takes whatever
+list it is given, so a window, a test or a wall display can run with fewer or more.
+"""
+
+from __future__ import annotations
+
+from app.capabilities.base import Capability
+
+
+def default_capabilities() -> list[Capability]:
+    from app.capabilities.basemap import BasemapCapability
+    from app.capabilities.incidents import IncidentsCapability
+    from app.capabilities.traffic import TrafficCapability
+    from app.capabilities.vehicles import VehiclesCapability
+
+    return [BasemapCapability(), TrafficCapability(), VehiclesCapability(), IncidentsCapability()]
+
+
+__all__ = ["Capability", "default_capabilities"]

@@ -1,0 +1,46 @@
+"""Drawing helpers every map renderer shares: pixel-wide pens, paths built from numpy arrays, the view scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+
+def cosmetic_pen(colour: str, width: float, alpha: int = 255) -> QtGui.QPen:
+    c = QtGui.QColor(colour)
+    c.setAlpha(alpha)
+    pen = QtGui.QPen(c, width)
+    pen.setCosmetic(True)  # width in pixels at every zoom
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def segments_path(xy: np.ndarray) -> QtGui.QPainterPath:
+    """One path for (n, 2, 2) segments: a single drawPath call."""
+    return pg.arrayToQPath(xy[:, :, 0].ravel(), xy[:, :, 1].ravel(), connect="pairs")
+
+
+def rings_path(rings: list[np.ndarray]) -> QtGui.QPainterPath:
+    path = QtGui.QPainterPath()
+    for ring in rings:
+        path.addPath(pg.arrayToQPath(ring[:, 0], ring[:, 1], connect="all"))
+        path.closeSubpath()
+    return path
+
+
+def view_scale(p: QtGui.QPainter) -> float:
+    """Pixels per metre of the painter's current transform."""
+    tr = p.transform()
+    return float(np.hypot(tr.m11(), tr.m12()))
+
+
+def bounds_of(x: np.ndarray, y: np.ndarray, pad: float = 0.0) -> QtCore.QRectF:
+    """The box around the finite points, padded; empty when there are none."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return QtCore.QRectF()
+    x, y = x[ok], y[ok]
+    return QtCore.QRectF(float(x.min()) - pad, float(y.min()) - pad, float(np.ptp(x)) + 2 * pad,
+                         float(np.ptp(y)) + 2 * pad)
