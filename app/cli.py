@@ -200,11 +200,51 @@ def _run_kit(args: argparse.Namespace) -> int:
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
     if args.kit_command == "route":
         return _print_route(kit, args.start, args.end)
+    _print_info(kit)
+    return 0
+
+
+# Routing snaps a point to a road up to MAX_SNAP_M (500 m) away, so that a point inside a park, a campus or a
+# large site still finds its road. Past 100 m a point is rarely an address on the road it snapped to: more
+# often a mistyped coordinate, LAT,LON given for LON,LAT, or a place the kit's data does not cover. The route
+# then starts or ends elsewhere than asked, so the user is told.
+SNAP_WARN_M = 100.0
+
+
+def _extent(w: float, s: float, e: float, n: float, width_m: float, height_m: float) -> str:
+    return f"W {w:.5f}, S {s:.5f}, E {e:.5f}, N {n:.5f} ({width_m / 1000:.1f} × {height_m / 1000:.1f} km)"
+
+
+def _lonlat_extent(project, xy: np.ndarray) -> str:
+    lon, lat = project.inverse(xy[:, 0], xy[:, 1])
+    (minx, miny), (maxx, maxy) = xy.min(axis=0), xy.max(axis=0)
+    return _extent(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)),
+                   float(maxx - minx), float(maxy - miny))
+
+
+def _print_info(kit) -> None:
+    import shapely
+
+    from services.geo import Projector
+
     g = kit.roads
-    classes = np.bincount(g.edge_class, minlength=8)
-    print(f"{kit.name}: {kit.crs}, bounds {', '.join(f'{v:.5f}' for v in kit.bounds_lonlat)}")
-    print(f"  roads: {g.n_nodes:,} nodes, {g.n_edges:,} directed edges, {g.edge_length.sum() / 1000:,.1f} km; "
-          + ", ".join(f"{c.name.lower()} {classes[c]:,}" for c in RoadClass if classes[c]))
+    project = Projector(kit.crs)
+    streets = g.street_edges()
+    by_class = np.bincount(g.edge_class[streets], weights=g.edge_length[streets], minlength=8) / 1000
+    print(f"{kit.name}: {kit.crs}")
+    print(f"  roads: {g.street_length() / 1000:,.1f} km of street"
+          + "".join(f"{', ' if i else ': '}{c.name.lower()} {by_class[c]:,.1f} km"
+                    for i, c in enumerate(c for c in RoadClass if by_class[c] > 0)))
+    print(f"  graph: {g.n_nodes:,} nodes, {g.n_edges:,} directed edges, "
+          f"{g.edge_length.sum(dtype=np.float64) / 1000:,.1f} km over directed edges (a two-way street counts "
+          "once each way)")
+    if g.n_nodes:
+        print(f"  extent of the roads: {_lonlat_extent(project, g.node_xy)}")
+    if kit.covers_only_part:
+        polys = [d.geometry for d in kit.districts if d.geometry.geom_type in ("Polygon", "MultiPolygon")]
+        print(f"  the data covers only part of the area: {kit.road_coverage:.0%} of its districts' area lies "
+              f"within the roads' hull; the districts extend over "
+              f"{_lonlat_extent(project, shapely.get_coordinates(polys))}")
     kinds = Counter(p.kind for p in kit.pois)
     print(f"  POIs: {', '.join(f'{k} {v}' for k, v in sorted(kinds.items())) or 'none'}; "
           f"districts: {len(kit.districts)}; named roads: {len(kit.road_names):,}")
@@ -216,7 +256,44 @@ def _run_kit(args: argparse.Namespace) -> int:
     print("  sources: " + "; ".join(f"{src['name']} ({src.get('licence') or 'licence not given'})"
                                     for src in kit.sources if src.get("name")))
     print(f"  attribution: {kit.attribution() or '—'}")
-    return 0
+
+
+def _duration(seconds: float) -> str:
+    """``2 min 40 s``: rounded once, so 179.6 s is 3 min 0 s, never 2 min 60 s."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def _distance(metres: float) -> str:
+    return f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+def _road(kit, edge: int) -> str:
+    return kit.road_name(edge) or f"an unnamed {RoadClass(int(kit.roads.edge_class[edge])).name.lower()} road"
+
+
+def _place_hint(kit, project, option: str, lonlat: tuple[float, float]) -> str:
+    """Why a point lies off the kit's roads, when it does: given as LAT,LON, or outside the data."""
+    from services.routing.engine import MAX_SNAP_M
+
+    minx, miny, maxx, maxy = kit.road_bounds
+
+    def near_roads(lon: float, lat: float) -> bool:
+        if not (abs(lon) <= 180 and abs(lat) <= 90):
+            return False
+        x, y = project(np.array([lon]), np.array([lat]))
+        return bool(minx - MAX_SNAP_M <= x[0] <= maxx + MAX_SNAP_M and miny - MAX_SNAP_M <= y[0] <= maxy + MAX_SNAP_M)
+
+    lon, lat = lonlat
+    if near_roads(lon, lat) or not kit.roads.n_nodes:
+        return ""
+    if near_roads(lat, lon):
+        return f"; {option} {lon:g},{lat:g} looks like LAT,LON: give LON,LAT, i.e. {option} {lat:g},{lon:g}"
+    return f"; {option} {lon:g},{lat:g} is outside the kit's roads ({_lonlat_extent(project, kit.roads.node_xy)})"
 
 
 def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> int:
@@ -229,14 +306,28 @@ def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> i
     try:
         r = fastest_route(kit.roads, kit.roads.free_flow_seconds(), EdgeSnapper(kit.roads), (x0, y0), (x1, y1))
     except RouteError as exc:
-        print(f"sitroom: no route on {kit.name}: {exc}", file=sys.stderr)
+        hints = _place_hint(kit, project, "--from", start) + _place_hint(kit, project, "--to", end)
+        print(f"sitroom: no route on {kit.name}: {exc}{hints}", file=sys.stderr)
         return 1
+    ends = (("start", int(r.edges[0]), r.snapped_m[0]), ("end", int(r.edges[-1]), r.snapped_m[1]))
+    if r.metres < 0.5:  # both points meet the road at one spot (the same point, or across the street)
+        print(f"0 m: the start and the end meet the road at the same place, on {_road(kit, int(r.edges[0]))}; "
+              "nothing to drive")
+    else:
+        print(f"{_distance(r.metres)}, {_duration(r.seconds)} at free flow, {len(r.edges):,} "
+              f"edge{'s' if len(r.edges) != 1 else ''}")
+    for which, edge, metres in ends:
+        print(f"  {which}: {metres:.0f} m from the point given, on {_road(kit, edge)}")
     names = [kit.road_name(int(e)) for e in r.edges]
     via = [n for i, n in enumerate(names) if n and n not in names[:i]]
-    print(f"{r.metres / 1000:.2f} km, {int(r.seconds // 60)} min {r.seconds % 60:.0f} s at free flow, "
-          f"{len(r.edges)} edges; start {r.snapped_m[0]:.0f} m and end {r.snapped_m[1]:.0f} m from the road")
-    if via:
+    if via and r.metres >= 0.5:
         print(f"  via {', '.join(via[:8])}{' …' if len(via) > 8 else ''}")
+    for which, edge, metres in ends:
+        if metres > SNAP_WARN_M:
+            print(f"sitroom: warning: the {which} is {metres:.0f} m from the nearest road (more than "
+                  f"{SNAP_WARN_M:.0f} m): the route {'begins' if which == 'start' else 'ends'} on "
+                  f"{_road(kit, edge)}, not at the point given; check the point (LON,LAT) and that the kit "
+                  "covers it", file=sys.stderr)
     return 0
 
 

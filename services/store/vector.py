@@ -8,10 +8,13 @@ vertices join wherever their coordinates coincide. Everything is returned in lon
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import logging
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,6 +36,7 @@ _GRID = 1e7  # generic vertices join when equal to 1e-7 degree (about 1 cm)
 _NO = {"", "no", "0", "false", "n", "none"}
 _NO_CLIP = "no polygon in it (empty clip area)"
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 _KIND_WORDS = (("fire", "fire"), ("소방", "fire"), ("ambulance", "ems"), ("ems", "ems"), ("구급", "ems"),
                ("hospital", "hospital"), ("병원", "hospital"), ("police", "police"), ("경찰", "police"),
                ("shelter", "shelter"), ("대피", "shelter"), ("school", "school"), ("학교", "school"),
@@ -101,6 +105,19 @@ def _shapefile_encoding(path: Path) -> str | None:
     return "utf-8"
 
 
+@contextlib.contextmanager
+def _gdal_warnings_to_log(path: Path) -> Iterator[None]:
+    """GDAL's warnings (pyogrio raises them as Python warnings) go to the log naming the file, instead of to
+    stderr as bare ``RuntimeWarning`` lines pointing into pyogrio."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in seen:
+                log.warning("%s: %s", path, w.message)
+
+
 class _Layer:
     """One layer's geometries (source CRS, 2D) and fields (by lower-case name), and its CRS."""
 
@@ -110,12 +127,13 @@ class _Layer:
             raise KitError(f"{path}: no such file")
         encoding = _shapefile_encoding(path) if path.suffix.lower() == ".shp" else None
         try:
-            layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
-            pick = next((n for n, t in layers if any(w in t for w in wants)), None) \
-                or next((n for n, t in layers if t in ("Unknown", "GeometryCollection")), None)
-            if pick is None:
-                raise KitError(f"{path}: {nothing}")
-            meta, _, wkb, values = raw.read(path, layer=pick, encoding=encoding, force_2d=True)
+            with _gdal_warnings_to_log(path):
+                layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
+                pick = next((n for n, t in layers if any(w in t for w in wants)), None) \
+                    or next((n for n, t in layers if t in ("Unknown", "GeometryCollection")), None)
+                if pick is None:
+                    raise KitError(f"{path}: {nothing}")
+                meta, _, wkb, values = raw.read(path, layer=pick, encoding=encoding, force_2d=True)
         except (RuntimeError, OSError, UnicodeError) as exc:
             raise KitError(f"{path}: not a readable GeoJSON, GeoPackage or Shapefile: {exc}") from None
         self.geoms = shapely.from_wkb(wkb, on_invalid="ignore")  # None where undecodable

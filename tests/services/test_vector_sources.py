@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -227,6 +231,38 @@ def test_bad_contents(tmp_path: Path) -> None:
           "EPSG:5186", geometry_type="LineString", encoding="cp949")
     with pytest.raises(KitError, match=r"MOCT_LINK\.shp feature 3: LINK_ID 'abc'"):
         read_roads(path)
+
+
+def test_gdal_warnings_go_to_the_log_naming_the_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """GDAL warns of repeated feature ids in GeoJSON (common in exports); the warning is logged with the file,
+    not left to print as a bare RuntimeWarning pointing into pyogrio."""
+    dup = tmp_path / "exported.geojson"
+    features = [{"type": "Feature", "id": 7, "properties": {"highway": "residential", "name": name},
+                 "geometry": {"type": "LineString", "coordinates": line}}
+                for name, line in (("a", [[LON0, LAT0], [LON0 + 0.01, LAT0]]),
+                                   ("b", [[LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01]]))]
+    dup.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as seen, caplog.at_level(logging.WARNING, "services.store.vector"):
+        warnings.simplefilter("always")
+        data = read_roads(dup)
+    assert len(data.ways) == 2
+    assert [str(w.message) for w in seen] == []
+    logged = [r.getMessage() for r in caplog.records if r.name == "services.store.vector"]
+    assert len(logged) == 1 and logged[0].startswith(f"{dup}: Several features with id = 7")
+
+
+def test_cli_build_keeps_gdal_warnings_off_bare_stderr(tmp_path: Path) -> None:
+    dup = tmp_path / "exported.geojson"
+    features = [{"type": "Feature", "id": 1, "properties": {"highway": "residential"},
+                 "geometry": {"type": "LineString", "coordinates": line}}
+                for line in ([[LON0, LAT0], [LON0 + 0.01, LAT0]], [[LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01]])]
+    dup.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(dup), "--out",
+                          str(tmp_path / "k")], capture_output=True, text=True, check=False, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "RuntimeWarning" not in out.stderr and "pyogrio" not in out.stderr
+    warned = [line for line in out.stderr.splitlines() if "Several features with id = 1" in line]
+    assert len(warned) == 1 and "services.store.vector WARNING" in warned[0] and str(dup) in warned[0]
 
 
 # ---------------------------------------------------------------- points
