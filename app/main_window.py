@@ -56,9 +56,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.kit_loader.failed.connect(self._kit_failed)
         if self.session.kit.path is not None:
             remember_kit(self.session.kit.path)
-        self.canvas.set_home(*self.session.kit.bounds)
         self.setCentralWidget(self.canvas)
         self.banner = MapBanner(self.canvas)
+        self.map_note = MapBanner(self.canvas, bottom=True)
+        self._home_on(self.session.kit)
         self.selected = np.empty(0, dtype=np.uint32)
 
         self._build_docks()
@@ -87,6 +88,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def map_layers(self) -> list[Layer]:
         """Every layer on the map, bottom to top as listed in the Layers dock."""
         return list(self.session.layers)
+
+    def _home_on(self, kit: Kit) -> None:
+        """Home fits the roads (the data), not the districts of the area it was cut from; a kit that covers
+        only part of its area says so on the map, so an empty corner is not taken for a quiet one."""
+        self.canvas.set_home(*kit.road_bounds)
+        if kit.covers_only_part:
+            self.map_note.show_message(self.tr("This kit's roads cover only part of its area ({0:.0%} of its "
+                                               "districts): the map is blank outside them.").format(
+                kit.road_coverage), "info")
+        else:
+            self.map_note.show_message("")
 
     def _view_basemap(self, basemap: BasemapLayer, style: str) -> None:
         """This window's language and map style on a basemap (before it is shown)."""
@@ -193,7 +205,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.session.journal is not None:
             write_meta(self.session.journal.directory, self.session.journal_meta())
         self.dispatch.set_kit(kit)
-        self.canvas.set_home(*kit.bounds)
+        self._home_on(kit)
         self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.layers_dock.setWidget(self.layers_widget)
         self.setWindowTitle(self.tr("SitRoom — {0}").format(kit.name))

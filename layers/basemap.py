@@ -13,7 +13,6 @@ import numpy as np
 import shapely
 
 from layers.base import Layer
-from services.routing.engine import road_segments
 from services.store.kit import Kit, RoadClass
 
 MAP_STYLES = ("night", "day")
@@ -84,7 +83,7 @@ class DistrictShape:
 def drawn_segments(kit: Kit) -> tuple[np.ndarray, np.ndarray]:
     """One drawing segment per road (a two-way road is two directed edges): (n, 2, 2) and the edge of each."""
     g = kit.roads
-    first, _ = road_segments(g)
+    first = g.street_edges()
     return np.stack([g.node_xy[g.edge_src[first]], g.node_xy[g.edge_dst[first]]], axis=1), first
 
 

@@ -82,6 +82,18 @@
 <context>
     <name>DispatchController</name>
     <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Recommendation</source>
+        <translation>출동 추천</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>출동 도달률</translation>
+    </message>
+    <message>
         <source>Acknowledge</source>
         <translation>접수 확인</translation>
     </message>
@@ -620,6 +632,10 @@
         <translation>SitRoom — {0}</translation>
     </message>
     <message>
+        <source>This kit&apos;s roads cover only part of its area ({0:.0%} of its districts): the map is blank outside them.</source>
+        <translation>이 키트의 도로는 구역의 일부만 담고 있습니다(구역 면적의 {0:.0%}). 그 밖은 지도가 비어 있습니다.</translation>
+    </message>
+    <message>
         <source>Layers</source>
         <translation>레이어</translation>
     </message>
@@ -834,10 +850,6 @@ The open kit stays open.</source>
         <translation>사건을 선택하고 R을 누르면 가장 빠른 차량을 추천합니다.</translation>
     </message>
     <message>
-        <source>#</source>
-        <translation>#</translation>
-    </message>
-    <message>
         <source>Unit</source>
         <translation>차량</translation>
     </message>
@@ -925,21 +937,6 @@ The open kit stays open.</source>
     <message>
         <source>Remove</source>
         <translation>제거</translation>
-    </message>
-</context>
-<context>
-    <name>w</name>
-    <message>
-        <source>Incidents</source>
-        <translation>사건</translation>
-    </message>
-    <message>
-        <source>Recommendation</source>
-        <translation>출동 추천</translation>
-    </message>
-    <message>
-        <source>Coverage</source>
-        <translation>출동 도달률</translation>
     </message>
 </context>
 </TS>

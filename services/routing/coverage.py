@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.routing.engine import MAX_SNAP_M, SNAP_OK, RoutingEngine, road_segments
+from services.routing.engine import MAX_SNAP_M, SNAP_OK, RoutingEngine
 from services.store.kit import District, Kit, RoadGraph
 
 LEVELS = ("gu", "dong")
@@ -58,7 +58,7 @@ class CoverageModel:
     def __init__(self, roads: RoadGraph, districts: Sequence[District] = ()) -> None:
         self.roads = roads
         self.districts = tuple(districts)
-        self.seg_first, self.seg_of_edge = road_segments(roads)
+        self.seg_first, self.seg_of_edge = roads.street_segments
         self.seg_u = roads.edge_src[self.seg_first].astype(np.int64)
         self.seg_v = roads.edge_dst[self.seg_first].astype(np.int64)
         self.seg_length = roads.edge_length[self.seg_first].astype(np.float64)

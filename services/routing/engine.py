@@ -102,15 +102,6 @@ class _Tree:
     units_xy: np.ndarray
 
 
-def road_segments(roads: RoadGraph) -> tuple[np.ndarray, np.ndarray]:
-    """One segment per road (a two-way road is two directed edges): the first directed edge of each segment
-    (as EdgeSnapper answers) and the segment of every edge."""
-    lo = np.minimum(roads.edge_src, roads.edge_dst).astype(np.int64)
-    hi = np.maximum(roads.edge_src, roads.edge_dst).astype(np.int64)
-    _, first, seg_of_edge = np.unique(lo * max(roads.n_nodes, 1) + hi, return_index=True, return_inverse=True)
-    return first.astype(np.int64), seg_of_edge.astype(np.int64)
-
-
 class _Topology:
     """The fixed structure of a road graph: node pairs, CSR layouts and segments. Shared between forks."""
 
@@ -140,7 +131,7 @@ class _Topology:
         self.rev_ptr = np.zeros(n + 2, dtype=np.int64)
         np.cumsum(np.bincount(self.pair_dst, minlength=n), out=self.rev_ptr[1:n + 1])
         self.rev_indices = self.pair_src[self.rev_order].astype(np.int32)
-        self.seg_first, self.seg_of_edge = road_segments(roads)
+        self.seg_first, self.seg_of_edge = roads.street_segments
         self.node_xy = roads.node_xy
         self.edge_length = roads.edge_length.astype(np.float64)
         self._seg_lines: np.ndarray | None = None
@@ -238,7 +229,7 @@ class RoutingEngine:
         return view
 
     def segment_seconds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Seconds to drive each road segment (see :func:`road_segments`) along its first edge and back
+        """Seconds to drive each road segment (see ``RoadGraph.street_segments``) along its first edge and back
         (quickest parallel edge); inf where closed or one-way."""
         self._refresh()
         t = self._t
@@ -250,7 +241,7 @@ class RoutingEngine:
 
     @property
     def segments(self) -> tuple[np.ndarray, np.ndarray]:
-        """(first directed edge of each segment, segment of each edge), as :func:`road_segments`."""
+        """(first directed edge of each segment, segment of each edge), as ``RoadGraph.street_segments``."""
         return self._t.seg_first, self._t.seg_of_edge
 
     def set_seconds(self, seconds: np.ndarray) -> None:

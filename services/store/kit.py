@@ -118,12 +118,19 @@ class RoadGraph:
     def free_flow_seconds(self) -> np.ndarray:
         return self.edge_length / (self.edge_speed / 3.6)
 
-    def street_edges(self) -> np.ndarray:
-        """One directed edge per street segment (the first of its node pair): the two directions of a two-way
-        street are one street, so lengths summed over these count every street once."""
+    @functools.cached_property
+    def street_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first directed edge of each street segment, segment of every edge): the two directions of a
+        two-way street are one segment, drawn, snapped to and measured once."""
         lo = np.minimum(self.edge_src, self.edge_dst).astype(np.int64)
         hi = np.maximum(self.edge_src, self.edge_dst).astype(np.int64)
-        return np.unique(lo * max(self.n_nodes, 1) + hi, return_index=True)[1]
+        _, first, segment = np.unique(lo * max(self.n_nodes, 1) + hi, return_index=True, return_inverse=True)
+        return first.astype(np.int64), segment.astype(np.int64)
+
+    def street_edges(self) -> np.ndarray:
+        """One directed edge per street segment (the first of its node pair), so lengths summed over these
+        count every street once."""
+        return self.street_segments[0]
 
     def street_length(self) -> float:
         """Metres of street, each street once whatever its directions."""
@@ -389,8 +396,9 @@ def _check_arrays(roads: RoadGraph) -> None:
 
 
 def load_kit(path: Path) -> Kit:
-    """Open and validate a kit directory; raises :class:`KitError` naming the file on any problem."""
-    path = Path(path)
+    """Open and validate a kit directory; raises :class:`KitError` naming the file on any problem. The kit's
+    ``path`` is absolute: it is remembered in settings and journals, read later from another directory."""
+    path = Path(path).absolute()
     meta_file, roads_file = path / "kit.json", path / "roads.npz"
     for f in (meta_file, roads_file):
         if not f.is_file():

@@ -50,10 +50,8 @@ class EdgeSnapper:
         self.roads = roads
         # The two directions of a road share one geometry: index each road once (half the tree) and answer
         # with its first directed edge, which also makes "the first direction wins" hold by construction.
-        lo = np.minimum(roads.edge_src, roads.edge_dst).astype(np.int64)
-        hi = np.maximum(roads.edge_src, roads.edge_dst).astype(np.int64)
-        _, first = np.unique(lo * max(roads.n_nodes, 1) + hi, return_index=True)
-        self._edge_of_segment = first.astype(np.int64)
+        first = roads.street_edges()
+        self._edge_of_segment = first
         a, b = roads.node_xy[roads.edge_src], roads.node_xy[roads.edge_dst]
         self._a, self._b = a, b
         segments = np.stack([a[first], b[first]], axis=1)

@@ -133,3 +133,51 @@ def test_import_dialog_needs_a_source(window, qtbot) -> None:
     dialog.clip_kind.setCurrentIndex(2)
     dialog.clip_value.setText("대전광역시 유성구")
     assert dialog.arguments()[-4:] == ["--area", "대전광역시 유성구", "--out", dialog.out.text()]
+
+
+def test_home_fits_the_roads_and_a_partial_kit_says_so(qtbot, tmp_path: Path) -> None:
+    import dataclasses
+
+    import shapely
+
+    from services.store.kit import District, load_kit
+
+    kit = grid_kit(6)
+    box = kit.districts[0].geometry
+    # The area the kit was cut from is twenty times the roads' extent, the roads in its corner: a town's
+    # extract clipped to its whole 시군구.
+    x0, y0, x1, y1 = box.bounds
+    big = shapely.box(x0, y0, x0 + 20 * (x1 - x0), y0 + 20 * (y1 - y0))
+    partial = dataclasses.replace(kit, districts=(District("99999", "넓은구", "Wide-gu", "gu", "", big),))
+    save_kit(partial, tmp_path / "partial")
+    w = MainWindow(Room(LiveSession(load_kit(tmp_path / "partial"), [])), language="en")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.canvas.fit_home()
+    vx0, vy0, vx1, vy1 = w.canvas.view_rect()
+    rx0, ry0, rx1, ry1 = w.session.kit.road_bounds
+    assert vx0 <= rx0 and vx1 >= rx1 and min(vy0, vy1) <= ry0 and max(vy0, vy1) >= ry1  # every road in view
+    # ...and filling it along one axis (the other follows the window's aspect), not a patch in a corner
+    assert min((vx1 - vx0) / (rx1 - rx0), abs(vy1 - vy0) / (ry1 - ry0)) < 1.2
+    assert w.map_note.isVisible() and "only part of its area" in w.map_note.text()
+
+    whole = MainWindow(Room(LiveSession(kit, [])), language="en")
+    qtbot.addWidget(whole)
+    whole.show()
+    assert not whole.map_note.isVisible()
+
+
+def test_the_last_session_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.gui import remember_session
+    from app.settings import settings
+    from services.feeds.client import FeedConfig
+    from services.store.kit import load_kit
+
+    save_kit(grid_kit(4), tmp_path / "kits" / "grid")
+    monkeypatch.chdir(tmp_path)
+    remember_session(load_kit(Path("kits/grid")), [FeedConfig("avl", "tcp://127.0.0.1:5556")])
+    stored = Path(settings().value("session/kit"))
+    assert stored.is_absolute() and stored == tmp_path / "kits" / "grid"
+    monkeypatch.chdir(tmp_path / "kits")
+    assert load_kit(stored).name == grid_kit(4).name

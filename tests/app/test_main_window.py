@@ -117,6 +117,10 @@ def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
         qtbot.addWidget(window)
         assert window.layers_dock.windowTitle() == "레이어"
         assert window.feeds_dock.windowTitle() == "피드"
+        # Every dock, the dispatcher's too: none stays in English.
+        for dock in window.findChildren(QtWidgets.QDockWidget):
+            assert not any(c.isascii() and c.isalpha() for c in dock.windowTitle()), dock.windowTitle()
+        assert window.dispatch.queue_dock.windowTitle() == "사건"
         assert window.feeds_widget.horizontalHeaderItem(1).text() == "상태"
         assert "오프라인" in window.kit_label.text()
     finally:
@@ -156,3 +160,27 @@ def test_bad_messages_are_counted_and_shown_never_fatal(live, qtbot, tmp_path) -
     finally:
         w2.close()
         rogue.close(0)
+
+
+def test_the_recommendation_columns_a_dispatcher_reads_fit_the_dock(qtbot) -> None:
+    from widgets.recommend_panel import UnitOption
+
+    window = MainWindow(Room(LiveSession(grid_kit(4), [])), language="en")
+    qtbot.addWidget(window)
+    window.resize(1400, 880)  # the first run's size, with the docks at their default widths
+    window.show()
+    qtbot.waitExposed(window)
+    window.dispatch.recommend_dock.raise_()
+    panel = window.dispatch.recommend_panel
+    options = [UnitOption(10000 + i, 3, 250.0 + 30 * i, 2400.0 + 100 * i, "중앙 119안전센터 둔산 구급대 본부 별관",
+                          last_known=i == 1) for i in range(5)]
+    panel.show_options("INC-1 · P1 · fire", options)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() > 0)
+    table = panel.table
+    header = table.horizontalHeader()
+    # Unit, ETA and distance lie wholly inside what the dock shows, with no scroll bar to hide them.
+    right = max(header.sectionViewportPosition(c) + header.sectionSize(c) for c in range(3))
+    assert right <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    assert [table.horizontalHeaderItem(c).text() for c in range(3)] == ["Unit", "ETA", "Distance"]
+    assert table.item(1, 1).text().endswith("(last known)")

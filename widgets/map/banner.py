@@ -1,4 +1,5 @@
-"""A banner across the top of the map for what the room must not miss: feeds down, data only last-known."""
+"""Banners over the map: across the top, what the room must not miss (feeds down, data only last-known);
+along the bottom, notes about the map itself (a kit that covers only part of its area)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from PySide6 import QtCore, QtWidgets
 class MapBanner(QtWidgets.QLabel):
     """Hidden while all is well; over the map, never in a dock someone may have closed."""
 
-    def __init__(self, parent: QtWidgets.QWidget) -> None:
+    def __init__(self, parent: QtWidgets.QWidget, *, bottom: bool = False) -> None:
         super().__init__(parent)
+        self.bottom = bottom
         self.setObjectName("mapBanner")
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
@@ -34,7 +36,9 @@ class MapBanner(QtWidgets.QLabel):
         width = min(p.width() - 40, 900)
         self.setFixedWidth(max(width, 200))
         self.adjustSize()
-        self.move((p.width() - self.width()) // 2, 12)
+        # The bottom note leaves the scale bar (bottom left, drawn by the canvas) uncovered.
+        y = p.height() - self.height() - 40 if self.bottom else 12
+        self.move((p.width() - self.width()) // 2, y)
 
     def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:
         if ev.type() == QtCore.QEvent.Type.Resize and self.isVisible():
