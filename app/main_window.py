@@ -408,7 +408,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if row < 0:
             self.statusBar().showMessage(self.tr("No vehicle {0} on the map").format(vid), 4000)
             return False
-        self.canvas.center_on(float(v.x[row]), float(v.y[row]), width_m=1500.0)
+        x, y = float(v.x[row]), float(v.y[row])
+        if not (np.isfinite(x) and np.isfinite(y)):
+            self.statusBar().showMessage(self.tr("Vehicle {0} has no valid position").format(vid), 4000)
+            return False
+        self.canvas.center_on(x, y, width_m=1500.0)
         self.select_ids(np.array([vid], dtype=np.uint32))
         return True
 

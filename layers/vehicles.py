@@ -54,6 +54,7 @@ class VehicleLayer(Layer):
         self._sorted_rows = np.empty(0, dtype=np.int64)
         self.updates_applied = 0
         self.updates_out_of_order = 0
+        self.updates_refused = 0  # records with no usable position (never drawn, never found)
 
     def _alloc(self, capacity: int) -> None:
         def grow(name: str, dtype: object, fill: object, shape: tuple[int, ...] = ()) -> None:
@@ -121,18 +122,25 @@ class VehicleLayer(Layer):
 
         ``xy`` are the records' projected positions when already computed (the feed thread does it);
         otherwise they are projected here. A record older than what the model already holds for that vehicle
-        is ignored (and counted), so a late or replayed message never moves a vehicle backwards.
+        is ignored (and counted), so a late or replayed message never moves a vehicle backwards; a record whose
+        position does not project to a finite point is dropped (and counted), so no vehicle is placed nowhere.
         ``now_ms`` (wall clock) dates each record by its own source time instead of its arrival: for a
         snapshot, whose positions may be minutes old and must not look live.
         """
         if not len(records):
             return 0
+        x, y = self._project(records["lon"], records["lat"]) if xy is None else xy
+        placed = np.isfinite(x) & np.isfinite(y)
+        if not placed.all():  # the protocol refuses such records; a position the kit's CRS cannot hold remains
+            self.updates_refused += int((~placed).sum())
+            records, x, y = records[placed], x[placed], y[placed]
+            if not len(records):
+                return 0
         rows = self.rows_for(records["id"])
         missing = rows < 0
         if missing.any():
             self._add(records["id"][missing])
             rows = self.rows_for(records["id"])
-        x, y = self._project(records["lon"], records["lat"]) if xy is None else xy
         fresh = records["ts"] >= self.ts[rows]
         if not fresh.all():
             self.updates_out_of_order += int((~fresh).sum())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
@@ -26,8 +28,11 @@ class DetailsWidget(QtWidgets.QTableWidget):
         for row, (r, is_stale) in enumerate(zip(records, stale, strict=True)):
             age = r["age_s"]
             updated = self.tr("{0:.1f} s ago").format(age) + (self.tr(" (stale)") if is_stale else "")
+            # A speed or heading the unit did not report (NaN, or out of range) is shown as unknown, never as 0.
+            speed, heading = r["speed_kmh"], r["heading"]
             values = (str(r["id"]), labels.vehicle_type(r["type"]), labels.vehicle_status(r["status"]),
-                      f"{r['speed_kmh']:.0f} km/h", f"{r['heading']:.0f}°", updated)
+                      f"{speed:.0f} km/h" if math.isfinite(speed) and speed >= 0 else "—",
+                      f"{heading % 360:.0f}°" if math.isfinite(heading) else "—", updated)
             for col, text in enumerate(values):
                 item = self.item(row, col)
                 if item is None:

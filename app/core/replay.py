@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Vehicle-layer state that belongs to the view or counts over the whole run, kept across a reset.
 _VEHICLE_KEEP = {"events", "_visible", "_opacity", "dirty", "shown_types", "shown_statuses", "_project",
-                 "updates_applied", "updates_out_of_order"}
+                 "updates_applied", "updates_out_of_order", "updates_refused"}
 
 
 class ReplayError(RuntimeError):

@@ -812,6 +812,10 @@ The open kit stays open.</source>
         <translation>지도에 차량 {0}이(가) 없습니다</translation>
     </message>
     <message>
+        <source>Vehicle {0} has no valid position</source>
+        <translation>차량 {0}의 위치가 올바르지 않습니다</translation>
+    </message>
+    <message>
         <source>New incident here…</source>
         <translation>여기에 새 사건…</translation>
     </message>

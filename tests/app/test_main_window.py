@@ -184,3 +184,23 @@ def test_the_recommendation_columns_a_dispatcher_reads_fit_the_dock(qtbot) -> No
     assert not table.horizontalScrollBar().isVisible()
     assert [table.horizontalHeaderItem(c).text() for c in range(3)] == ["Unit", "ETA", "Distance"]
     assert table.item(1, 1).text().endswith("(last known)")
+
+
+def test_find_refuses_a_vehicle_with_no_valid_position(qtbot) -> None:
+    window = MainWindow(Room(LiveSession(grid_kit(4), [])), language="en")
+    qtbot.addWidget(window)
+    v = window.session.vehicles
+    v._add(np.array([77], dtype=np.uint32))  # known by id, never placed (as a refused first report leaves it)
+    assert not window.find_vehicle("77")
+    assert "no valid position" in window.statusBar().currentMessage()
+    assert not window.find_vehicle("78") and "No vehicle 78" in window.statusBar().currentMessage()
+
+
+def test_details_show_an_unreported_speed_and_heading_as_unknown(qtbot) -> None:
+    from widgets.details_dock import DetailsWidget
+
+    details = DetailsWidget()
+    qtbot.addWidget(details)
+    details.show_vehicles([{"id": 5, "type": 3, "status": 1, "speed_kmh": float("nan"), "heading": float("inf"),
+                            "age_s": 1.0, "source_age_s": 1.0, "feed": 0}], [False])
+    assert details.item(0, 3).text() == "—" and details.item(0, 4).text() == "—"

@@ -101,3 +101,16 @@ def test_snapshot_records_are_dated_by_their_source_time() -> None:
     rec["ts"] = [1_000_000 - 120_000, 1_000_000 - 1_000]
     layer.apply(rec, feed=0, now=500.0, now_ms=1_000_000)
     assert list(layer.stale_mask(500.0)) == [True, False]
+
+
+def test_a_record_with_no_usable_position_never_becomes_a_vehicle(layer: VehicleLayer) -> None:
+    rec = records([1, 2, 3, 4])
+    rec["lon"][1] = np.nan
+    rec["lat"][2] = np.inf
+    assert layer.apply(rec, feed=0, now=1.0) == 2
+    assert sorted(layer.ids[: layer.n].tolist()) == [1, 4] and layer.updates_refused == 2
+    assert np.isfinite(layer.x[: layer.n]).all() and np.isfinite(layer.y[: layer.n]).all()
+    later = records([1], lon=np.nan, ts=2000)  # a known vehicle's bad report leaves its last good position
+    x_before = float(layer.x[layer.rows_for(np.array([1]))[0]])
+    layer.apply(later, feed=0, now=2.0)
+    assert float(layer.x[layer.rows_for(np.array([1]))[0]]) == x_before and layer.updates_refused == 3

@@ -140,3 +140,26 @@ def test_trails_follow_moving_vehicles(scene) -> None:
     b, r = arr[:, :, 0], arr[:, :, 2]
     # The trail is translucent blue over the dark map: strongly blue pixels, which nothing else here is.
     assert ((b > 90) & (b > r + 50)).sum() > 50
+
+
+def test_a_vehicle_without_a_heading_is_a_round_mark_not_an_arrow(scene) -> None:
+    kit, proj, vehicles, canvas = scene
+    item: VehicleItem = canvas.item(vehicles)
+    canvas.center_on(float(kit.roads.node_xy[0, 0]), float(kit.roads.node_xy[0, 1]), width_m=150.0)
+    xy = kit.roads.node_xy[:1]
+    lon, lat = proj.inverse(xy[:, 0], xy[:, 1])
+    r = np.zeros(1, dtype=AVL_DTYPE)
+    r["id"], r["lon"], r["lat"], r["ts"] = 1, lon, lat, 1
+    r["type"], r["status"], r["heading"], r["speed"] = VehicleType.FIRE, VehicleStatus.ON_SCENE, np.inf, np.nan
+    vehicles.apply(r, feed=0, now=0.0)
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
+    img = canvas.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    assert item.drawn == 1
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), -1, 4)[:, : img.width(), :3]
+    c = QtGui.QColor(palette.STATUS[VehicleStatus.ON_SCENE])
+    ys, xs = np.nonzero(np.abs(arr.astype(int) - [c.blue(), c.green(), c.red()]).max(axis=2) <= 12)
+    assert len(ys) > 40  # drawn, in its status colour
+    # Round: as wide as it is tall, centred on its own pixels (a fire engine's triangle is neither).
+    assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 2
+    with pytest.raises(ValueError, match="cannot centre"):
+        canvas.center_on(float("nan"), 0.0)

@@ -203,6 +203,8 @@ class MapCanvas(pg.GraphicsView):
         self.view.setRange(rect=self._home, padding=0.02)
 
     def center_on(self, x: float, y: float, width_m: float | None = None) -> None:
+        if not all(math.isfinite(v) for v in (x, y, width_m if width_m is not None else 0.0)):
+            raise ValueError(f"cannot centre the map on ({x}, {y}), width {width_m}")
         r = self.view.viewRect()
         w = width_m or r.width()
         h = w * (r.height() / max(r.width(), 1e-9))

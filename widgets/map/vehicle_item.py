@@ -24,6 +24,7 @@ from widgets.map.registry import renders
 
 _CELL = 32  # atlas cell size in logical pixels
 _DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots
+_DISC_ROW = _DOT_ROW + 1  # atlas row of the marks of vehicles that report no heading
 _STALE_COL = len(VehicleStatus)
 # Beyond this many vehicles in view, or below this zoom (pixels per metre), draw aggregated dots.
 AGGREGATE_ABOVE = 20_000
@@ -52,11 +53,12 @@ def _shape(vtype: VehicleType) -> QtGui.QPolygonF:
 
 
 class SymbolAtlas:
-    """All vehicle symbols on one pixmap: rows by type (+ one row of dots), columns by status (+ stale)."""
+    """All vehicle symbols on one pixmap: rows by type (+ a row of dots for aggregates and one of discs for
+    vehicles without a heading), columns by status (+ stale)."""
 
     def __init__(self, dpr: float = 1.0) -> None:
         self.dpr = dpr
-        cols, rows = _STALE_COL + 1, _DOT_ROW + 1
+        cols, rows = _STALE_COL + 1, _DISC_ROW + 1
         px = int(_CELL * dpr)
         self.pixmap = QtGui.QPixmap(cols * px, rows * px)
         self.pixmap.fill(QtCore.Qt.GlobalColor.transparent)
@@ -82,6 +84,12 @@ class SymbolAtlas:
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(colour)
             p.drawEllipse(QtCore.QPointF(0, 0), 3.0, 3.0)
+            p.restore()
+            p.save()
+            p.translate(col * _CELL + _CELL / 2, _DISC_ROW * _CELL + _CELL / 2)
+            p.setPen(outline)
+            p.setBrush(colour)
+            p.drawEllipse(QtCore.QPointF(0, 0), 8.0, 8.0)
             p.restore()
         p.end()
 
@@ -202,7 +210,13 @@ class VehicleItem(LayerItem):
         vtype = np.minimum(snap.type[rows], _DOT_ROW - 1)
         # Symbols grow with zoom from 60% to full size so a dense street view stays readable.
         size = float(np.clip(0.6 + (scale - 0.05) * 2.0, 0.6, 1.0)) / self._atlas.dpr
-        self._draw(p, px, py, self._atlas.source(vtype, self._columns(snap, rows)), size, snap.heading[rows])
+        heading = snap.heading[rows]
+        pointed = np.isfinite(heading)
+        cols = self._columns(snap, rows)
+        # A unit that reports no heading gets a round mark of its status colour: a symbol pointing north
+        # would claim a direction nobody knows.
+        src = self._atlas.source(np.where(pointed, vtype, _DISC_ROW), cols)
+        self._draw(p, px, py, src, size, np.where(pointed, heading, 0.0))
         return len(rows)
 
     def _paint_dots(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
