@@ -3,9 +3,10 @@
 Protocol decoders may raise :class:`DecodeError` only, the kit and file readers :class:`KitError` only, and the
 CAD's command handler nothing at all. Inputs are valid messages and files with fields set to odd values (NaN,
 infinities, 64-bit extremes, wrong types, deep nesting), arrays of the wrong dtype or shape, odd SQLite schemas
-and CSV cells, damaged bytes and random bytes. What each decoder promises is written once, in bench/fuzz.py
-(``check_*``), whose long run is ``python -m bench fuzz``. Properties test_protocol.py already has (random
-frames, random envelope fields, AVL round trips) are not repeated here.
+and CSV cells, damaged bytes and random bytes. What each decoder promises is written once, in
+bench/fuzz/promises.py (``check_*``), whose long run is ``python -m bench fuzz``; the last tests here check that
+run's watchdog and report. Properties test_protocol.py already has (random frames, random envelope fields, AVL
+round trips) are not repeated here.
 
 Most ``@example`` inputs are shapes the long run found to break a decoder; they stay as regression cases.
 """
@@ -20,6 +21,7 @@ import io
 import itertools
 import json
 import math
+import os
 import sqlite3
 import subprocess
 import sys
@@ -34,10 +36,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bench import fuzz
-from bench.fuzz import (
-    COMMAND,
-    INCIDENT,
+from bench.fuzz.pool import Campaign
+from bench.fuzz.promises import (
     check_ack,
     check_array,
     check_cad_answer,
@@ -51,6 +51,12 @@ from bench.fuzz import (
     check_snapshot_request,
     check_tiles,
 )
+from bench.fuzz.targets import TARGETS
+from bench.fuzz.targets.base import Target
+from bench.fuzz.targets.dispatch import COMMAND, T0
+from bench.fuzz.targets.kit import fuzz_kit
+from bench.fuzz.targets.mbtiles import TilesTarget
+from bench.fuzz.targets.protocol import INCIDENT, seed_messages
 from services.dispatch import commands
 from services.feeds import protocol as p
 from services.feeds.protocol import DecodeError, Kind
@@ -149,7 +155,7 @@ def msgpack_bytes(base: dict) -> st.SearchStrategy[bytes]:
 
 # ---------------------------------------------------------------- protocol
 
-SEEDS = fuzz.seed_messages()
+SEEDS = seed_messages()
 ARRAY_KINDS = {Kind.AVL_BATCH: p.AVL_DTYPE, Kind.LINK_SPEEDS: p.LINK_DTYPE}
 
 
@@ -299,18 +305,18 @@ def test_decode_snapshot_end_raises_decode_error_or_gives_an_end_marker(body, to
     assert check_snapshot_end(end) is None, check_snapshot_end(end)
 
 
-# Decoders of outside input in the protocol module, and those fuzzed only through another (validate_command
-# through decode_command).
+# Decoders of outside input in the protocol and dispatch command modules, and those fuzzed only through another
+# (validate_command through decode_command).
 FUZZED = {"decode", "decode_envelope", "decode_array", "decode_map", "validate_incident", "decode_command",
           "decode_ack", "decode_snapshot_request", "decode_snapshot_end"}
 THROUGH_ANOTHER = {"validate_command"}
 
 
 def test_every_protocol_decoder_is_fuzzed_here_and_in_the_bench():
-    decoders = {name for name, value in vars(p).items()
+    decoders = {name for module in (p, commands) for name, value in vars(module).items()
                 if callable(value) and name.startswith(("decode", "validate_")) and not name.startswith("_")}
     assert decoders - THROUGH_ANOTHER <= FUZZED, "a new decoder needs a property test here and a bench.fuzz target"
-    assert set(FUZZED) <= set(fuzz.TARGETS)
+    assert set(FUZZED) <= set(TARGETS)
 
 
 # ---------------------------------------------------------------- the kit: kit.json + roads.npz
@@ -318,7 +324,7 @@ def test_every_protocol_decoder_is_fuzzed_here_and_in_the_bench():
 
 def _saved_kit() -> tuple[dict, bytes]:
     with tempfile.TemporaryDirectory() as d:
-        path = save_kit(fuzz.fuzz_kit(), Path(d) / "kit")
+        path = save_kit(fuzz_kit(), Path(d) / "kit")
         return json.loads((path / "kit.json").read_text("utf-8")), (path / "roads.npz").read_bytes()
 
 
@@ -620,11 +626,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCad]:
     from services.sim.fleet import station_units
     from services.sim.incidents import IncidentGenerator
 
-    kit = fuzz.fuzz_kit()
-    gen = IncidentGenerator(kit, per_hour=36_000, seed=1, start_s=fuzz.T0 - 5)
+    kit = fuzz_kit()
+    gen = IncidentGenerator(kit, per_hour=36_000, seed=1, start_s=T0 - 5)
     state = CadState(tmp_path_factory.mktemp("cad") / "cad.sqlite")
-    cad = Cad(kit, state, use_avl=False, generator=gen, now_s=fuzz.T0)
-    cad.tick(fuzz.T0)
+    cad = Cad(kit, state, use_avl=False, generator=gen, now_s=T0)
+    cad.tick(T0)
     cad.generator = None
     units = [u.id for u in station_units(kit)][:6]
     commands = [{**COMMAND, "cmd": c, "incident": inc["id"], "unit": u, "lon": inc["lon"], "lat": inc["lat"]}
@@ -638,7 +644,74 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCad]:
 def test_cad_answers_any_command_frame_and_never_raises(live, data, fresh):
     base = {**data.draw(st.sampled_from(live.commands)), "cmd_id": f"t-{fresh}"}
     raw = data.draw(st.one_of(st.just(pack(base)), msgpack_bytes(base)))
-    ack = live.cad.handle_command(raw, fuzz.T0 + next(live.clock) * 0.05)
+    ack = live.cad.handle_command(raw, T0 + next(live.clock) * 0.05)
     live.cad.take_incidents()
     live.cad.take_assignments()
     assert check_cad_answer(raw, ack) is None, check_cad_answer(raw, ack)
+
+
+# ---------------------------------------------------------------- the fuzz run itself: watchdog and report
+
+
+class Endless(Target):
+    """A decoder that never returns on input 3, and a baseline that never returns on inputs 7 and 12."""
+
+    name = "endless"
+    baseline_name = "a loop"
+
+    def generate(self, rng: Any, i: int, log: list[str] | None) -> int:
+        return i
+
+    def run(self, arg: int) -> int:
+        while arg == 3:
+            pass
+        return arg
+
+    def baseline(self, arg: int) -> None:
+        while arg in (7, 12):
+            pass
+
+
+_ENDLESS_FILE = mbtiles(tiles=None, raw_sql=_ENDLESS)
+
+
+class EndlessView(TilesTarget):
+    """check_mbtiles refuses a view; the bare SQLite baseline runs the endless one until stopped, inside C."""
+
+    name = "endless_view"
+
+    def generate(self, rng: Any, i: int, log: list[str] | None) -> bytes:
+        return _ENDLESS_FILE if i == 2 else _MBTILES
+
+
+@pytest.mark.timeout(120)
+def test_a_call_past_the_limit_is_cut_off_and_counted_as_the_decoders_or_the_baselines_hang():
+    """Every call, decoder or baseline, is under the limit; the run ends, each input counted once; a baseline's
+    hang is the baseline's, and the decoder's outcome for that input still counts."""
+    campaign = Campaign(seed=1, jobs=2, limit_s=1.0, memory_mb=1024,
+                        targets={"endless": Endless, "endless_view": EndlessView})
+    campaign.run([("endless", 0, 10), ("endless", 10, 16), ("endless_view", 0, 4)])
+
+    loops = campaign.tallies["endless"]
+    assert (loops.inputs, loops.accepted, loops.hangs, loops.baseline_hangs, loops.crashes) == (16, 15, 1, 2, 0)
+    assert loops.baseline_n == 13  # every accepted input but the two whose baseline hung
+    hangs = {f.kind: f for f in loops.found.values()}
+    assert hangs["hang"].first == 3
+    assert hangs["baseline hang"].first == 7 and hangs["baseline hang"].count == 2
+
+    view = campaign.tallies["endless_view"]
+    assert (view.inputs, view.accepted, view.rejected, view.hangs, view.baseline_hangs) == (4, 3, 1, 0, 1)
+
+
+@pytest.mark.timeout(240)
+def test_bench_fuzz_runs_every_decoder_and_ends_with_its_json_line(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SITROOM_CONFIG": str(tmp_path / "config")}
+    proc = subprocess.run([sys.executable, "-m", "bench", "fuzz", "--inputs", "200", "--jobs", "2"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["decoders"] == len(TARGETS)
+    assert result["inputs"] == 200 * len(TARGETS)
+    assert (result["crashes"], result["hangs"], result["violations"]) == (0, 0, 0), proc.stdout[-5000:]
+    assert result["baseline_hangs"] >= 0
+    assert all(d["inputs"] == 200 for d in result["per_decoder"].values())
