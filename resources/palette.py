@@ -30,6 +30,11 @@ STATUS = {
     VehicleStatus.OUT_OF_SERVICE: "#7d8896",
 }
 STALE = "#56606c"  # last-known position, not live
+# Vehicle density at low zoom, by vehicles per cell in powers of two (1, 2-3, 4-7, … 64+): brightness, not hue,
+# so it reads as "how many" and is never mistaken for a status or for congestion. Stale cells use the
+# grey ramp, dimmer, so a city whose feeds are down looks dull, not busy.
+DENSITY = ("#1d3147", "#27476a", "#33618f", "#4f80b0", "#7ba3cc", "#aec8e3", "#e3eef9")
+DENSITY_STALE = ("#24282d", "#2e3339", "#393f46", "#454c54", "#515962", "#5d6670", "#6a737d")
 
 # Trail colour by vehicle type (faint under the symbols).
 TYPE = {

@@ -92,25 +92,64 @@ def test_filter_hides_and_pan_culls(scene) -> None:
     assert item.drawn == 0
 
 
-def test_many_vehicles_aggregate_at_low_zoom(scene) -> None:
+def _luminance(img: QtGui.QImage) -> np.ndarray:
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    return arr[:, : img.width(), :3].astype(float).mean(axis=2)
+
+
+def test_many_vehicles_show_as_density_with_urgent_ones_on_top(scene) -> None:
+    """100k-style overview: where vehicles are thick is brighter than where they are thin (never one solid
+    blob of the commonest status), hidden types do not count, and the rare en-route unit still shows."""
     kit, proj, vehicles, canvas = scene
     item: VehicleItem = canvas.item(vehicles)
     rng = np.random.default_rng(1)
-    n = 30_000
     xy = kit.roads.node_xy
-    x = rng.uniform(xy[:, 0].min(), xy[:, 0].max(), n)
-    y = rng.uniform(xy[:, 1].min(), xy[:, 1].max(), n)
+    x0, x1 = xy[:, 0].min(), xy[:, 0].max()
+    y0, y1 = xy[:, 1].min(), xy[:, 1].max()
+    n_dense, n_sparse = 24_000, 600
+    # A dense block in the west, a thin scatter in the east.
+    west = rng.uniform(x0, x0 + 0.2 * (x1 - x0), n_dense)
+    x = np.concatenate([west, rng.uniform(x0 + 0.6 * (x1 - x0), x1, n_sparse)])
+    y = rng.uniform(y0, y1, n_dense + n_sparse)
     lon, lat = proj.inverse(x, y)
-    r = np.zeros(n, dtype=AVL_DTYPE)
-    r["id"] = np.arange(n)
+    r = np.zeros(len(x), dtype=AVL_DTYPE)
+    r["id"] = np.arange(len(x))
     r["lon"], r["lat"] = lon, lat
     r["status"] = VehicleStatus.BUSY
     r["type"] = VehicleType.TAXI
+    r["status"][-1] = VehicleStatus.EN_ROUTE  # one fire engine driving to a call, in the sparse east
+    r["type"][-1] = VehicleType.FIRE
     vehicles.apply(r, feed=0, now=0.0)
     item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
     img = canvas.grab().toImage()
-    assert item.drawn == n
-    assert _count_colour(img, palette.STATUS[VehicleStatus.BUSY]) > 1000
+    assert item.drawn == len(x) and item.density is not None
+    levels, stale = item.density
+    half = levels.shape[1] // 2
+    assert levels[:, :half].max() >= levels[:, half:].max() + 2 >= 3  # thick is clearly brighter than thin
+    lum = _luminance(img)
+    assert lum[:, : lum.shape[1] // 3].mean() > lum[:, 2 * lum.shape[1] // 3:].mean()
+    assert _count_colour(img, palette.STATUS[VehicleStatus.BUSY], tol=4) == 0  # no blob of busy violet
+    assert _count_colour(img, palette.STATUS[VehicleStatus.EN_ROUTE], tol=4) > 0  # the urgent one on top
+    assert not stale.any()
+
+    vehicles.set_filters(types={int(VehicleType.FIRE)})  # density follows the filters
+    item.refresh(Moment(1.0, 0, np.array([], dtype=np.int16)))
+    canvas.grab()
+    assert item.drawn == 1 and item.density is None  # one vehicle is a symbol, not a density
+
+    vehicles.set_filters(types={int(t) for t in VehicleType})
+    item.refresh(Moment(1.0, 0, np.array([0], dtype=np.int16)))  # the feed goes stale: grey, not live
+    canvas.grab()
+    levels, stale = item.density
+    assert (stale == (levels > 0)).all() and levels.max() >= 3
+
+
+def test_density_levels_are_powers_of_two() -> None:
+    from widgets.map.vehicle_item import density_levels
+
+    counts = np.array([0, 1, 2, 3, 4, 7, 8, 63, 64, 10_000])
+    assert density_levels(counts, 7).tolist() == [0, 1, 2, 2, 3, 3, 4, 6, 7, 7]
 
 
 def test_keys_zoom_and_home(scene, qtbot) -> None:

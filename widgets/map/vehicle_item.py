@@ -1,9 +1,10 @@
 """Renderer of a VehicleLayer: one graphics item that paints every vehicle straight from numpy arrays.
 
 Symbols come from a pre-rendered atlas (shape by type, colour by status, grey when stale) and are drawn
-with one ``drawPixmapFragments`` call, rotated to each heading. Only vehicles inside the view are drawn;
-at low zoom or high counts they are aggregated to one dot per few-pixel cell, the most urgent status
-winning the cell.
+with one ``drawPixmapFragments`` call, rotated to each heading. Only vehicles inside the view are drawn.
+At low zoom or high counts the view shows density instead: vehicles per few-pixel cell on a brightness
+ramp (grey where they are stale), counting only those the filters show, with the rare urgent statuses
+(en route, on scene) drawn on top as dots of their own colour.
 """
 
 from __future__ import annotations
@@ -26,16 +27,37 @@ _CELL = 32  # atlas cell size in logical pixels
 _DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots
 _DISC_ROW = _DOT_ROW + 1  # atlas row of the marks of vehicles that report no heading
 _STALE_COL = len(VehicleStatus)
-# Beyond this many vehicles in view, or below this zoom (pixels per metre), draw aggregated dots.
+# Beyond this many vehicles in view, or below this zoom (pixels per metre), draw density.
 AGGREGATE_ABOVE = 20_000
 AGGREGATE_BELOW_SCALE = 0.012
-_AGG_CELL_PX = 4
+DENSITY_CELL_PX = 6
+_DENSITY_ALPHA = 200
+_URGENT = np.zeros(256, dtype=bool)
+_URGENT[[VehicleStatus.EN_ROUTE, VehicleStatus.ON_SCENE]] = True
 _TRAILS_MAX = 4000  # draw trails only when this few vehicles are in view
-# Which status wins an aggregated cell: the one a dispatcher must not miss.
-_URGENCY = np.zeros(256, dtype=np.int8)
-for _s, _u in {VehicleStatus.ON_SCENE: 5, VehicleStatus.EN_ROUTE: 4, VehicleStatus.BUSY: 2,
-               VehicleStatus.AVAILABLE: 1}.items():
-    _URGENCY[_s] = _u
+
+
+def _ramp(colours: tuple[str, ...]) -> np.ndarray:
+    """Premultiplied ARGB32 words for density levels 0 (empty: transparent) to len(colours), a little
+    translucent so the congestion on the roads underneath still shows through."""
+    out = np.zeros(len(colours) + 1, dtype=np.uint32)
+    for i, c in enumerate(colours, start=1):
+        colour = QtGui.QColor(c)
+        colour.setAlpha(_DENSITY_ALPHA)
+        out[i] = colour.rgba()
+    premultiplied = QtGui.QImage(out.view(np.uint8).reshape(1, -1, 4).copy().data, len(out), 1,
+                                 QtGui.QImage.Format.Format_ARGB32).convertToFormat(
+        QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    return np.frombuffer(premultiplied.constBits(), dtype=np.uint32, count=len(out)).copy()
+
+
+def density_levels(counts: np.ndarray, n_levels: int) -> np.ndarray:
+    """Level of each cell: 0 empty, then one level per power of two (1, 2-3, 4-7, …), the last open-ended.
+    Fixed bins, so a cell keeps its colour while the view pans over it."""
+    level = np.zeros(counts.shape, dtype=np.int64)
+    busy = counts > 0
+    level[busy] = np.minimum(np.floor(np.log2(counts[busy])).astype(np.int64) + 1, n_levels)
+    return level
 
 
 def _shape(vtype: VehicleType) -> QtGui.QPolygonF:
@@ -115,6 +137,9 @@ class VehicleItem(LayerItem):
         self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._bounds = QtCore.QRectF()
         self.paint_ms = 0.0
+        self._ramps = (_ramp(palette.DENSITY), _ramp(palette.DENSITY_STALE))
+        # The last density drawn: level per cell (0 empty) and which cells held stale vehicles only.
+        self.density: tuple[np.ndarray, np.ndarray] | None = None
         super().__init__(layer)
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
@@ -176,12 +201,13 @@ class VehicleItem(LayerItem):
         if self._atlas is None or self._atlas.dpr != dpr:
             self._atlas = SymbolAtlas(dpr)
         aggregate = len(rows) > AGGREGATE_ABOVE or scale < AGGREGATE_BELOW_SCALE
+        self.density = None
         p.save()
         p.resetTransform()
         if not aggregate and len(snap.trail_rows):
             self._paint_trails(p, tr, snap)
         if aggregate:
-            self.drawn = self._paint_dots(p, snap, rows, px, py)
+            self.drawn = self._paint_density(p, snap, rows, px, py)
         else:
             self.drawn = self._paint_symbols(p, snap, rows, px, py, scale)
         self._paint_selection(p, tr, snap)
@@ -219,20 +245,31 @@ class VehicleItem(LayerItem):
         self._draw(p, px, py, src, size, np.where(pointed, heading, 0.0))
         return len(rows)
 
-    def _paint_dots(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
-                    py: np.ndarray) -> int:
-        cx = np.floor(px / _AGG_CELL_PX).astype(np.int64)
-        cy = np.floor(py / _AGG_CELL_PX).astype(np.int64)
-        urgency = np.where(snap.stale[rows], -1, _URGENCY[snap.status[rows]])
-        order = np.lexsort((-urgency, cy, cx))  # within a cell, the most urgent first
-        key = (cx[order] << 32) ^ (cy[order] & 0xFFFFFFFF)
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        pick = order[first]
-        cols = self._columns(snap, rows[pick])
-        src = self._atlas.source(np.full(len(pick), _DOT_ROW), cols)
-        self._draw(p, (cx[pick] + 0.5) * _AGG_CELL_PX, (cy[pick] + 0.5) * _AGG_CELL_PX, src,
-                   1.0 / self._atlas.dpr, 0.0)
+    def _paint_density(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
+                       py: np.ndarray) -> int:
+        """Vehicles per cell as one small image stretched over the view, then the urgent ones as dots."""
+        vp = p.viewport()
+        gw = max(1, -(-vp.width() // DENSITY_CELL_PX))
+        gh = max(1, -(-vp.height() // DENSITY_CELL_PX))
+        cx = np.floor(px / DENSITY_CELL_PX).astype(np.int64)
+        cy = np.floor(py / DENSITY_CELL_PX).astype(np.int64)
+        inside = (cx >= 0) & (cx < gw) & (cy >= 0) & (cy < gh)
+        cell = (cy * gw + cx)[inside]
+        stale = snap.stale[rows][inside]
+        live_n = np.bincount(cell[~stale], minlength=gw * gh)
+        stale_n = np.bincount(cell[stale], minlength=gw * gh)
+        n_levels = len(palette.DENSITY)
+        # A cell with any live vehicle shows the live count; a cell of stale ones only, the grey ramp.
+        live = live_n > 0
+        level = np.where(live, density_levels(live_n, n_levels), density_levels(stale_n, n_levels))
+        self.density = (level.reshape(gh, gw), (~live & (stale_n > 0)).reshape(gh, gw))
+        image = np.where(live, self._ramps[0][level], self._ramps[1][level]).astype(np.uint32).reshape(gh, gw)
+        qimage = QtGui.QImage(image.data, gw, gh, 4 * gw, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        p.drawImage(QtCore.QRectF(0, 0, gw * DENSITY_CELL_PX, gh * DENSITY_CELL_PX), qimage)
+        urgent = np.flatnonzero(_URGENT[snap.status[rows]])
+        if len(urgent):
+            src = self._atlas.source(np.full(len(urgent), _DOT_ROW), self._columns(snap, rows[urgent]))
+            self._draw(p, px[urgent], py[urgent], src, 1.0 / self._atlas.dpr, 0.0)
         return len(rows)
 
     def _paint_trails(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot) -> None:
