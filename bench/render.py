@@ -1,10 +1,10 @@
 """Render: frame time with 10k / 50k / 100k vehicles over the demo city, at city extent and at a street zoom.
 
-One frame is what the main window's frame timer costs once data has arrived: ``VehicleItem.refresh`` (the
-model snapshot) and then the canvas repaint Qt runs for it (scene update processing and ``paintEvent`` of the
-whole 1600×1000 canvas, basemap and traffic layers included). The paint happens in ``processEvents`` right
-after the refresh, as in the running app; a frame in which Qt did not paint is forced with
-``viewport().repaint()`` and counted.
+One frame is what the main window's frame timer costs once data has arrived: ``MapCanvas.tick`` (the
+frame loop: every dirty layer takes its snapshot, here the vehicles) and then the canvas repaint Qt runs for
+it (scene update processing and ``paintEvent`` of the whole 1600×1000 canvas, basemap and traffic layers
+included). The paint happens in ``processEvents`` right after the tick, as in the running app; a frame in
+which Qt did not paint is forced with ``viewport().repaint()`` and counted.
 
 Baseline, same run, same canvas size and same basemap: the same vehicles drawn by a pyqtgraph
 ``ScatterPlotItem``, updated the natural way, ``setData(x, y, brush=[brush per point by status])``, then the
@@ -95,7 +95,7 @@ def measure(app, kit, sim, rows: np.ndarray, centre, n_frames: int, warmup: int,
 
     def frame() -> None:
         t0 = time.perf_counter()
-        item.refresh(Moment(time.monotonic(), 0, no_stale))
+        scene.canvas.tick(Moment(time.monotonic(), 0, no_stale))  # the map's frame loop: dirty layers refresh
         refresh_ms.append((time.perf_counter() - t0) * 1000)
         scene.paint()
         paint_ms.append(scene.canvas.paint_ms)

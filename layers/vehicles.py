@@ -37,6 +37,12 @@ class VehicleSnapshot:
 
 
 class VehicleLayer(Layer):
+    """Every vehicle's last report as parallel numpy arrays (struct of arrays), one row per vehicle id.
+
+    ``apply`` takes a whole AVL batch with a handful of vectorised operations (an id→row index searched with
+    ``np.searchsorted``); trails are ring buffers per row. Staleness is judged at read time against the
+    session's clock and the stale feeds, so a silent feed greys its vehicles without any message."""
+
     title = "Vehicles"
     stack = 50
 

@@ -118,6 +118,10 @@ class _Due:
 
 
 class DispatchLink:
+    """The control room's end of the CAD link: a socket thread that delivers the outbox's commands over a
+    DEALER until each is answered, and reports answers and link trouble as typed events (see the module's
+    docstring). ``state`` is a snapshot for the status bar; nothing here blocks the GUI thread."""
+
     def __init__(self, endpoint: str, outbox: Outbox, *, resend_after_s: float = 2.0, max_resend_s: float = 30.0,
                  context: zmq.Context | None = None, events_limit: int = DEFAULT_EVENTS_LIMIT,
                  security: Security | None = None, server_key: str | bytes | None = None) -> None:

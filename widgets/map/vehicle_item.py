@@ -127,6 +127,8 @@ class SymbolAtlas:
 
 @renders(VehicleLayer)
 class VehicleItem(LayerItem):
+    """Draws a VehicleLayer from its per-frame snapshot: symbols and trails up close, density far out."""
+
     time_driven = True  # vehicles turn stale with time alone: re-snapshot even without new data
     stale_driven = True  # a feed going stale greys its vehicles at once
 
