@@ -27,7 +27,7 @@ from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
 from widgets.layers_dock import LayersWidget
-from widgets.map.banner import MapBanner
+from widgets.map.banner import MapBanners
 from widgets.map.canvas import FrameStats, MapCanvas
 
 
@@ -57,8 +57,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.session.kit.path is not None:
             remember_kit(self.session.kit.path)
         self.setCentralWidget(self.canvas)
-        self.banner = MapBanner(self.canvas)
-        self.map_note = MapBanner(self.canvas, bottom=True)
+        # Over the map, most urgent first: waiting calls, the CAD link, the feeds.
+        self.banners = MapBanners(self.canvas)
+        self.call_banner = self.banners.row("calls")
+        self.cad_banner = self.banners.row("cad")
+        self.banner = self.banners.row("feeds")
+        self.map_note = MapBanners(self.canvas, bottom=True).row("note")
         self._home_on(self.session.kit)
         self.selected = np.empty(0, dtype=np.uint32)
 
