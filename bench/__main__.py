@@ -16,6 +16,7 @@ BENCHMARKS = {
     "basemap": "basemap frame time at city and street zoom, against one plain PlotCurveItem",
     "routing": "unit recommendation and route + alternative, against an unbounded search per unit",
     "coverage": "road coverage within 5 min of 30 stations, against an unbounded search per station",
+    "journal": "journal GB/hour, writer CPU and seek at 72k vehicles, against the uncompressed format",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
 }
 

@@ -31,6 +31,8 @@ EXPECTED = {
                 "plain_ms_street", "ratio_vs_plain_city", "ratio_vs_plain_street", "ratio_vs_plain"),
     "routing": ("recommend_ms_demo", "recommend_ms_200k", "route_alt_ms", "speedup_vs_unbounded",
                 "unbounded_ms_demo", "unbounded_ms_200k", "best_agrees_demo"),
+    "journal": ("gb_per_hour_72k", "baseline_gb_per_hour_72k", "compression_ratio", "append_cpu_share",
+                "seek_ms_median", "baseline_seek_ms_median", "hours_in_20gib_72k"),
     "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
                  "fire_share_13h", "coverage_ms_30_200k"),
 }

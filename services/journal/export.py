@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.feeds.protocol import now_ms
-from services.journal.format import encode_record
 from services.journal.player import JournalPlayer
 from services.journal.reader import list_segments
 from services.journal.writer import DEFAULT_SEGMENT_BYTES, _SegmentFiles, make_private_dir, write_meta
@@ -25,7 +24,7 @@ _CHUNK_BYTES = 16 * 1024 * 1024
 class ExportReport:
     records: int  # records within the slice
     state_records: int  # records before it that rebuild its starting state
-    bytes: int
+    bytes: int  # written (compressed)
     from_ms: int
     to_ms: int
 
@@ -42,16 +41,13 @@ def export(src_dir: Path, dst_dir: Path, from_ms: int, to_ms: int, *, with_state
     try:
         make_private_dir(dst)
         files = _SegmentFiles(dst, segment_bytes, None, None)
-        chunk: list[tuple[bytes, int]] = []
+        chunk: list[tuple[str, list[bytes], int]] = []
         size = 0
-        total = 0
 
         def put(feed: str, frames: list[bytes], recv_ms: int) -> None:
-            nonlocal size, total
-            data = b"".join(encode_record(feed, frames, recv_ms))
-            chunk.append((data, recv_ms))
-            size += len(data)
-            total += len(data)
+            nonlocal size
+            chunk.append((feed, frames, recv_ms))
+            size += sum(len(f) for f in frames)
             if size >= _CHUNK_BYTES:
                 files.write(chunk)
                 chunk.clear()
@@ -77,4 +73,4 @@ def export(src_dir: Path, dst_dir: Path, from_ms: int, to_ms: int, *, with_state
         write_meta(dst, meta)
     finally:
         player.close()
-    return ExportReport(n, len(prologue), total, int(from_ms), int(to_ms))
+    return ExportReport(n, len(prologue), files.bytes_total, int(from_ms), int(to_ms))

@@ -1,13 +1,32 @@
-"""The journal's on-disk record format, shared by the writer, the reader and export.
+"""The journal's on-disk formats, shared by the writer, the reader and export.
 
-A segment file ``journal-<first recv ms>-<n>.seg`` starts with a 16-byte header (magic ``SRJOURN1``, format
-version) and holds records back to back::
+A segment file ``journal-<first recv ms>-<n>.seg`` starts with a 16-byte header: magic and format version.
+
+**Format 2** (magic ``SRJOURN2``, written since the journal compresses) holds *blocks* back to back, one
+or more per writer flush, each holding whole records::
+
+    header  magic b"\\xd5SRb" | body length u32 | crc32 u32 | chain u32 | records u32 | first recv_ms i64
+    body    four sections, each a u32 length and its bytes:
+            directory  zstd(msgpack): per record its receive time, feed, topic, frame lengths and coding
+            heads      zstd: every frame of every record, except the arrays coded below
+            avl        the AVL payloads of the block, coded by column (:mod:`services.journal.codec`)
+            link       the link-speed payloads, likewise
+
+The CRC covers the header after it and the whole body, so a torn write or a flipped bit anywhere in the
+compressed bytes fails the block. ``chain`` is 0 for a *key block* and counts up by one per block after it:
+the AVL and link columns of a block are coded against what the blocks since the key block said about each
+vehicle and link, so they decode only in order from there (the directory and heads of any block decode on
+their own). Every segment starts with a key block, and the writer starts a new one every ``KEY_MS`` of
+receive time and after any failed write. A reader that finds a gap in a chain (a damaged block) drops the
+arrays of the blocks after it up to the next key block, and nothing else.
+
+**Format 1** (magic ``SRJOURN1``, the uncompressed journal, still read) holds records back to back::
 
     header  magic b"\\xd5SRr" | body length u32 | crc32 u32 | recv_ms i64      20 bytes, little-endian
     body    feed name (u16 length + UTF-8) | frame count (u16) | per frame: u32 length + the frame's bytes
 
-The CRC covers ``recv_ms`` and the body, so neither a torn write nor a flipped bit passes as a record. The
-frames are the message's wire frames ``[topic, envelope, payload]`` as ``protocol.decode`` takes them.
+The CRC covers ``recv_ms`` and the body. In both formats the frames are the message's wire frames
+``[topic, envelope, payload]`` as ``protocol.decode`` takes them, given back byte for byte.
 """
 
 from __future__ import annotations
@@ -22,8 +41,9 @@ import numpy as np
 
 from services.feeds import protocol
 
-SEGMENT_MAGIC = b"SRJOURN1"
-FORMAT_VERSION = 1
+SEGMENT_MAGIC = b"SRJOURN1"  # format 1
+SEGMENT_MAGIC_2 = b"SRJOURN2"
+FORMAT_VERSION = 2  # what the writer writes
 SEGMENT_HEADER = struct.Struct("<8sI4x")
 RECORD_MAGIC = b"\xd5SRr"
 RECORD_HEADER = struct.Struct("<4sIIq")
@@ -64,8 +84,30 @@ def segment_number(name: str) -> int | None:
         return None
 
 
-def segment_header() -> bytes:
-    return SEGMENT_HEADER.pack(SEGMENT_MAGIC, FORMAT_VERSION)
+def segment_header(version: int = FORMAT_VERSION) -> bytes:
+    return SEGMENT_HEADER.pack(SEGMENT_MAGIC_2 if version == 2 else SEGMENT_MAGIC, version)
+
+
+def segment_version(header: bytes | memoryview) -> int | None:
+    """The format of a segment from its first bytes, None when they are not a segment header."""
+    if len(header) < SEGMENT_HEADER.size:
+        return None
+    magic, version = SEGMENT_HEADER.unpack_from(header, 0)
+    if magic == SEGMENT_MAGIC:
+        return 1
+    if magic == SEGMENT_MAGIC_2 and version == 2:
+        return 2
+    return None
+
+
+def check_record(feed: str, frames: Sequence[bytes]) -> int:
+    """The record's body length in format 1; ValueError when it is over the journal's limits."""
+    if len(feed.encode("utf-8")) > 0xFFFF or len(frames) > MAX_FRAMES:
+        raise ValueError("feed name or frame count out of range")
+    length = 4 + len(feed.encode("utf-8")) + sum(4 + len(f) for f in frames)
+    if length > MAX_BODY_BYTES:
+        raise ValueError(f"record of {length} bytes is over the journal's limit")
+    return length
 
 
 def encode_record(feed: str, frames: Sequence[bytes | bytearray | memoryview], recv_ms: int) -> list[bytes]:

@@ -33,6 +33,7 @@ play, provided the session takes each delivery's ``rx`` as its receive time.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import enum
 import logging
 import threading
@@ -279,7 +280,17 @@ class JournalPlayer:
         span = self.end_ms - self.start_ms
         spacing = max(CHECKPOINT_MIN_MS, span // CHECKPOINTS)
         marks = self.start_ms + spacing * np.arange(1, span // spacing + 1, dtype=np.int64)
-        grid = np.unique(np.searchsorted(self._recv, marks, side="left"))
+        grid = np.searchsorted(self._recv, marks, side="left")
+        # On the first record of a key block at or after each mark: a seek from there decodes no chain twice.
+        if len(order):
+            rank = np.empty(len(order), np.int64)
+            rank[order] = np.arange(len(order))
+            base = np.r_[0, np.cumsum([len(s) for s in segs])[:-1]].astype(np.int64)
+            keys = np.sort(np.concatenate([rank[base[i] + s.key_records] for i, s in enumerate(segs)]))
+            if len(keys):
+                k = np.searchsorted(keys, grid)
+                grid = np.where(k < len(keys), keys[np.minimum(k, len(keys) - 1)], grid)
+        grid = np.unique(grid)
         self._grid = [int(g) for g in grid if 0 < g < len(self._recv)]
 
     def _scan_events(self) -> None:
@@ -482,9 +493,10 @@ class JournalPlayer:
             last = k - 1 - int(r)
             h.messages, h.records, h.bytes = int(messages[fi]), int(records[fi]), int(nbytes[fi])
             h.last_rx = float(self._recv[last]) / 1000.0
-            msg = self._decode_at(last)
-            if msg is not None:
-                h.last_src_ts = msg.env.ts
+            env = self._reader.envelope(int(self._seg[last]), int(self._rec[last]))  # no payload to decode
+            if env is not None:
+                with contextlib.suppress(protocol.DecodeError):
+                    h.last_src_ts = protocol.decode_envelope(env).ts
 
     def _state_at(self, k: int) -> _State:
         """Newest vehicle and link records over the first ``k`` records, from the nearest checkpoint."""

@@ -1,14 +1,21 @@
 """Reading a journal: every segment indexed on open, torn tails dropped and corrupt records skipped, never a crash.
 
-Opening scans each segment's record headers (not the payloads) into numpy arrays: offset, length, receive
-time, feed and topic of every record. That index makes ``seek`` and ``time_range`` cheap and lets the player
-plan a replay without reading payloads. Checksums are verified on open for the last segment (the one a
-crash can have torn) and for every record when it is read; a record that fails is skipped and counted.
+Opening scans each segment's record headers (format 1) or block directories (format 2; not the payloads)
+into numpy arrays: place, receive time, feed, topic and sizes of every record. That index makes ``seek`` and
+``time_range`` cheap and lets the player plan a replay without reading payloads. Checksums are verified on
+open for the last segment (the one a crash can have torn) and for every record (block) when it is read; a
+record that fails is skipped and counted.
 
-Damage is told apart by what follows it inside its segment: bytes after which no valid record follows are a
-torn tail (the write a crash interrupted) and are ignored; a damaged stretch followed by valid records is
-corruption, skipped by searching for the next record magic whose checksum holds. Files are never modified
-here; :func:`recover` (run by the writer on start) truncates a torn tail for good.
+Damage is told apart by what follows it inside its segment: bytes after which no valid record (block)
+follows are a torn tail (the write a crash interrupted) and are ignored; a damaged stretch followed by valid
+ones is corruption, skipped by searching for the next magic whose checksum holds. In format 2 a damaged
+block also takes the vehicle and link arrays of the blocks after it in its chain (up to the next key block)
+with it: they are skipped and counted as corrupt records, every other record of those blocks is read.
+Files are never modified here; :func:`recover` (run by the writer on start) truncates a torn tail for good.
+
+Format 2 blocks are decoded whole and kept in a small cache; the vehicle and link columns are decoded in
+chain order, from a few remembered positions (so reading straight on, from more than one thread, never
+starts a chain over) or else from the block's key block.
 """
 
 from __future__ import annotations
@@ -17,12 +24,15 @@ import json
 import logging
 import mmap
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from services.journal import blocks
 from services.journal.format import (
     MAX_BODY_BYTES,
     META_FILE,
@@ -30,18 +40,21 @@ from services.journal.format import (
     RECORD_MAGIC,
     SEGMENT_GLOB,
     SEGMENT_HEADER,
-    SEGMENT_MAGIC,
     CorruptRecord,
     Record,
     parse_body,
     peek_body,
     record_crc,
     segment_number,
+    segment_version,
 )
 
 log = logging.getLogger(__name__)
 
 _HDR = RECORD_HEADER.size
+_BHDR = blocks.BLOCK_HEADER.size
+_CACHED_BLOCKS = 8
+_CURSORS = 4
 
 
 @dataclass
@@ -68,6 +81,22 @@ class SegmentIndex:
     size: int  # file size when opened
     torn_bytes: int = 0
     verified: bool = False  # every record's CRC checked on open
+    version: int = 1
+    block: np.ndarray | None = None  # format 2: each record's block (index into the arrays below)
+    slot: np.ndarray | None = None  # format 2: each record's place in its block
+    blocks: list[blocks.BlockHeader] = field(default_factory=list)
+    block_offsets: np.ndarray | None = None  # int64
+    key_of: np.ndarray | None = None  # int64: the block's key block, -1 when its chain has a gap before it
+    block_ok: np.ndarray | None = None  # bool: CRC verified (True), or not yet checked
+
+    @property
+    def key_records(self) -> np.ndarray:
+        """Format 2: indices of the records that start a key block (any record is one in format 1)."""
+        if self.version == 1 or self.block is None or not len(self.block):
+            return np.arange(len(self.offsets))
+        firsts = np.r_[True, self.block[1:] != self.block[:-1]]
+        keys = np.array([h.key for h in self.blocks], bool)
+        return np.flatnonzero(firsts & keys[self.block])
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -83,6 +112,10 @@ class SegmentIndex:
 
 @dataclass
 class _Scan:
+    block: list[int] = field(default_factory=list)
+    slot: list[int] = field(default_factory=list)
+    blocks: list[blocks.BlockHeader] = field(default_factory=list)
+    block_offsets: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     recv: list[int] = field(default_factory=list)
@@ -153,6 +186,73 @@ def _scan(mm: mmap.mmap, size: int, verify: bool, names: _Names, stats: ReadStat
     return s, end, 0
 
 
+def _block_at(mm: mmap.mmap, pos: int, size: int, verify: bool) -> tuple[blocks.BlockHeader,
+                                                                        blocks.Directory] | None:
+    h = blocks.read_header(mm, pos, size)
+    if h is None or (verify and not blocks.block_crc_ok(mm, pos, h)):
+        return None
+    try:
+        return h, blocks.read_directory(mm, pos, h)
+    except CorruptRecord:
+        return None
+
+
+def _scan_blocks(mm: mmap.mmap, size: int, verify: bool, names: _Names, stats: ReadStats
+                 ) -> tuple[_Scan, int, int, np.ndarray]:
+    """Index one format 2 segment; returns (index, end of the last valid block, torn bytes, key of each block)."""
+    s = _Scan()
+    pos = SEGMENT_HEADER.size
+    end = pos
+    key_of: list[int] = []
+    key, expect = -1, None  # the chain's key block and the chain number the next block should carry
+    while pos < size:
+        found = _block_at(mm, pos, size, verify)
+        if found is None:
+            nxt = _resync_blocks(mm, pos + 1, size)
+            if nxt is None:
+                return s, end, size - pos, np.array(key_of, np.int64)
+            stats.corrupt_records += 1
+            stats.corrupt_bytes += nxt - pos
+            pos, expect = nxt, None  # the chain has a gap here
+            continue
+        h, d = found
+        b = len(s.blocks)
+        if h.key:
+            key = b
+        elif expect is None or h.chain != expect:
+            key = -1
+        key_of.append(key)
+        expect = h.chain + 1
+        s.blocks.append(h)
+        s.block_offsets.append(pos)
+        feed_ids = [names.feed(f) for f in d.feeds]
+        topic_ids = [names.topic(t) for t in d.topics]
+        s.block.extend([b] * h.count)
+        s.slot.extend(range(h.count))
+        s.offsets.extend([pos] * h.count)
+        s.lengths.extend([h.length] * h.count)
+        s.recv.extend(d.recv_ms.tolist())
+        s.feeds.extend(feed_ids[i] for i in d.feed)
+        s.topics.extend(topic_ids[i] for i in d.topic)
+        s.payload.extend(d.payload_bytes.tolist())
+        s.nbytes.extend(d.nbytes.tolist())
+        pos += _BHDR + h.length
+        end = pos
+    return s, end, 0, np.array(key_of, np.int64)
+
+
+def _resync_blocks(buf: mmap.mmap, start: int, size: int) -> int | None:
+    """Offset of the next block at or after ``start`` that passes every check including its CRC, or None."""
+    pos = start
+    while True:
+        pos = buf.find(blocks.BLOCK_MAGIC, pos, size)
+        if pos < 0:
+            return None
+        if _block_at(buf, pos, size, True) is not None:
+            return pos
+        pos += 1
+
+
 def list_segments(directory: Path) -> list[tuple[int, Path]]:
     """(n, path) of every segment file, oldest first."""
     out = []
@@ -199,8 +299,19 @@ def _resync(buf: mmap.mmap | bytes, start: int, size: int) -> int | None:
         pos += 1
 
 
+@dataclass
+class _Cursor:
+    """A chain decoded up to (not including) block ``next`` of segment ``segment``."""
+
+    segment: int
+    next: int
+    chain: blocks.Chain
+
+
 class JournalReader:
-    """All segments of a journal directory, read-only. Use as a context manager or call :meth:`close`."""
+    """All segments of a journal directory, read-only. Use as a context manager or call :meth:`close`.
+
+    Safe to read from more than one thread (the player's replay and its background index)."""
 
     def __init__(self, directory: Path, *, verify_all: bool = False) -> None:
         self.directory = Path(directory)
@@ -212,6 +323,9 @@ class JournalReader:
         self.segments: list[SegmentIndex] = []
         self._maps: list[mmap.mmap | None] = []
         self._bad_reads: set[tuple[int, int]] = set()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[int, int], list[list[bytes] | None]] = OrderedDict()
+        self._cursors: list[_Cursor] = []
         found = list_segments(self.directory)
         for i, (n, path) in enumerate(found):
             self._open_segment(n, path, verify=verify_all or i == len(found) - 1)
@@ -232,17 +346,25 @@ class JournalReader:
             if mm is not None:
                 mm.close()
             return
-        magic, _version = SEGMENT_HEADER.unpack_from(mm, 0)
-        if magic != SEGMENT_MAGIC:
-            log.warning("journal: %s is not a journal segment; skipped", path)
+        version = segment_version(mm[:SEGMENT_HEADER.size])
+        if version is None:
+            log.warning("journal: %s is not a journal segment (or of a newer format); skipped", path)
             self.stats.bad_segments += 1
             mm.close()
             return
-        scan, end, torn = _scan(mm, size, verify, self._names, self.stats)
+        extra: dict = {}
+        if version == 1:
+            scan, end, torn = _scan(mm, size, verify, self._names, self.stats)
+        else:
+            scan, end, torn, key_of = _scan_blocks(mm, size, verify, self._names, self.stats)
+            extra = {"block": np.array(scan.block, np.int64), "slot": np.array(scan.slot, np.int64),
+                     "blocks": scan.blocks, "block_offsets": np.array(scan.block_offsets, np.int64),
+                     "key_of": key_of, "block_ok": np.full(len(scan.blocks), verify)}
         seg = SegmentIndex(
             path, n, np.array(scan.offsets, np.int64), np.array(scan.lengths, np.int64),
             np.array(scan.recv, np.int64), np.array(scan.feeds, np.int16), np.array(scan.topics, np.int16),
-            np.array(scan.payload, np.int64), np.array(scan.nbytes, np.int64), end, size, torn, verify)
+            np.array(scan.payload, np.int64), np.array(scan.nbytes, np.int64), end, size, torn, verify,
+            version, **extra)
         self.stats.records += len(seg)
         self.stats.torn_bytes += torn
         self.segments.append(seg)
@@ -257,10 +379,13 @@ class JournalReader:
         self.close()
 
     def close(self) -> None:
-        for i, mm in enumerate(self._maps):
-            if mm is not None:
-                mm.close()
-                self._maps[i] = None
+        with self._lock:
+            self._cache.clear()
+            self._cursors.clear()
+            for i, mm in enumerate(self._maps):
+                if mm is not None:
+                    mm.close()
+                    self._maps[i] = None
 
     def __len__(self) -> int:
         return sum(len(s) for s in self.segments)
@@ -278,16 +403,142 @@ class JournalReader:
         mm = self._maps[segment]
         if mm is None or (segment, i) in self._bad_reads:
             return None
+        if seg.version == 2:
+            return self._read_block_record(segment, i)
         off, length, recv = int(seg.offsets[i]), int(seg.lengths[i]), int(seg.recv_ms[i])
         if not seg.verified:
             crc = RECORD_HEADER.unpack_from(mm, off)[2]
             if record_crc(mm, off + _HDR, length, recv) != crc:
-                self._bad_reads.add((segment, i))
-                self.stats.corrupt_records += 1
-                log.warning("journal: record at %s:%d fails its checksum; skipped", seg.path.name, off)
+                self._bad(segment, [i], "fails its checksum")
                 return None
         feed, frames = parse_body(mm, off + _HDR, length)
         return Record(recv, feed, frames)
+
+    def envelope(self, segment: int, i: int) -> bytes | None:
+        """The second frame (the envelope) of record ``i``, without decoding a chain; None when unreadable."""
+        seg = self.segments[segment]
+        if seg.version == 1:
+            rec = self.read(segment, i)
+            return rec.frames[1] if rec is not None and len(rec.frames) > 1 else None
+        mm = self._maps[segment]
+        b = int(seg.block[i])
+        if mm is None or not self._check_block(segment, b):
+            return None
+        pos, h = int(seg.block_offsets[b]), seg.blocks[b]
+        try:
+            d = blocks.read_directory(mm, pos, h)
+            frames = blocks.head_frames(mm, pos, h, d, int(seg.slot[i]))
+        except CorruptRecord:
+            return None
+        return frames[1] if len(frames) > 1 else None
+
+    def _bad(self, segment: int, records: list[int], why: str) -> None:
+        seg = self.segments[segment]
+        fresh = [i for i in records if (segment, i) not in self._bad_reads]
+        self._bad_reads.update((segment, i) for i in fresh)
+        self.stats.corrupt_records += len(fresh)
+        if fresh:
+            log.warning("journal: %d record(s) at %s:%d %s; skipped", len(fresh), seg.path.name,
+                        int(seg.offsets[fresh[0]]), why)
+
+    # ------------------------------------------------------------ format 2
+
+    def _check_block(self, segment: int, b: int) -> bool:
+        """The block's CRC holds (checked once); a failing block's records are counted as corrupt."""
+        seg = self.segments[segment]
+        assert seg.block_ok is not None and seg.block_offsets is not None and seg.block is not None
+        if seg.block_ok[b]:
+            return True
+        mm = self._maps[segment]
+        if mm is None:
+            return False
+        if blocks.block_crc_ok(mm, int(seg.block_offsets[b]), seg.blocks[b]):
+            seg.block_ok[b] = True
+            return True
+        seg.key_of[b + 1:][seg.key_of[b + 1:] == seg.key_of[b]] = -1  # the rest of its chain is cut off
+        self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "fail their block's checksum")
+        return False
+
+    def _read_block_record(self, segment: int, i: int) -> Record | None:
+        seg = self.segments[segment]
+        assert seg.block is not None and seg.slot is not None
+        b, slot = int(seg.block[i]), int(seg.slot[i])
+        with self._lock:
+            decoded = self._cache.get((segment, b))
+            if decoded is not None:
+                self._cache.move_to_end((segment, b))
+        if decoded is None:
+            decoded = self._decode_block(segment, b)
+            if decoded is None:
+                return None
+        frames = decoded[slot]
+        if frames is None:
+            self._bad(segment, [i], "lost the block before them in their chain")
+            return None
+        return Record(int(seg.recv_ms[i]), self.feed_names[seg.feeds[i]], list(frames))
+
+    def _decode_block(self, segment: int, b: int) -> list[list[bytes] | None] | None:
+        seg = self.segments[segment]
+        mm = self._maps[segment]
+        assert seg.key_of is not None and seg.block_offsets is not None
+        if mm is None or not self._check_block(segment, b):
+            return None
+        pos, h = int(seg.block_offsets[b]), seg.blocks[b]
+        try:
+            d = blocks.read_directory(mm, pos, h)
+        except CorruptRecord:
+            self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
+            return None
+        cursor = self._chain_before(segment, b) if (d.coding != blocks.RAW).any() else None
+        try:
+            decoded = blocks.decode_block(mm, pos, h, d, cursor.chain if cursor else None)
+        except CorruptRecord as exc:
+            log.warning("journal: block at %s:%d: %s", seg.path.name, pos, exc)
+            seg.key_of[b:][seg.key_of[b:] == seg.key_of[b]] = -1
+            self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
+            return None
+        with self._lock:
+            if cursor is not None:
+                cursor.next = b + 1
+                self._cursors.append(cursor)
+                del self._cursors[:-_CURSORS]
+            self._cache[(segment, b)] = decoded
+            while len(self._cache) > _CACHED_BLOCKS:
+                self._cache.popitem(last=False)
+        return decoded
+
+    def _chain_before(self, segment: int, b: int) -> _Cursor | None:
+        """A chain holding what the blocks before ``b`` (since its key block) said; None when it is broken.
+
+        Taken from the remembered cursors when one is on the way, else decoded from the key block."""
+        seg = self.segments[segment]
+        assert seg.key_of is not None and seg.block_offsets is not None
+        key = int(seg.key_of[b])
+        if key < 0:
+            return None
+        if key == b:
+            return _Cursor(segment, b, blocks.Chain())
+        with self._lock:
+            usable = [c for c in self._cursors if c.segment == segment and key < c.next <= b]
+            cursor = max(usable, key=lambda c: c.next) if usable else None
+            if cursor is not None:
+                self._cursors.remove(cursor)
+        if cursor is None:
+            cursor = _Cursor(segment, key, blocks.Chain())
+        mm = self._maps[segment]
+        while cursor.next < b:
+            j = cursor.next
+            if mm is None or int(seg.key_of[j]) != key or not self._check_block(segment, j):
+                return None
+            try:
+                blocks.advance_chain(mm, int(seg.block_offsets[j]), seg.blocks[j], cursor.chain)
+            except CorruptRecord:
+                seg.key_of[j:][seg.key_of[j:] == key] = -1
+                return None
+            cursor.next = j + 1
+        return cursor if int(seg.key_of[b]) == key else None
+
+    # ------------------------------------------------------------ iteration
 
     def records(self, from_ms: int | None = None, to_ms: int | None = None) -> Iterator[Record]:
         """Records in stored order whose receive time is within [from_ms, to_ms] (either bound optional)."""
@@ -317,7 +568,7 @@ class Recovery:
 
 
 def recover(directory: Path) -> Recovery:
-    """Make the newest segment end on its last valid record (what a kill mid-write leaves is cut off).
+    """Make the newest segment end on its last valid record or block (what a kill mid-write leaves is cut off).
 
     Only the newest segment can be torn: the writer syncs a segment before starting the next one."""
     found = list_segments(directory)
@@ -332,9 +583,13 @@ def recover(directory: Path) -> Recovery:
     with open(path, "rb") as f:
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            if SEGMENT_HEADER.unpack_from(mm, 0)[0] != SEGMENT_MAGIC:
+            version = segment_version(mm[:SEGMENT_HEADER.size])
+            if version is None:
                 return Recovery()
-            scan, end, torn = _scan(mm, size, True, _Names(), stats)
+            if version == 1:
+                scan, end, torn = _scan(mm, size, True, _Names(), stats)
+            else:
+                scan, end, torn, _ = _scan_blocks(mm, size, True, _Names(), stats)
         finally:
             mm.close()
     if not scan.offsets and not stats.corrupt_records:

@@ -1,26 +1,34 @@
-"""The journal writer: every received message appended to checksummed segment files, off the GUI thread.
+"""The journal writer: every received message appended to checksummed, compressed segment files, off the GUI
+thread.
 
 Flush and loss policy
 ---------------------
 - ``append()`` only puts the record on a bounded in-memory queue (any thread; it never touches the disk).
-- A writer thread takes the whole queue every ``flush_ms`` (200 ms by default) and writes it with one
-  ``write`` call per segment. From then on the records are in the operating system's page cache.
-- **kill -9 / crash of the app**: records written survive; what is lost is what was still queued, i.e. the
-  records appended during the last ``flush_ms`` (plus any batch the kill cut in half, whose torn end is
-  dropped on the next start). Earlier records are never damaged: files are only ever appended to.
+- A writer thread takes the whole queue every ``flush_ms`` (200 ms by default), packs it into blocks of up
+  to 1 MiB of frames (format 2, see :mod:`services.journal.format`: compressed, one CRC per block) and
+  writes each block with one ``write`` call. From then on the records are in the operating system's page
+  cache. The blocks of a segment form chains from a key block (every segment's first, then one every
+  ``key_ms``, 30 s by default, and after any failed write); only the vehicle and link columns depend on the
+  chain.
+- **kill -9 / crash of the app**: blocks written survive; what is lost is what was still queued, i.e. the
+  records appended during the last ``flush_ms`` (plus the block the kill cut in half, which is dropped
+  whole on the next start). Earlier blocks are never damaged: files are only ever appended to.
 - **Power loss / OS crash**: the page cache is lost too. The writer ``fsync``\\ s at most every ``fsync_ms``
   (5 s by default), when a segment is full (before the next one starts) and on close, so at most the last
   ``fsync_ms + flush_ms`` of records are lost, and only from the newest segment.
 - **Recovery** is automatic when a writer opens the directory: the newest segment is cut back to its last
-  valid record. Readers ignore a torn tail and skip (and count) corrupt records on their own as well.
+  valid block, and writing goes on in a new segment. Readers ignore a torn tail and skip (and count)
+  corrupt blocks on their own as well.
 - **Retention**: when a segment is closed, the oldest segments are deleted while the journal is larger
   than ``retention_bytes`` or a segment was last written more than ``retention_days`` ago.
-- **Disk full** (``ENOSPC``, ``EDQUOT``, ``EFBIG``): the records that fitted are kept, the rest of the batch
+- **Disk full** (``ENOSPC``, ``EDQUOT``, ``EFBIG``): the blocks that fitted are kept, the rest of the batch
   is dropped and counted, ``status`` says ``disk-full`` with the error, and writing is retried every
-  ``retry_s``; records appended meanwhile are dropped and counted. Nothing already written is touched.
+  ``retry_s`` (with a key block); records appended meanwhile are dropped and counted. Nothing already
+  written is touched.
 - If the queue holds more than ``queue_bytes`` (the disk is slower than the feeds), new records are dropped
   and counted instead of growing memory.
 
+``version=1`` writes the uncompressed format 1 instead (one CRC per record), as journals were written before.
 Files are created 0600 in a 0700 directory: the journal holds everything the feeds said.
 """
 
@@ -38,7 +46,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.feeds.protocol import now_ms
-from services.journal.format import META_FILE, encode_record, segment_header, segment_name
+from services.journal.blocks import BLOCK_TARGET_BYTES, KEY_MS, BlockEncoder
+from services.journal.format import (
+    FORMAT_VERSION,
+    META_FILE,
+    check_record,
+    encode_record,
+    segment_header,
+    segment_name,
+)
 from services.journal.reader import Recovery, list_segments, recover
 
 log = logging.getLogger(__name__)
@@ -73,15 +89,27 @@ class _Pending:
     size: int
 
 
+Record = tuple[str, Sequence[bytes], int]  # (feed, frames, recv_ms)
+
+
 class _SegmentFiles:
-    """The segment files of one directory: the open one, rotation, sync and retention. One thread only."""
+    """The segment files of one directory: the open one, rotation, sync and retention. One thread only.
+
+    Format 2 (the default) writes blocks (:mod:`services.journal.blocks`); ``version=1`` writes the old
+    uncompressed records, kept for comparison and for tools that want plain files."""
 
     def __init__(self, directory: Path, segment_bytes: int, retention_bytes: int | None,
-                 retention_days: float | None) -> None:
+                 retention_days: float | None, version: int = FORMAT_VERSION, key_ms: int = KEY_MS,
+                 block_bytes: int = BLOCK_TARGET_BYTES) -> None:
+        if version not in (1, 2):
+            raise ValueError(f"no journal format {version}")
         self.directory = directory
         self.segment_bytes = segment_bytes
         self.retention_bytes = retention_bytes
         self.retention_days = retention_days
+        self.version = version
+        self.key_ms = key_ms
+        self.block_bytes = block_bytes
         found = list_segments(directory)
         self.next_n = found[-1][0] + 1 if found else 1
         self.fd: int | None = None
@@ -90,19 +118,25 @@ class _SegmentFiles:
         self.unsynced = False
         self.deleted = 0
         self.fsyncs = 0
+        self.bytes_total = 0  # bytes of records (format 2: blocks) written, headers not counted
+        self._encoder = BlockEncoder() if version == 2 else None
+        self._chain_n = 0  # the next block's place in its chain; 0: a key block
+        self._key_ms = 0  # first receive time of the chain's key block
 
     def _open(self, first_ms: int) -> None:
         path = self.directory / segment_name(first_ms, self.next_n)
+        header = segment_header(self.version)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
-            _write_all(fd, segment_header(), 0)
+            _write_all(fd, header, 0)
         except OSError:
             os.close(fd)
             path.unlink(missing_ok=True)
             raise
         self.next_n += 1
-        self.fd, self.path, self.size = fd, path, len(segment_header())
+        self.fd, self.path, self.size = fd, path, len(header)
         self.unsynced = True
+        self._chain_n = 0  # a segment decodes on its own
         _sync_dir(self.directory)
 
     def close_segment(self) -> None:
@@ -119,22 +153,74 @@ class _SegmentFiles:
             self.fsyncs += 1
             self.unsynced = False
 
-    def write(self, records: list[tuple[bytes, int]]) -> int:
-        """Write (record bytes, recv_ms) in order, rotating as segments fill; returns how many were written.
+    def _ensure_open(self, first_ms: int, done: int) -> None:
+        if self.fd is None or self.size >= self.segment_bytes:
+            if self.fd is not None:
+                self.close_segment()
+                self.apply_retention()
+            try:
+                self._open(first_ms)
+            except OSError as exc:
+                exc.written = done  # type: ignore[attr-defined]
+                raise
+
+    def write(self, records: Sequence[Record]) -> int:
+        """Write (feed, frames, recv_ms) records in order, rotating as segments fill; returns how many.
 
         On an OSError the records that reached the disk whole stay, the segment is cut back to its last whole
-        record, and the error is raised with ``written`` set to how many records were kept."""
+        record (format 2: block), and the error is raised with ``written`` set to how many records were kept.
+        ValueError for a record over the journal's limits, before anything is written."""
+        for feed, frames, _ in records:
+            check_record(feed, frames)
+        if self.version == 1:
+            encoded = [(b"".join(encode_record(f, fr, ms)), ms) for f, fr, ms in records]
+            return self._write_v1(encoded)
         done = 0
         while done < len(records):
-            if self.fd is None or self.size >= self.segment_bytes:
-                if self.fd is not None:
-                    self.close_segment()
-                    self.apply_retention()
+            self._ensure_open(records[done][2], done)
+            # One block: records up to the target size and, counted uncompressed, the segment's room (at
+            # least one record), so a segment of incompressible records ends close to its size too.
+            limit = min(self.block_bytes, self.segment_bytes - self.size)
+            end, size = done, 0
+            while end < len(records) and (end == done or size + _frames_size(records[end]) <= limit):
+                size += _frames_size(records[end])
+                end += 1
+            batch = records[done:end]
+            first_ms = min(ms for _, _, ms in batch)
+            if self._chain_n and abs(first_ms - self._key_ms) >= self.key_ms:
+                self._chain_n = 0
+            if self._chain_n == 0:
+                self._key_ms = first_ms
+            assert self._encoder is not None
+            try:
+                data = self._encoder.encode(batch, self._chain_n)
+            except ValueError:
+                self._chain_n = 0  # the encoder's chain may hold part of the refused block
+                raise
+            # Whatever happens to this write, the chain moved on: a failure restarts it with a key block.
+            self._chain_n += 1
+            start = self.size
+            try:
+                _write_all(self.fd, data, start)
+            except OSError as exc:
+                self._chain_n = 0
                 try:
-                    self._open(records[done][1])
-                except OSError as exc:
-                    exc.written = done  # type: ignore[attr-defined]
-                    raise
+                    os.ftruncate(self.fd, start)  # frees space, so it works on a full disk too
+                except OSError:
+                    log.exception("journal: cannot cut %s back to its last whole block", self.path)
+                self.unsynced = True
+                exc.written = done  # type: ignore[attr-defined]
+                raise
+            self.size = start + len(data)
+            self.bytes_total += len(data)
+            self.unsynced = True
+            done = end
+        return done
+
+    def _write_v1(self, records: list[tuple[bytes, int]]) -> int:
+        done = 0
+        while done < len(records):
+            self._ensure_open(records[done][1], done)
             # Everything that fits in this segment, in one write.
             room = self.segment_bytes - self.size
             batch, size = [], 0
@@ -158,11 +244,13 @@ class _SegmentFiles:
                     os.ftruncate(self.fd, end)  # frees space, so it works on a full disk too
                 except OSError:
                     log.exception("journal: cannot cut %s back to its last whole record", self.path)
+                self.bytes_total += end - start
                 self.size = end
                 self.unsynced = True
                 exc.written = done + kept  # type: ignore[attr-defined]
                 raise
             self.size = start + size
+            self.bytes_total += size
             self.unsynced = True
             done += len(batch)
         return done
@@ -203,6 +291,10 @@ class _SegmentFiles:
             _sync_dir(self.directory)
 
 
+def _frames_size(record: Record) -> int:
+    return sum(len(f) for f in record[1]) + 16
+
+
 def _write_all(fd: int, data: bytes, offset: int) -> None:
     """pwrite until done; an OSError carries ``bytes_written`` (how much of ``data`` got there first)."""
     view = memoryview(data)
@@ -233,14 +325,17 @@ def _sync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_meta(directory: Path, meta: dict) -> None:
-    """``journal.json``: what the journal is of (kit, feeds), merged into what is there, replaced atomically."""
+def write_meta(directory: Path, meta: dict, version: int = FORMAT_VERSION) -> None:
+    """``journal.json``: what the journal is of (kit, feeds), merged into what is there, replaced atomically.
+
+    ``format`` says what the newest writer wrote; each segment's header says its own (a directory written
+    before and after an upgrade holds both)."""
     path = Path(directory) / META_FILE
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         old = {}
-    merged = {**(old if isinstance(old, dict) else {}), "format": 1, **meta}
+    merged = {**(old if isinstance(old, dict) else {}), **meta, "format": version}
     merged.setdefault("created_ms", now_ms())
     tmp = path.with_name(f".{META_FILE}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -266,7 +361,8 @@ class JournalWriter:
                  retention_days: float | None = DEFAULT_RETENTION_DAYS, flush_ms: int = DEFAULT_FLUSH_MS,
                  fsync_ms: int = DEFAULT_FSYNC_MS, queue_bytes: int = DEFAULT_QUEUE_BYTES,
                  retry_s: float = DEFAULT_RETRY_S, meta: dict | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, version: int = FORMAT_VERSION,
+                 key_ms: int = KEY_MS) -> None:
         self.directory = make_private_dir(directory)
         self.flush_ms = flush_ms
         self.fsync_ms = fsync_ms
@@ -275,8 +371,9 @@ class JournalWriter:
         self._clock = clock
         self.recovery: Recovery = recover(self.directory)
         if meta is not None:
-            write_meta(self.directory, meta)
-        self._files = _SegmentFiles(self.directory, segment_bytes, retention_bytes, retention_days)
+            write_meta(self.directory, meta, version)
+        self._files = _SegmentFiles(self.directory, segment_bytes, retention_bytes, retention_days, version,
+                                    key_ms)
         self._files.apply_retention()
         self._lock = threading.Lock()
         self._queue: deque[_Pending] = deque()
@@ -292,7 +389,9 @@ class JournalWriter:
         self.written = 0
         self.dropped_disk = 0  # lost to a full disk or a write error
         self.dropped_queue = 0  # the queue was full
-        self.bytes_written = 0
+        self.bytes_written = 0  # on disk
+        self.frame_bytes = 0  # the frames of the records written, as received
+        self.cpu_s = 0.0  # the writer thread's CPU time (encoding, compressing, writing)
         self._thread = threading.Thread(target=self._run, name="sitroom-journal", daemon=True)
         self._thread.start()
 
@@ -342,6 +441,7 @@ class JournalWriter:
     def stats(self) -> dict:
         return {"appended": self.appended, "written": self.written, "dropped_disk": self.dropped_disk,
                 "dropped_queue": self.dropped_queue, "queued": self.queued, "bytes_written": self.bytes_written,
+                "frame_bytes": self.frame_bytes, "cpu_s": self.cpu_s,
                 "segments_deleted": self._files.deleted, "fsyncs": self._files.fsyncs, "status": self.status.state,
                 "message": self.status.message}
 
@@ -388,28 +488,30 @@ class JournalWriter:
         if not self.status.ok and not retry_now and self._clock() < self._retry_at:
             self.dropped_disk += len(batch)
             return
+        cpu = time.thread_time()
         try:
-            encoded = [(b"".join(encode_record(p.feed, p.frames, p.recv_ms)), p.recv_ms) for p in batch]
+            n = self._files.write([(p.feed, p.frames, p.recv_ms) for p in batch])
         except ValueError as exc:  # a caller bug (oversized record): refuse the batch, keep going
             log.error("journal: %s", exc)
             self.dropped_disk += len(batch)
             return
-        try:
-            n = self._files.write(encoded)
         except OSError as exc:
             n = getattr(exc, "written", 0)
-            self._account(encoded[:n])
+            self._account(batch[:n])
             self.dropped_disk += len(batch) - n
             self._fail(exc)
             return
-        self._account(encoded[:n])
+        finally:
+            self.cpu_s += time.thread_time() - cpu
+        self._account(batch[:n])
         if not self.status.ok:
             log.info("journal: writing again after %s", self.status.message)
             self.status = JournalStatus()
 
-    def _account(self, written: list[tuple[bytes, int]]) -> None:
+    def _account(self, written: list[_Pending]) -> None:
         self.written += len(written)
-        self.bytes_written += sum(len(d) for d, _ in written)
+        self.frame_bytes += sum(len(f) for p in written for f in p.frames)
+        self.bytes_written = self._files.bytes_total
 
     def _fail(self, exc: OSError) -> None:
         full = exc.errno in _DISK_FULL
