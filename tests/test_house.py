@@ -37,8 +37,10 @@ def _type_checking_only(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports_of(path: Path, name: str) -> set[str]:
-    """Every module ``path`` imports (absolute names; relative ones resolved), TYPE_CHECKING blocks aside."""
+def imports_of(path: Path, name: str, modules: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """Every module ``path`` imports (absolute names; relative ones resolved), TYPE_CHECKING blocks aside.
+    ``from package import module`` names the module, not the package (whose ``__init__`` may well import
+    that module back: Python runs it first either way, so that is no circle of ours)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -56,9 +58,8 @@ def imports_of(path: Path, name: str) -> set[str]:
                 if child.level:
                     anchor = package.split(".")[: len(package.split(".")) - child.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
-                found.add(base)
-                # "from pkg import mod" imports pkg.mod when that is a module of ours
-                found.update(f"{base}.{alias.name}" for alias in child.names)
+                for alias in child.names:
+                    found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
             visit(child)
 
     visit(tree)
@@ -70,13 +71,14 @@ def project_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
         graph[name] = set()
-        for target in imports_of(path, name):
+        imported = imports_of(path, name, set(files))
+        for target in imported:
             # the longest module of ours that the import names (a symbol import names its module)
             while target and target not in files:
                 target = target.rpartition(".")[0]
             if target and target != name:
                 graph[name].add(target)
-        graph[name] |= {imp for imp in imports_of(path, name) if imp.split(".")[0] in QT}
+        graph[name] |= {imp for imp in imported if imp.split(".")[0] in QT}
     return graph
 
 

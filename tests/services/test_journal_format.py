@@ -24,10 +24,10 @@ def fleet_stream() -> list[tuple[str, list[bytes], int]]:
     """40 s of the demo fleet (1,500 vehicles: buses every second, taxis every two) as the AVL feed sends
     it, in batches of 2,048, with a heartbeat per second and the link speeds every 5 s."""
     from services.sim import congestion
-    from services.sim.city import load_demo_city
+    from services.sim.demo_kit import open_demo_city
     from services.sim.fleet import FleetSim
 
-    kit = load_demo_city()
+    kit = open_demo_city()
     sim = FleetSim(kit, 1500)
     g = kit.roads
     links = np.zeros(g.n_edges, LINK_DTYPE)
