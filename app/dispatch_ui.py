@@ -1,7 +1,8 @@
 """The dispatcher's part of the window: incident queue, recommendations, routes, closures and coverage.
 
-Everything is reachable from the keyboard: A acknowledge, R recommend, D dispatch the selected unit,
-N next incident, C close (asks for a disposition), X cancel, Ctrl+N a new incident at the map centre.
+Everything is reachable from the keyboard (KEYS below, also in Help → Keys): N takes the most urgent call
+waiting, A acknowledges it and ranks the units, ↑/↓ or 1–5 choose one, D dispatches it; Escape always
+brings the focus back to the map and the queue, so a letter never lands in a text field by mistake.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.desk import DispatchDesk, DispatchError, Level, Ranking
 from layers.incidents import IncidentLayer
-from services.incidents.model import LifecycleError
+from services.incidents.golden import misses_target
+from services.incidents.model import Incident, LifecycleError
+from services.incidents.order import waiting_calls
 from services.vocabulary import INCIDENT_TYPES, UNIT_TYPES
 from widgets import labels
+from widgets.call_alert import CallAlert
 from widgets.coverage_panel import CoveragePanel, DistrictShare
 from widgets.incident_queue import IncidentQueue
 from widgets.recommend_panel import RecommendPanel, UnitOption
 
 _COVERAGE_EVERY_S = 2.0
+_WORK_WIDTH_M = 3000.0  # N and Z show an incident this wide at most: a street's worth, routes visible
+_CLOSE_WIDTH_M = 1200.0
 
 
 class DispatchController(QtCore.QObject):
@@ -31,6 +37,7 @@ class DispatchController(QtCore.QObject):
         self.ranking: Ranking | None = None
         self._coverage_at = 0.0
         self._closing_area = False
+        self.alert = CallAlert(self)
 
     # ------------------------------------------------------------ construction (called by the window)
 
@@ -75,22 +82,40 @@ class DispatchController(QtCore.QObject):
         self.coverage_panel.report_requested.connect(self.time_of_day_report)
         self.coverage_panel.types_changed.connect(self._types_changed)
 
+    def key_list(self) -> list[tuple[str, str, object]]:
+        """(key, what it does, slot): the dispatcher's keys, as the Dispatch menu and Help → Keys list them."""
+        return [
+            ("N", self.tr("Next call: the most urgent waiting for acknowledgement"), self.next_incident),
+            ("A", self.tr("Acknowledge, rank the units and show them with the incident"), self.acknowledge),
+            ("R", self.tr("Recommend units (rank again)"), self.recommend),
+            ("D", self.tr("Dispatch the chosen unit"), self.dispatch_selected),
+            ("Z", self.tr("Zoom to the selected incident"), self.zoom_to_incident),
+            ("C", self.tr("Close incident…"), lambda: self.finish("closed")),
+            ("X", self.tr("Cancel incident…"), lambda: self.finish("cancelled")),
+            ("Ctrl+N", self.tr("New incident at the map centre…"), self.new_incident_at_centre),
+        ]
+
     def build_actions(self, menu: QtWidgets.QMenu) -> None:
-        keys = (("A", self.tr("Acknowledge"), self.acknowledge), ("R", self.tr("Recommend units"), self.recommend),
-                ("D", self.tr("Dispatch selected unit"), self.dispatch_selected),
-                ("N", self.tr("Next incident"), self.next_incident),
-                ("C", self.tr("Close incident…"), lambda: self.finish("closed")),
-                ("X", self.tr("Cancel incident…"), lambda: self.finish("cancelled")),
-                ("Ctrl+N", self.tr("New incident at the map centre…"), self.new_incident_at_centre))
-        for key, title, slot in keys:
+        for key, title, slot in self.key_list():
             action = menu.addAction(title, slot, QtGui.QKeySequence(key))
             # The whole window, but not while typing in a text field (Qt gives those keys to the field).
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        # With a ranking on screen, ↑/↓ and 1–5 choose the unit wherever the focus is (the map's arrow keys
+        # pan only while there is no ranking: see MapCanvas.arrows_pan).
+        for key, step in (("Up", -1), ("Down", 1)):
+            self._window_key(key, lambda s=step: self.recommend_panel.move_choice(s))
+        for n in range(1, 6):
+            self._window_key(str(n), lambda i=n - 1: self.recommend_panel.choose(i))
         menu.addSeparator()
         self.close_area_action = menu.addAction(self.tr("Close roads in an area (Shift+drag)"))
         self.close_area_action.setCheckable(True)
         self.close_area_action.toggled.connect(lambda on: setattr(self, "_closing_area", on))
         menu.addAction(self.tr("Reopen all roads"), self.reopen_roads)
+
+    def _window_key(self, key: str, slot) -> None:
+        shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self.w)
+        shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
 
     # ------------------------------------------------------------ per frame / per panel refresh
 
@@ -103,36 +128,58 @@ class DispatchController(QtCore.QObject):
                 QtWidgets.QApplication.beep()
 
     def refresh(self) -> None:
-        self.desk.track_units()
-        self.queue.refresh(self.desk.session.clock_ms())
-        if self.incidents.dirty or self.desk.book.version != getattr(self, "_book_version", -1):
-            self._book_version = self.desk.book.version
-            self.incidents.mark_dirty()
-        link = self.desk.link
+        desk = self.desk
+        now_ms = desk.session.clock_ms()
+        desk.track_units()
+        self.queue.refresh(now_ms, desk.pending())
+        urgent = self.alert.update(waiting_calls(desk.book), time.monotonic())
+        self.w.call_banner.show_message(self._call_banner(urgent, now_ms), "bad")
+        link = desk.link
         if link is None:
             self.recommend_panel.link_label.setText(self.tr("CAD: not configured (commands cannot be sent)"))
+            self.w.cad_banner.show_message("")
         else:
             state = link.state
             self.recommend_panel.link_label.setText(self.tr("CAD: {0} · {1} pending").format(
                 self.tr("up") if state.up else self.tr("DOWN"), state.pending))
             self.recommend_panel.link_label.setProperty("state", "ok" if state.up else "bad")
             self.recommend_panel.link_label.style().polish(self.recommend_panel.link_label)
+            self.w.cad_banner.show_message("" if state.up else self.tr(
+                "CAD DOWN: dispatches are kept in the outbox ({0} waiting) and go out the moment it is back."
+            ).format(state.pending), "bad")
         now = time.monotonic()
         if now - self._coverage_at >= _COVERAGE_EVERY_S:
             self._coverage_at = now
             self.update_coverage()
+
+    def _call_banner(self, urgent: list[Incident], now_ms: int) -> str:
+        if not urgent:
+            return ""
+        first = urgent[0]
+        text = self.tr("P{0} {1} waiting {2}: {3} (N to take it)").format(
+            first.priority, labels.incident_type(first.type), labels.duration(first.age_s(now_ms)), first.id)
+        if len(urgent) > 1:
+            text += " " + self.tr("and {0} more urgent calls").format(len(urgent) - 1)
+        return text
 
     # ------------------------------------------------------------ incidents
 
     def current(self) -> str | None:
         return self.incidents.selected
 
+    def selected_position(self) -> tuple[float, float] | None:
+        inc_id = self.current()
+        if inc_id is None or inc_id not in self.desk.book.incidents:
+            return None
+        inc = self.desk.book.get(inc_id)
+        return (inc.x, inc.y)
+
     def select_incident(self, incident_id: str | None) -> None:
         if incident_id == self.incidents.selected:
             return
         self.incidents.select(incident_id)
         self.queue.select(incident_id)
-        self.ranking = None
+        self._set_ranking(None)
         self.routes.clear()
         if incident_id is None:
             self.recommend_panel.clear()
@@ -165,16 +212,38 @@ class DispatchController(QtCore.QObject):
         except LifecycleError as exc:
             self.w.statusBar().showMessage(str(exc), 6000)
             return
-        self.queue.refresh(self.desk.session.clock_ms())
+        self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
         self.recommend()
+        self.show_ranking_on_map()
 
     def next_incident(self) -> None:
-        nxt = self.queue.next_id()
+        nxt = self.desk.next_call(self.current())
         self.select_incident(nxt)
         if nxt is not None:
-            inc = self.desk.book.get(nxt)
-            self.w.canvas.center_on(inc.x, inc.y, width_m=max(self.w.canvas.view_rect()[2]
-                                                             - self.w.canvas.view_rect()[0], 2000.0))
+            self.zoom_to_incident(_WORK_WIDTH_M)
+
+    def zoom_to_incident(self, width_m: float = _CLOSE_WIDTH_M) -> None:
+        """Centre the selected incident, zoomed in to ``width_m`` across unless the view is closer already."""
+        if (inc_id := self._require()) is None:
+            return
+        inc = self.desk.book.get(inc_id)
+        x0, _y0, x1, _y1 = self.w.canvas.view_rect()
+        self.w.canvas.center_on(inc.x, inc.y, width_m=min(x1 - x0, width_m))
+
+    def show_ranking_on_map(self) -> None:
+        """The incident and its ranked units in view (what A shows): the route of the chosen one is drawn."""
+        r = self.ranking
+        if r is None:
+            return
+        inc = self.desk.book.get(r.incident)
+        v = self.desk.session.vehicles
+        rows = [int(r.rows[o.row]) for o in r.options]
+        xs = np.array([inc.x, *v.x[rows]])
+        ys = np.array([inc.y, *v.y[rows]])
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[ok], ys[ok]
+        span = max(float(np.ptp(xs)), float(np.ptp(ys)) * 1.6, 800.0) * 1.25  # the window is wider than tall
+        self.w.canvas.center_on(float(xs.min() + xs.max()) / 2, float(ys.min() + ys.max()) / 2, width_m=span)
 
     def finish(self, status: str) -> None:
         if (inc := self._require()) is None:
@@ -215,17 +284,30 @@ class DispatchController(QtCore.QObject):
         self.select_incident(inc_id)
         inc = self.desk.book.get(inc_id)
         try:
-            self.ranking = self.desk.recommend(inc_id)
+            ranking = self.desk.recommend(inc_id)
         except DispatchError as exc:
             self.recommend_panel.clear(self._header(inc) + "\n" + str(exc))
             return
-        r = self.ranking
+        self._set_ranking(ranking)
+        r = ranking
         options = [UnitOption(o.unit, o.type, o.eta_s, o.metres, o.station, o.last_known) for o in r.options]
         wanted = " / ".join(labels.vehicle_type(t) for t in UNIT_TYPES[inc.type])
         header = self._header(inc) + "\n" + (self.tr("Fastest available {0} by road:").format(wanted) if options
                                              else self.tr("No available {0} can reach it.").format(wanted))
-        self.recommend_panel.show_options(header, options, self._note(r))
+        note = self._note(r)
+        now_ms = self.desk.session.clock_ms()
+        if options and misses_target(inc, now_ms, options[0].eta_s):
+            warning = self.tr("Even the fastest unit arrives after the 5-minute mark ({0} from the call).").format(
+                labels.duration(inc.age_s(now_ms) + options[0].eta_s))
+            note = warning + ("\n" + note if note else "")
+        self.recommend_panel.show_options(header, options, note, warn=bool(options)
+                                          and misses_target(inc, now_ms, options[0].eta_s))
         self.recommend_dock.raise_()
+
+    def _set_ranking(self, ranking: Ranking | None) -> None:
+        """A ranking on screen gives the arrow keys to the unit list; without one they pan the map."""
+        self.ranking = ranking
+        self.w.canvas.arrows_pan = ranking is None
 
     def _note(self, r: Ranking) -> str:
         rec = r.recommendation

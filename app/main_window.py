@@ -51,6 +51,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas = MapCanvas(self, layers=self.session.layers)
         self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
         self.dispatch = DispatchController(self, self.desk)
+        self.canvas.zoom_anchor = self.dispatch.selected_position
         self.kit_loader = KitLoader(self)
         self.kit_loader.loaded.connect(self.set_kit)
         self.kit_loader.failed.connect(self._kit_failed)
@@ -141,10 +142,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.find_edit = QtWidgets.QLineEdit()
         self.find_edit.setPlaceholderText(self.tr("Find vehicle ID…"))
         self.find_edit.setMaximumWidth(200)
-        self.find_edit.returnPressed.connect(lambda: self.find_vehicle(self.find_edit.text()))
+        self.find_edit.returnPressed.connect(self._find_entered)
         bar.addWidget(self.find_edit)
         find_shortcut = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self)
         find_shortcut.activated.connect(self.find_edit.setFocus)
+        # Escape, wherever the focus is: back to the map (and the queue's keys); a text field never keeps it.
+        escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
+        escape.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        escape.activated.connect(self.back_to_map)
+
+    def back_to_map(self) -> None:
+        self.canvas.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+
+    def _find_entered(self) -> None:
+        if self.find_vehicle(self.find_edit.text()):
+            self.find_edit.clear()
+        self.back_to_map()  # N, A, D and Escape go to the console again, not into the search box
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -155,8 +168,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.journal_label = QtWidgets.QLabel()
         self.cursor_label = QtWidgets.QLabel()
         self.cursor_label.setMinimumWidth(210)
+        # Permanent widgets: a passing message (left) never covers the feeds' health.
         for w in (self.feed_label, self.vehicle_label):
-            sb.addWidget(w)
+            sb.addPermanentWidget(w)
         sb.addPermanentWidget(self.journal_label)
         sb.addPermanentWidget(self.kit_label)
         sb.addPermanentWidget(self.cursor_label)
@@ -184,6 +198,7 @@ class MainWindow(QtWidgets.QMainWindow):
             styles.addAction(action)
             self.style_actions[style] = action
         helpm = self.menuBar().addMenu(self.tr("&Help"))
+        helpm.addAction(self.tr("Keys…"), self.show_keys, QtGui.QKeySequence("F1"))
         helpm.addAction(self.tr("About SitRoom"), self.show_about)
 
     # ------------------------------------------------------------ kits
@@ -281,6 +296,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if kit.generated:
             lines += ["", self.tr("The demo city's roads are generated, not surveyed.")]
         return "\n".join(lines)
+
+    def keys_text(self) -> str:
+        rows = [(key, what) for key, what, _slot in self.dispatch.key_list()]
+        rows += [(self.tr("↑ / ↓, 1–5"), self.tr("With units ranked: choose the unit (else ↑/↓ pan the map)")),
+                 (self.tr("Escape"), self.tr("Back to the map and the queue, from anywhere")),
+                 ("Ctrl+F", self.tr("Find a vehicle; Enter goes there and returns to the map")),
+                 (self.tr("+ / −"), self.tr("Zoom, about the selected incident when it is in view")),
+                 (self.tr("← → ↑ ↓, Home"), self.tr("Pan the map, whole city")),
+                 ("Tab", self.tr("Map → waiting calls → incidents → units"))]
+        body = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{w}</td></tr>" for k, w in rows)
+        return f"<table>{body}</table>"
+
+    def show_keys(self) -> None:
+        QtWidgets.QMessageBox.information(self, self.tr("Keys"), self.keys_text())
 
     def show_about(self) -> None:
         QtWidgets.QMessageBox.about(self, self.tr("About SitRoom"), self.about_text())
@@ -442,7 +471,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.feeds_dock], [230], QtCore.Qt.Orientation.Vertical)
+        # Tall enough for the waiting band and a few open incidents at a glance.
+        self.resizeDocks([self.feeds_dock], [340], QtCore.Qt.Orientation.Vertical)
 
     def restore_state(self) -> None:
         s = settings()

@@ -79,7 +79,10 @@ PLACE = {"fire": "#ff6b4a", "ems": "#f2f2f2", "police": "#6e8bff", "hospital": "
          "facility": "#c8a2ff", "school": "#f5b83d", "camera": "#9fb0c3"}
 PLACE_OUTLINE = "#0b0f14"
 # Incidents: colour by priority (1 most urgent); the route a dispatcher is looking at and its alternative.
-PRIORITY = {1: "#ff3b3b", 2: "#ff8a3d", 3: "#f5c542", 4: "#5aa9ff", 5: "#9aa6b2"}
+# Priority 1 (most urgent) to 5. Always shown with its number too ("P1"), and the ramp also steps in
+# lightness, so no one needs to tell red from orange by hue alone. PRIORITY_TEXT: the number on the colour.
+PRIORITY = {1: "#e8243c", 2: "#ff9a3c", 3: "#f5d142", 4: "#5aa9ff", 5: "#9aa6b2"}
+PRIORITY_TEXT = {1: "#ffffff", 2: "#10151c", 3: "#10151c", 4: "#10151c", 5: "#10151c"}
 INCIDENT_OUTLINE = "#ffffff"
 ROUTE = "#00e5ff"
 ROUTE_ALT = "#7fb8c4"

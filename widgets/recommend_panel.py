@@ -62,7 +62,8 @@ class RecommendPanel(QtWidgets.QWidget):
         lay.addWidget(self.link_label)
         self.options: list[UnitOption] = []
 
-    def show_options(self, header: str, options: list[UnitOption], note: str = "") -> None:
+    def show_options(self, header: str, options: list[UnitOption], note: str = "", *, warn: bool = False) -> None:
+        """``warn``: the note says something the dispatcher must act on (shown in the warning colour)."""
         self.header.setText(header)
         self.options = options
         self.table.setRowCount(len(options))
@@ -78,11 +79,25 @@ class RecommendPanel(QtWidgets.QWidget):
         if options:
             self.table.selectRow(0)
         self.note.setText(note)
+        self.note.setProperty("state", "warn" if warn else "")
+        self.note.style().polish(self.note)
         self.dispatch_button.setEnabled(bool(options))
 
     def clear(self, header: str = "") -> None:
         self.show_options(header or self.tr("Select an incident and press R for the fastest units."), [])
         self.route_info.clear()
+
+    def choose(self, index: int) -> None:
+        """Choose the ``index``-th unit (keys 1–5); nothing when the list is shorter."""
+        if 0 <= index < len(self.options):
+            self.table.selectRow(index)
+
+    def move_choice(self, step: int) -> None:
+        """The unit above or below the chosen one (keys ↑/↓), staying within the list."""
+        if not self.options:
+            return
+        row = selected_row(self.table)
+        self.choose(min(max((row if row is not None else -step) + step, 0), len(self.options) - 1))
 
     def current(self) -> int | None:
         row = selected_row(self.table)

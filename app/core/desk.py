@@ -23,6 +23,7 @@ from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Refus
 from services.dispatch.outbox import new_command
 from services.feeds import protocol
 from services.incidents.model import Incident, IncidentBook, LifecycleError
+from services.incidents.order import call_urgency, waiting_calls
 from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
 from services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
@@ -92,7 +93,8 @@ class DispatchDesk:
         self._accepted: dict[int, int] = {}  # unit -> when the CAD accepted its dispatch, epoch ms
         # Units with a command waiting for the CAD, kept here so that rankings on the GUI thread never query
         # the outbox's database; read once for commands left by an earlier run.
-        self._waiting: set[int] = {e.unit for e in link.outbox.pending()} if link is not None else set()
+        self._waiting: dict[int, str] = {e.unit: e.incident for e in link.outbox.pending()} if link is not None \
+            else {}
         self.route_layer = session.layers.add("routes", RouteLayer())
         self.coverage_layer = session.layers.add("coverage", CoverageLayer(session.kit))
         self.set_kit(session.kit)
@@ -153,6 +155,24 @@ class DispatchDesk:
                 else:
                     held.setdefault(unit, f"unit {unit} was just dispatched; its AVL report has not caught up")
         return held
+
+    def pending(self) -> dict[str, list[int]]:
+        """Units whose dispatch waits for the CAD's answer, by incident (shown on the incident itself)."""
+        out: dict[str, list[int]] = {}
+        for unit, incident in self._waiting.items():
+            out.setdefault(incident, []).append(unit)
+        return out
+
+    def next_call(self, current: str | None) -> str | None:
+        """What N selects: the most urgent call waiting for acknowledgement (the next one after ``current``
+        when that is one of them), else the most urgent open incident after ``current``."""
+        pool = waiting_calls(self.book) or sorted(self.book.open_incidents(), key=call_urgency)
+        ids = [i.id for i in pool]
+        if not ids:
+            return None
+        if current in ids:
+            return ids[(ids.index(current) + 1) % len(ids)]
+        return ids[0]
 
     def station_of(self, x: float, y: float) -> str:
         if self._station_tree is None:
@@ -237,7 +257,7 @@ class DispatchDesk:
         command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who,
                               **({"call": call} if call else {}))
         self.link.submit(command)  # stored in the outbox before anything is sent
-        self._waiting.add(int(unit))
+        self._waiting[int(unit)] = inc.id
         self.book.note(inc.id, "dispatch sent", self.who, f"unit {unit}, command {command['cmd_id'][:8]}")
         return command["cmd_id"]
 
@@ -251,7 +271,7 @@ class DispatchDesk:
     def _on_link_event(self, event: LinkEvent) -> None:
         if isinstance(event, Acked | Rejected):
             e = event.entry  # as the link settled it: no outbox lookup here
-            self._waiting.discard(e.unit)
+            self._waiting.pop(e.unit, None)
             if e.incident not in self.book.incidents:
                 self.say(Level.WARN, f"CAD answered command {e.cmd_id[:8]} for an incident this desk does not know")
             elif isinstance(event, Acked):

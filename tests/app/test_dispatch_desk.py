@@ -111,20 +111,62 @@ def test_incidents_follow_their_units(desk) -> None:
     assert book.get("INC-1").status == "on_scene"
 
 
-def test_queue_sorts_filters_and_counts_down(qtbot, desk) -> None:
-    from widgets.incident_queue import IncidentQueue, golden_time
+def test_waiting_calls_are_pinned_and_the_list_sorts_and_filters(qtbot, desk) -> None:
+    from widgets.incident_queue import IncidentQueue
 
     book = desk.book
     book.create("medical", 3, 127.4, 36.3, 0.0, 0.0, "older", "kim", now_ms=1_000)
+    book.create("crime", 4, 127.4, 36.3, 0.0, 0.0, "theft", "kim", now_ms=2_000)
     queue = IncidentQueue(book)
     qtbot.addWidget(queue)
     queue.refresh(now_ms=200_000)
-    assert queue.ids[0] == "INC-1"  # not acknowledged comes first
-    queue.sort.setCurrentIndex(1)  # oldest first
-    assert queue.ids[0] == "INC-1" and queue.ids[1].startswith("LOC-")
-    queue.type_filter.setCurrentIndex(queue.type_filter.findData("medical"))
-    assert len(queue.ids) == 1
-    inc = book.get("INC-1")
-    assert golden_time(inc, inc.reported_ms + 60_000) == ("5′ −4:00", "ok")
-    assert golden_time(inc, inc.reported_ms + 360_000)[1] == "warn"
-    assert golden_time(inc, inc.reported_ms + 500_000) == ("+1:20", "bad")
+    # Every call waiting is in the band, most urgent first, whatever the list below is filtered to.
+    assert queue.waiting_ids[0] == "INC-1" and len(queue.waiting_ids) == 3 and queue.open_ids == []
+    local = [i for i in queue.waiting_ids if i != "INC-1"]
+    for inc_id in local:
+        book.acknowledge(inc_id, "kim")
+    queue.refresh(now_ms=200_000)
+    assert queue.waiting_ids == ["INC-1"]
+    assert [book.get(i).type for i in queue.open_ids] == ["medical", "crime"]  # by priority
+    queue.sort.setCurrentIndex(queue.sort.findData("age"))
+    assert [book.get(i).desc for i in queue.open_ids] == ["older", "theft"]
+    queue.type_filter.setCurrentIndex(queue.type_filter.findData("crime"))
+    assert [book.get(i).type for i in queue.open_ids] == ["crime"] and queue.waiting_ids == ["INC-1"]
+    book.transition(local[1], "cancelled", "kim", disposition="unfounded")
+    queue.filter.setCurrentIndex(queue.filter.findData("recent"))
+    queue.refresh(now_ms=book.get(local[1]).changed_ms["cancelled"] + 60_000)
+    assert queue.open_ids == [local[1]]  # closed a minute ago: in "closed recently"
+    queue.refresh(now_ms=book.get(local[1]).changed_ms["cancelled"] + 3_600_000)
+    assert queue.open_ids == []
+
+
+def test_golden_time_counts_to_the_marks_only_where_it_applies(desk) -> None:
+    from services.incidents.golden import Golden, golden_time
+
+    inc = desk.book.get("INC-1")  # a P1 fire
+    t0 = inc.reported_ms
+    g = golden_time(inc, t0 + 60_000)
+    assert (g.state, g.mark_s, g.to_mark_s) == (Golden.RUNNING, 300, 240.0)
+    assert golden_time(inc, t0 + 250_000).state is Golden.EXPIRING  # amber in the last minute
+    g = golden_time(inc, t0 + 360_000)
+    assert (g.state, g.mark_s, g.to_mark_s) == (Golden.MISSED, 420, 60.0)  # red, counting to 7
+    g = golden_time(inc, t0 + 500_000)
+    assert (g.state, g.mark_s, g.over_limit_s) == (Golden.MISSED, None, 80.0)
+    theft = desk.book.create("crime", 3, 127.4, 36.3, 0.0, 0.0, "theft", "kim", now_ms=t0)
+    assert golden_time(theft, t0 + 60_000) is None  # no golden time for a theft
+    minor = desk.book.create("traffic", 4, 127.4, 36.3, 0.0, 0.0, "scratch", "kim", now_ms=t0)
+    pileup = desk.book.create("traffic", 1, 127.4, 36.3, 0.0, 0.0, "injured", "kim", now_ms=t0)
+    assert golden_time(minor, t0) is None and golden_time(pileup, t0) is not None
+
+
+def test_next_call_is_the_most_urgent_waiting_one(desk) -> None:
+    book = desk.book
+    book.acknowledge("INC-1", "kim")  # the P1 fire is being handled
+    p3 = book.create("medical", 3, 127.4, 36.3, 0.0, 0.0, "fall", "kim", now_ms=1_000).id
+    p2_old = book.create("traffic", 2, 127.4, 36.3, 0.0, 0.0, "crash", "kim", now_ms=2_000).id
+    p2_new = book.create("medical", 2, 127.4, 36.3, 0.0, 0.0, "chest pain", "kim", now_ms=3_000).id
+    assert desk.next_call("INC-1") == p2_old  # from an acknowledged call: the most urgent waiting
+    assert desk.next_call(p2_old) == p2_new and desk.next_call(p2_new) == p3 and desk.next_call(p3) == p2_old
+    for inc_id in (p3, p2_old, p2_new):
+        book.acknowledge(inc_id, "kim")
+    assert desk.next_call(None) == "INC-1"  # nothing waits: the most urgent open incident

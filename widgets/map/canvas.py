@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -24,6 +25,7 @@ _CLICK_RADIUS_PX = 12.0
 _K = QtCore.Qt.Key
 _NAV_KEYS = {_K.Key_Plus, _K.Key_Equal, _K.Key_Minus, _K.Key_Left, _K.Key_Right, _K.Key_Up, _K.Key_Down,
              _K.Key_Home}
+_VERTICAL_KEYS = {_K.Key_Up, _K.Key_Down}
 _PIXMAP_CACHE_KB = 256 * 1024
 _Z_STEP = 10.0  # z of the n-th layer from the bottom is n * _Z_STEP
 _OVERLAY_Z = 1e6  # labels and other overlays: above every layer
@@ -100,6 +102,9 @@ class MapCanvas(pg.GraphicsView):
         self.setMouseTracking(True)
         self.items: dict[Layer, LayerItem] = {}
         self.layer_set: LayerSet | None = None
+        # ↑/↓ pan the map unless the window gives them to a list the dispatcher is choosing from.
+        self.arrows_pan = True
+        self.zoom_anchor: Callable[[], tuple[float, float] | None] | None = None
         self.stats = FrameStats()
         self._home = QtCore.QRectF(0, 0, 1000, 1000)
         self.paint_ms = 0.0
@@ -211,8 +216,13 @@ class MapCanvas(pg.GraphicsView):
         self.view.setRange(rect=QtCore.QRectF(x - w / 2, y - h / 2, w, h), padding=0)
 
     def zoom(self, factor: float) -> None:
-        """factor > 1 zooms in."""
-        self.view.scaleBy((1 / factor, 1 / factor))
+        """factor > 1 zooms in, about ``zoom_anchor()`` when that point is in view (the selected incident
+        stays where it is), else about the centre."""
+        anchor = self.zoom_anchor() if self.zoom_anchor is not None else None
+        if anchor is not None and self.view.viewRect().contains(QtCore.QPointF(*anchor)):
+            self.view.scaleBy((1 / factor, 1 / factor), center=QtCore.QPointF(*anchor))
+        else:
+            self.view.scaleBy((1 / factor, 1 / factor))
 
     def pan(self, fx: float, fy: float) -> None:
         """Pan by a fraction of the view's width/height."""
@@ -247,7 +257,8 @@ class MapCanvas(pg.GraphicsView):
     def event(self, ev: QtCore.QEvent) -> bool:
         # The graphics scene claims every key for its items; the map uses only the navigation keys, so
         # the window's letter shortcuts (A, R, D, N …) must still work while the map has the focus.
-        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and ev.key() not in _NAV_KEYS:
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and (
+                ev.key() not in _NAV_KEYS or (not self.arrows_pan and ev.key() in _VERTICAL_KEYS)):
             ev.ignore()
             return True
         return super().event(ev)
@@ -262,7 +273,7 @@ class MapCanvas(pg.GraphicsView):
             keys.Key_Up: lambda: self.pan(0, 0.2), keys.Key_Down: lambda: self.pan(0, -0.2),
             keys.Key_Home: self.fit_home,
         }
-        if k in actions:
+        if k in actions and (self.arrows_pan or k not in _VERTICAL_KEYS):
             actions[k]()
             ev.accept()
         else:
