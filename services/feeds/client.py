@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -63,6 +63,7 @@ DERIVED = "derived"
 _HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
                      | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 _MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | _HANDSHAKE_FAILED
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,9 @@ class FeedClient:
                 for sock, _ in poller.poll(_POLL_MS):
                     role, i = index[sock]
                     if role == "sub":
-                        self._drain_socket(sock, i)
+                        self._drain(sock, i, protocol.decode, self._update)
                     elif role == "snap":
-                        self._drain_snapshot(sock, i)
+                        self._drain(sock, i, self._decode_reply, self._reply)
                     else:
                         self._monitor(sock, i)
                 self._timers(time.monotonic())
@@ -299,8 +300,12 @@ class FeedClient:
 
     # ------------------------------------------------------------ socket thread: updates
 
-    def _drain_socket(self, sock: zmq.Socket, feed: int) -> None:
-        health, st = self.health[feed], self._state[feed]
+    def _drain(self, sock: zmq.Socket, feed: int, decode: Callable[[list[bytes]], _T],
+               handle: Callable[[int, _T, float], None]) -> None:
+        """Up to _DRAIN_PER_WAKEUP messages from ``sock``, each decoded and handed to ``handle`` with its receive
+        time; one that fails to decode is counted (strict mode: raised) and dropped. Both sockets of a feed come
+        through here, so the snapshot socket's input is checked exactly as the feed's."""
+        health = self.health[feed]
         for _ in range(_DRAIN_PER_WAKEUP):
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
@@ -308,17 +313,22 @@ class FeedClient:
                 return
             now = time.monotonic()
             try:
-                msg = protocol.decode(frames)
+                item = decode(frames)
             except protocol.DecodeError as err:
                 health.record_error(err.reason, err.detail)
                 if self.strict:
                     raise
                 continue
-            if st.req is not None:  # a snapshot is on its way: updates wait for it, in order
-                st.held.append((msg, now))
-                health.last_rx = now  # a sign of life all the same
-                continue
-            self._handle(feed, msg, now)
+            handle(feed, item, now)
+
+    def _update(self, feed: int, msg: protocol.Message, now: float) -> None:
+        """A message from the feed's SUB."""
+        st = self._state[feed]
+        if st.req is not None:  # a snapshot is on its way: updates wait for it, in order
+            st.held.append((msg, now))
+            self.health[feed].last_rx = now  # a sign of life all the same
+            return
+        self._handle(feed, msg, now)
 
     def _handle(self, feed: int, msg: protocol.Message, now: float) -> None:
         health = self.health[feed]
@@ -437,35 +447,29 @@ class FeedClient:
         for msg, t in held:
             self._handle(feed, msg, t)
 
-    def _drain_snapshot(self, sock: zmq.Socket, feed: int) -> None:
+    @staticmethod
+    def _decode_reply(frames: list[bytes]) -> protocol.Message | protocol.SnapshotEnd:
+        """A snapshot reply's message: an item (an ordinary update message) or the end marker."""
+        if len(frames) == 2 and frames[0] == protocol.Topic.SNAPSHOT_END:
+            return protocol.decode_snapshot_end(frames)
+        return protocol.decode(frames)
+
+    def _reply(self, feed: int, item: protocol.Message | protocol.SnapshotEnd, now: float) -> None:
+        """A message from the feed's snapshot DEALER."""
         st, health = self._state[feed], self.health[feed]
-        for _ in range(_DRAIN_PER_WAKEUP):
-            try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            now = time.monotonic()
-            try:
-                if len(frames) == 2 and frames[0] == protocol.Topic.SNAPSHOT_END:
-                    end = protocol.decode_snapshot_end(frames)
-                else:
-                    msg = protocol.decode(frames)
-                    if st.req is not None:
-                        st.items.append(msg)
-                        st.deadline = now + SNAPSHOT_TIMEOUT_S  # a long reply is still progress
-                    continue
-            except protocol.DecodeError as err:
-                health.record_error(err.reason, err.detail)
-                if self.strict:
-                    raise
-                continue
-            if st.req is None or end.req != st.req:  # the answer to a request given up on: superseded
-                st.items = []
-                continue
-            if end.items != len(st.items) or end.sess in health._retired.get(end.src, ()):
-                self._abandon(feed, now, f"incomplete reply ({len(st.items)} of {end.items} messages)")
-                continue
-            self._apply(feed, end, now)
+        if isinstance(item, protocol.Message):
+            if st.req is not None:
+                st.items.append(item)
+                st.deadline = now + SNAPSHOT_TIMEOUT_S  # a long reply is still progress
+            return
+        end = item
+        if st.req is None or end.req != st.req:  # the answer to a request given up on: superseded
+            st.items = []
+            return
+        if end.items != len(st.items) or end.sess in health._retired.get(end.src, ()):
+            self._abandon(feed, now, f"incomplete reply ({len(st.items)} of {end.items} messages)")
+            return
+        self._apply(feed, end, now)
 
     def _apply(self, feed: int, end: protocol.SnapshotEnd, now: float) -> None:
         st, health = self._state[feed], self.health[feed]
