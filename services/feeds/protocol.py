@@ -205,6 +205,11 @@ def _check_topic(topic: bytes) -> None:
         raise DecodeError("bad-topic", repr(text))
 
 
+def is_v1(v: Any) -> bool:
+    """``v`` is the integer 1: not 1.0, not ``true`` (which Python compares equal to 1), not ``"1"``."""
+    return isinstance(v, int) and not isinstance(v, bool) and v == PROTOCOL_VERSION
+
+
 def decode_envelope(raw: bytes) -> Envelope:
     if len(raw) > MAX_ENVELOPE_BYTES:
         raise DecodeError("bad-envelope", f"{len(raw)} bytes")
@@ -215,7 +220,7 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise DecodeError("bad-envelope", type(exc).__name__) from None
     if not isinstance(env, dict):
         raise DecodeError("bad-envelope", "not a map")
-    if env.get("v") != PROTOCOL_VERSION:
+    if not is_v1(env.get("v")):  # before the other fields: a later version may have changed them
         raise DecodeError("bad-version", repr(env.get("v"))[:40])
     for name, typ in _ENVELOPE_FIELDS.items():
         value = env.get(name)
@@ -405,7 +410,7 @@ def decode_snapshot_request(raw: bytes) -> tuple[int, tuple[bytes, ...]]:
                                 max_array_len=MAX_SNAPSHOT_PREFIXES, max_map_len=8, max_str_len=MAX_TOPIC_BYTES)
     except Exception as exc:
         raise DecodeError(r, type(exc).__name__) from None
-    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+    if not isinstance(value, dict) or not is_v1(value.get("v")):
         raise DecodeError(r, "not a v1 request")
     req, topics = value.get("req"), value.get("topics")
     if not isinstance(req, int) or isinstance(req, bool) or not 0 <= req < 2**63:
@@ -437,7 +442,7 @@ def decode_snapshot_end(frames: list[bytes]) -> SnapshotEnd:
                                 max_array_len=0, max_map_len=64, max_str_len=MAX_ENVELOPE_STR_BYTES)
     except Exception as exc:
         raise DecodeError(r, type(exc).__name__) from None
-    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+    if not isinstance(value, dict) or not is_v1(value.get("v")):
         raise DecodeError(r, "not a v1 end marker")
     for name, typ in (("req", int), ("src", str), ("sess", str), ("items", int), ("ts", int), ("seqs", dict)):
         field = value.get(name)

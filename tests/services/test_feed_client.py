@@ -353,6 +353,35 @@ def test_a_snapshot_covers_the_updates_up_to_its_seq():
     assert health.seq_gaps == 0
 
 
+def test_a_topic_left_out_of_a_snapshot_starts_at_its_first_update():
+    """docs/protocol.md §10.1: a topic never sent is left out of the end marker (its first update is taken
+    whatever its seq) or listed with 0 (its first update should be 1; more is a gap)."""
+    health = FeedHealth("f", "ipc:///nowhere")
+    health.snapshot_applied(p.SnapshotEnd(1, "s", "a", {"avl": 5}, 1, 0), 1)
+    assert health.accept(Topic.LINK, p.Envelope(1, Kind.LINK_SPEEDS, "s", "a", 7, 0), 1.0, 16, 1)
+    assert health.seq_gaps == 0
+    health.snapshot_applied(p.SnapshotEnd(2, "s", "a", {"inc": 0}, 0, 0), 0)
+    assert health.accept(Topic.INCIDENT, p.Envelope(1, Kind.INCIDENT, "s", "a", 1, 0), 1.0, 50, 1)
+    assert health.seq_gaps == 0
+    assert health.accept(Topic.INCIDENT, p.Envelope(1, Kind.INCIDENT, "s", "a", 4, 0), 1.0, 50, 1)
+    assert health.seq_gaps == 2
+
+
+def test_only_a_boolean_true_snap_in_the_heartbeat_payload_announces_snapshots(raw_pubs, clients):
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    client = clients(endpoint)
+    sender.join(client)
+    health = client.health[0]
+    assert health.snapshot_service is False  # RawSender's heartbeats carry no "snap"
+    for snap, announced in ((True, True), (1, False), (True, True), ("yes", False)):
+        sender.hb_seq += 1
+        sock.send_multipart(p.encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, {"seqs": {}, "snap": snap},
+                                         src=sender.src, sess=sender.sess, seq=sender.hb_seq))
+        wait_for(lambda: health._last_seq.get((sender.src, "hb")) == sender.hb_seq, what="the heartbeat")
+        assert health.snapshot_service is announced, snap
+
+
 # ---------------------------------------------------------------- bad input
 
 

@@ -226,6 +226,29 @@ def test_the_publisher_keeps_the_latest_value_per_key(ctx, tmp_path):
         pub.close()
 
 
+def test_the_end_marker_leaves_out_the_topics_never_sent(ctx, tmp_path):
+    """docs/protocol.md §10.1: a requested topic the publisher has not sent in this session is not in ``seqs``."""
+    pub = Publisher(f"ipc://{tmp_path}/a.sock", "s", context=ctx, snapshot=f"ipc://{tmp_path}/a.snap.sock")
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        pub.send_records(Topic.AVL, Kind.AVL_BATCH, avl([1, 2], 1))
+        pub.send_records(Topic.AVL, Kind.AVL_BATCH, avl([1], 2))
+        dealer.connect(pub.snapshot_endpoint)
+        dealer.send(p.encode_snapshot_request(1, (Topic.AVL, Topic.LINK, Topic.INCIDENT)))
+        assert dealer.poll(int(TIMEOUT * 1000)), "no snapshot reply"
+        replies = [dealer.recv_multipart()]
+        while replies[-1][0] != Topic.SNAPSHOT_END:
+            assert dealer.poll(int(TIMEOUT * 1000)), "the reply ended early"
+            replies.append(dealer.recv_multipart())
+        end = p.decode_snapshot_end(replies[-1])
+        assert end.seqs == {"avl": 2} and end.items == 1
+        assert [p.decode(r).topic for r in replies[:-1]] == [Topic.AVL]
+    finally:
+        dealer.close(0)
+        pub.close()
+
+
 def test_a_publisher_without_a_snapshot_endpoint_keeps_no_state(ctx, tmp_path):
     pub = Publisher(f"ipc://{tmp_path}/a.sock", "s", context=ctx)
     try:
