@@ -250,7 +250,7 @@ class FeedClient:
                 for sock, _ in poller.poll(_POLL_MS):
                     role, i = index[sock]
                     if role == "sub":
-                        self._drain(sock, i, protocol.decode, self._update)
+                        self._drain(sock, i, self._decode, self._update)
                     elif role == "snap":
                         self._drain(sock, i, self._decode_reply, self._reply)
                     else:
@@ -300,7 +300,7 @@ class FeedClient:
 
     # ------------------------------------------------------------ socket thread: updates
 
-    def _drain(self, sock: zmq.Socket, feed: int, decode: Callable[[list[bytes]], _T],
+    def _drain(self, sock: zmq.Socket, feed: int, decode: Callable[[int, list[bytes]], _T],
                handle: Callable[[int, _T, float], None]) -> None:
         """Up to _DRAIN_PER_WAKEUP messages from ``sock``, each decoded and handed to ``handle`` with its receive
         time; one that fails to decode is counted (strict mode: raised) and dropped. Both sockets of a feed come
@@ -313,13 +313,23 @@ class FeedClient:
                 return
             now = time.monotonic()
             try:
-                item = decode(frames)
+                item = decode(feed, frames)
             except protocol.DecodeError as err:
                 health.record_error(err.reason, err.detail)
                 if self.strict:
                     raise
                 continue
             handle(feed, item, now)
+
+    def _decode(self, feed: int, frames: list[bytes]) -> protocol.Message:
+        """A message as the app may use it: decoded, and without AVL records whose position is impossible
+        (counted, or raised in strict mode, as ``bad-position``)."""
+        msg, dropped, detail = protocol.drop_bad_positions(protocol.decode(frames))
+        if dropped:
+            if self.strict:  # counted and raised by _drain, as any bad message
+                raise protocol.DecodeError("bad-position", detail)
+            self.health[feed].record_error("bad-position", detail, dropped)
+        return msg
 
     def _update(self, feed: int, msg: protocol.Message, now: float) -> None:
         """A message from the feed's SUB."""
@@ -447,12 +457,11 @@ class FeedClient:
         for msg, t in held:
             self._handle(feed, msg, t)
 
-    @staticmethod
-    def _decode_reply(frames: list[bytes]) -> protocol.Message | protocol.SnapshotEnd:
+    def _decode_reply(self, feed: int, frames: list[bytes]) -> protocol.Message | protocol.SnapshotEnd:
         """A snapshot reply's message: an item (an ordinary update message) or the end marker."""
         if len(frames) == 2 and frames[0] == protocol.Topic.SNAPSHOT_END:
             return protocol.decode_snapshot_end(frames)
-        return protocol.decode(frames)
+        return self._decode(feed, frames)
 
     def _reply(self, feed: int, item: protocol.Message | protocol.SnapshotEnd, now: float) -> None:
         """A message from the feed's snapshot DEALER."""

@@ -86,9 +86,10 @@ class FeedHealth:
 
     # ------------------------------------------------------------ written by the socket thread
 
-    def record_error(self, reason: str, detail: str) -> None:
-        self.decode_errors += 1
-        self.errors[reason] += 1
+    def record_error(self, reason: str, detail: str, n: int = 1) -> None:
+        """``n`` messages (or, for ``bad-position``, records) dropped for ``reason``."""
+        self.decode_errors += n
+        self.errors[reason] += n
         self.last_error = f"{reason}: {detail}" if detail else reason
         if reason not in self._logged:  # once per source and reason, never a log flood
             self._logged.add(reason)

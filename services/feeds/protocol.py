@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -286,6 +286,26 @@ def validate_incident(payload: dict) -> dict:
                                      for u in units):
         raise DecodeError(r, "field 'units'")
     return payload
+
+
+def drop_bad_positions(msg: Message) -> tuple[Message, int, str]:
+    """An AVL batch without its records whose lon/lat is NaN, infinite or off the globe (reason
+    ``bad-position``): the message with the good records only (the very same message when all are good), how
+    many were dropped, and a detail naming the first. NaN speed or heading is allowed: it means unknown.
+
+    Kept out of :func:`decode`, which hands over exactly the records the frame holds; receivers apply it right
+    after decoding, so no vehicle with an impossible position ever reaches a model."""
+    if msg.env.kind != Kind.AVL_BATCH or not len(msg.payload):
+        return msg, 0, ""
+    records = msg.payload
+    good = (np.abs(records["lon"]) <= 180.0) & (np.abs(records["lat"]) <= 90.0)  # False for NaN and ±inf
+    if good.all():
+        return msg, 0, ""
+    first = records[int(np.argmin(good))]
+    n = len(records) - int(good.sum())
+    detail = (f"{n} of {len(records)} records, e.g. vehicle {int(first['id'])} at lon {float(first['lon'])}, "
+              f"lat {float(first['lat'])}")
+    return replace(msg, payload=records[good]), n, detail
 
 
 def bounded_map(raw: bytes, reason: str, limit: int) -> dict:

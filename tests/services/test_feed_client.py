@@ -434,6 +434,29 @@ def test_malformed_messages_are_counted_per_reason_and_dropped(raw_pubs, clients
     assert client.drain() == []
 
 
+def test_avl_records_with_impossible_positions_never_reach_the_app(raw_pubs, clients):
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    client = clients(endpoint)
+    sender.join(client)
+    health = client.health[0]
+    batch = records([1, 2, 3, 4, 5])  # speed NaN throughout: unknown, and allowed
+    batch["lon"][1], batch["lat"][3], batch["lon"][4] = np.nan, np.inf, -181.0
+    sock.send_multipart([Topic.AVL, sender.env(Topic.AVL, Kind.AVL_BATCH), batch.tobytes()])
+    everything_bad = records([6])
+    everything_bad["lat"] = np.nan
+    sock.send_multipart([Topic.AVL, sender.env(Topic.AVL, Kind.AVL_BATCH), everything_bad.tobytes()])
+    sock.send_multipart(sender.avl([7]))
+    got = collect(client, 3)
+
+    assert [d.message.payload["id"].tolist() for d in got] == [[1, 3], [], [7]]
+    assert np.isnan(got[0].message.payload["speed"]).all()
+    assert [d.message.env.seq for d in got] == [1, 2, 3]  # the messages themselves count: no gap
+    assert health.errors == Counter({"bad-position": 4})
+    assert health.last_error == "bad-position: 1 of 1 records, e.g. vehicle 6 at lon 127.38, lat nan"
+    assert health.seq_gaps == 0
+
+
 def test_strict_mode_stops_the_thread_with_the_error(raw_pubs, clients):
     sock, endpoint = raw_pubs()
     sender = RawSender(sock)

@@ -421,9 +421,9 @@ def test_the_documented_order_of_checks_is_the_decoders():
     section = DOC.read_text(encoding="utf-8").split("## 9. ", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", section, flags=re.M)
     assert [int(n) for n, _ in rows] == list(range(1, len(rows) + 1))
-    assert [reason for _, reason in rows][:10] == [
+    assert [reason for _, reason in rows] == [
         "bad-frames", "oversized", "bad-topic", "unknown-topic", "bad-envelope", "bad-version", "bad-envelope",
-        "bad-kind", "bad-payload", "bad-incident"]
+        "bad-kind", "bad-payload", "bad-incident", "bad-position"]  # the last after decode: drop_bad_positions
 
 
 # ---------------------------------------------------------------- properties
@@ -497,6 +497,38 @@ def test_random_avl_arrays_round_trip_bit_exactly(records, seq, ts):
     assert msg.payload.dtype == AVL_DTYPE
     assert msg.payload.tobytes() == records.tobytes()
     assert (msg.env.seq, msg.env.ts) == (seq, ts)
+
+
+def test_avl_records_with_impossible_positions_are_dropped_from_their_batch():
+    records = avl_records(8)
+    bad = {1: (np.nan, 36.0), 2: (127.0, np.inf), 3: (-np.inf, 36.0), 4: (180.5, 36.0), 5: (127.0, -90.01),
+           6: (np.nan, np.nan)}
+    for i, (lon, lat) in bad.items():
+        records[i]["lon"], records[i]["lat"] = lon, lat
+    records[0]["lon"], records[0]["lat"] = -180.0, 90.0  # the edges are on the globe
+    records[7]["speed"], records[7]["heading"] = np.nan, np.nan  # unknown, not impossible
+    msg = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, records, src=SRC, sess=SESS, seq=3, ts=1)))
+    assert len(msg.payload) == 8  # decode hands over what the frame holds
+    kept, dropped, detail = p.drop_bad_positions(msg)
+    assert dropped == 6
+    assert kept.payload.tobytes() == records[[0, 7]].tobytes()
+    assert (kept.env, kept.topic, kept.nbytes) == (msg.env, msg.topic, msg.nbytes)
+    assert detail == "6 of 8 records, e.g. vehicle 1001 at lon nan, lat 36.0"
+    good = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, avl_records(3), src=SRC, sess=SESS, seq=4)))
+    assert p.drop_bad_positions(good) == (good, 0, "")
+    for frames in (good_frames(Topic.LINK, Kind.LINK_SPEEDS), good_frames(Topic.INCIDENT, Kind.INCIDENT)):
+        other = p.decode(frames)
+        assert p.drop_bad_positions(other) == (other, 0, "")
+
+
+@settings(_PROPS, max_examples=200)
+@given(records=_avl_arrays)
+def test_only_records_on_the_globe_pass_the_position_check(records):
+    msg = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, records, src=SRC, sess=SESS, seq=1, ts=1)))
+    kept, dropped, _ = p.drop_bad_positions(msg)
+    on_globe = [r for r in records if -180 <= r["lon"] <= 180 and -90 <= r["lat"] <= 90]
+    assert kept.payload.tobytes() == b"".join(r.tobytes() for r in on_globe)
+    assert dropped == len(records) - len(on_globe)
 
 
 _names = st.text(max_size=64)  # at most 256 UTF-8 bytes, the decoder's limit for an envelope string

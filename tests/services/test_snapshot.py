@@ -283,6 +283,20 @@ def test_a_late_joiner_has_the_full_state_within_two_seconds(publishers, clients
     assert mirror.regressions == 0 and health.snapshots == 1
 
 
+def test_a_snapshot_brings_no_impossible_position(publishers, clients):
+    """Snapshot items pass the same checks as updates: records with a NaN or off-globe position are dropped."""
+    pub = publishers()
+    batch = avl(range(6), 1)
+    batch["lon"][2], batch["lat"][4] = np.nan, 91.0
+    pub.send_records(Topic.AVL, Kind.AVL_BATCH, batch)  # the reference publisher does not check positions
+    client = clients(pub)
+    health = client.health[0]
+    got: list = []
+    wait_for(lambda: got.extend(client.drain()) or any(d.snapshot for d in got), what="the snapshot")
+    assert [d.message.payload["id"].tolist() for d in got if d.snapshot] == [[0, 1, 3, 5]]
+    assert health.errors["bad-position"] == 2
+
+
 def test_snapshot_follows_the_feeds_topics(publishers, clients):
     pub = publishers()
     fill(pub, vehicles=50)
