@@ -11,12 +11,22 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from services.feeds.protocol import HEARTBEAT_INTERVAL_S, OFFLINE_AFTER_S, STALE_AFTER_HEARTBEATS, Envelope, SnapshotEnd
+from services.feeds.protocol import (
+    HEARTBEAT_INTERVAL_S,
+    OFFLINE_AFTER_S,
+    STALE_AFTER_HEARTBEATS,
+    Envelope,
+    SnapshotEnd,
+    Topic,
+)
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER_S = HEARTBEAT_INTERVAL_S * STALE_AFTER_HEARTBEATS
 _RATE_WINDOW_S = 5.0
+# Why a publisher is taken to have restarted (FeedHealth.restart_reasons).
+RESTART_NEW_SESSION = "new-session"
+RESTART_SEQ_WENT_BACK = "seq-went-back"  # started over without a new session id: a publisher bug
 
 
 class FeedState(enum.Enum):
@@ -39,7 +49,9 @@ class FeedHealth:
     last_error: str = ""
     seq_gaps: int = 0  # messages known to be missing (seq jumps)
     out_of_order: int = 0  # seq not newer than the last one seen: dropped
-    restarts: int = 0  # a publisher came back with a new session id
+    restarts: int = 0  # a publisher came back: with a new session id, or its seq started over
+    restart_reasons: Counter = field(default_factory=Counter)  # RESTART_* -> count
+    last_restart: str = ""  # who restarted, how it showed, and what that says about the publisher
     dropped_overflow: int = 0  # dropped because the app could not keep up
     snapshots: int = 0  # snapshots applied (the first one and every resync)
     snapshot_records: int = 0
@@ -104,6 +116,11 @@ class FeedHealth:
             self._new_session(env.src, env.sess)
         key = (env.src, topic.decode("ascii"))
         last = self._last_seq.get(key)
+        if last is not None and env.seq < last and topic == Topic.HEARTBEAT:
+            # Heartbeats keep their order on a connection and are never part of a snapshot, so one numbered below
+            # the last can only come from a publisher that started over under its old session id.
+            self._started_over(env.src, env.sess, f"heartbeat seq {env.seq} after {last}")
+            last = None
         if last is not None:
             if env.seq <= last:
                 if env.seq <= self._floor.get(key, -1):
@@ -125,17 +142,33 @@ class FeedHealth:
     def _new_session(self, src: str, sess: str) -> None:
         old = self.publishers.get(src)
         if old is not None:
-            self.restarts += 1
+            self._restarted(src, RESTART_NEW_SESSION, f"{src} restarted (new session {sess})")
             log.info("feed %s: publisher %s restarted (session %s)", self.name, src, sess)
             retired = self._retired.setdefault(src, set())
             if len(retired) > 64:  # bounded: a session id never comes back, so the oldest are safe to forget
                 retired.clear()
             retired.add(old)
-            for key in [k for k in self._last_seq if k[0] == src]:
-                del self._last_seq[key]
-            for key in [k for k in self._floor if k[0] == src]:
-                del self._floor[key]
         self.publishers = {**self.publishers, src: sess}
+
+    def _started_over(self, src: str, sess: str, how: str) -> None:
+        """Sequence numbers that went back within a session: the publisher restarted but kept its session id. Its
+        old numbers would make every new message look old (the feed would fall silent while it sends), so they
+        are forgotten as after any restart."""
+        self._restarted(src, RESTART_SEQ_WENT_BACK,
+                        f"{src} started over in session {sess} ({how}): a publisher must draw a new session id "
+                        "on every start")
+        if (RESTART_SEQ_WENT_BACK, src) not in self._logged:
+            self._logged.add((RESTART_SEQ_WENT_BACK, src))
+            log.warning("feed %s (%s): %s", self.name, self.endpoint, self.last_restart)
+
+    def _restarted(self, src: str, reason: str, text: str) -> None:
+        self.restarts += 1
+        self.restart_reasons[reason] += 1
+        self.last_restart = text
+        for key in [k for k in self._last_seq if k[0] == src]:
+            del self._last_seq[key]
+        for key in [k for k in self._floor if k[0] == src]:
+            del self._floor[key]
 
     def heartbeat_seqs(self, src: str, seqs: dict) -> list[str]:
         """A heartbeat's latest seq per topic reveals messages lost at the tail of a burst; returns the topics
@@ -153,6 +186,14 @@ class FeedHealth:
         """Updates up to the snapshot's seq of each topic are contained in it: later copies are skipped."""
         if self.publishers.get(end.src) != end.sess:
             self._new_session(end.src, end.sess)
+        else:
+            # A snapshot holds every update the receiver has seen from this session (docs/protocol.md §10.1), so
+            # a seq below one already seen means the publisher started over.
+            back = [(t, s, self._last_seq[(end.src, t)]) for t, s in end.seqs.items()
+                    if s < self._last_seq.get((end.src, t), s)]
+            if back:
+                topic, seq, last = back[0]
+                self._started_over(end.src, end.sess, f"snapshot {topic} seq {seq} after {last}")
         for topic, seq in end.seqs.items():
             key = (end.src, topic)
             self._last_seq[key] = max(self._last_seq.get(key, 0), seq)

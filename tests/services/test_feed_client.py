@@ -353,6 +353,41 @@ def test_a_snapshot_covers_the_updates_up_to_its_seq():
     assert health.seq_gaps == 0
 
 
+def test_seq_going_back_in_one_session_is_a_restart():
+    """A publisher that restarts under its old session id numbers from 1 again. Shown by a heartbeat or a
+    snapshot below what was seen (an update alone may be a stray duplicate): a restart, by its own reason."""
+    health = FeedHealth("f", "ipc:///nowhere")
+
+    def env(topic: bytes, seq: int, sess: str = "a") -> p.Envelope:
+        return p.Envelope(1, p.topic_kind(topic) or "", "s", sess, seq, 0)
+
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 300), 1.0, 50, 1)
+    assert health.accept(Topic.AVL, env(Topic.AVL, 5000), 1.0, 40, 1)
+    assert not health.accept(Topic.AVL, env(Topic.AVL, 1), 1.0, 40, 1)
+    assert (health.out_of_order, health.restarts) == (1, 0)
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 1), 2.0, 50, 1)
+    assert (health.restarts, health.restart_reasons) == (1, Counter({"seq-went-back": 1}))
+    assert health.last_restart.startswith("s started over in session a (heartbeat seq 1 after 300)")
+    assert health.accept(Topic.AVL, env(Topic.AVL, 2), 2.0, 40, 1)  # the old numbers are forgotten
+    assert health.seq_gaps == 0 and health.last_rx == 2.0
+
+    # A heartbeat older than a snapshot lists lower seqs: that is no restart.
+    health.snapshot_applied(p.SnapshotEnd(1, "s", "a", {"avl": 20}, 1, 0), 1)
+    assert health.heartbeat_seqs("s", {"avl": 10}) == []
+    assert health.restarts == 1
+    # A snapshot below what was seen is.
+    health.snapshot_applied(p.SnapshotEnd(2, "s", "a", {"avl": 3}, 1, 0), 1)
+    assert (health.restarts, health.restart_reasons) == (2, Counter({"seq-went-back": 2}))
+    assert "snapshot avl seq 3 after 20" in health.last_restart
+    assert health.accept(Topic.AVL, env(Topic.AVL, 4), 3.0, 40, 1)
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 2), 3.0, 50, 1)
+    # A new session is a restart with its usual reason.
+    assert health.accept(Topic.AVL, env(Topic.AVL, 1, sess="b"), 4.0, 40, 1)
+    assert health.restart_reasons == Counter({"seq-went-back": 2, "new-session": 1})
+    assert health.last_restart == "s restarted (new session b)"
+    assert (health.seq_gaps, health.out_of_order) == (0, 1)
+
+
 def test_a_topic_left_out_of_a_snapshot_starts_at_its_first_update():
     """docs/protocol.md §10.1: a topic never sent is left out of the end marker (its first update is taken
     whatever its seq) or listed with 0 (its first update should be 1; more is a gap)."""
@@ -569,6 +604,30 @@ def test_publisher_restart_is_counted_and_its_messages_accepted(ctx, publishers,
     assert health.publishers == {"avl-test": new.sess}
     assert (health.out_of_order, health.seq_gaps) == (0, 0)
 
+
+
+def test_a_publisher_restarting_under_its_old_session_id_is_heard(ctx, publishers, clients):
+    """Its seq starts at 1 again in the same session: without noticing, every message would look old and the
+    feed would go stale while the publisher sends."""
+    old = publishers("avl-test")
+    endpoint = bound(old.socket)
+    client = clients(endpoint)
+    health = client.health[0]
+    old._seq[Topic.HEARTBEAT] = old._seq[Topic.AVL] = 10_000  # a publisher that has been running a while
+    join(client, old)
+    old.send_records(Topic.AVL, Kind.AVL_BATCH, records([1]))
+    assert [d.message.env.seq for d in collect(client, 1)] == [10_001]
+    old.close()
+
+    new = _rebind(ctx, endpoint, publishers)
+    new.sess = old.sess  # the bug
+    join(client, new)
+    new.send_records(Topic.AVL, Kind.AVL_BATCH, records([100]))
+    got = collect(client, 1)
+    assert [(d.message.env.seq, d.message.payload["id"].tolist()) for d in got] == [(1, [100])]
+    assert (health.restarts, health.restart_reasons) == (1, Counter({"seq-went-back": 1}))
+    assert health.last_restart.startswith(f"avl-test started over in session {old.sess} (heartbeat seq ")
+    assert health.state(health.last_rx) is FeedState.LIVE
 
 
 def test_a_silent_feed_is_dialled_again_and_comes_back(publishers, clients, monkeypatch):

@@ -449,6 +449,31 @@ def test_a_restarted_publisher_is_resynced_from_its_new_session(ctx, publishers,
     assert health.out_of_order == 0
 
 
+def test_a_publisher_restarting_under_its_old_session_id_is_resynced(ctx, publishers, clients):
+    old = publishers("avl-test")
+    fill(old, vehicles=500, n_links=10, incidents=3)
+    for topic in (Topic.AVL, Topic.LINK, Topic.INCIDENT, Topic.HEARTBEAT):
+        old._seq[topic] = old._seq.get(topic, 0) + 10_000  # a publisher that has been running a while
+    client = clients(old)
+    mirror = Mirror()
+    converge(client, mirror, old)
+    health = client.health[0]
+    feed, snap = bound(old.socket), old.snapshot_endpoint
+    old.close()
+
+    _rebind(feed)
+    _rebind(snap)
+    new = publishers("avl-test", endpoint=feed, snapshot=snap)
+    new.sess = old.sess  # the bug: its seqs start at 1 again in the old session
+    fill(new, vehicles=800, n_links=10, incidents=3, version=5)
+    converge(client, mirror, new)
+    assert (health.restarts, health.restart_reasons) == (1, {"seq-went-back": 1})
+    new.send_records(Topic.AVL, Kind.AVL_BATCH, avl(range(3), 6))  # and its updates are taken as new
+    converge(client, mirror, new)
+    assert health.restarts == 1
+    assert mirror.regressions == 0
+
+
 # ---------------------------------------------------------------- consistency
 
 
