@@ -492,6 +492,26 @@ def test_avl_records_with_impossible_positions_never_reach_the_app(raw_pubs, cli
     assert health.seq_gaps == 0
 
 
+def test_a_frame_over_the_receive_limit_is_counted_and_the_feed_dialled_again_at_once(raw_pubs, clients,
+                                                                                     monkeypatch):
+    """ZeroMQ refuses a frame over ZMQ_MAXMSGSIZE by dropping the connection, and does not reconnect."""
+    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 3600.0)  # only the new redial can bring it back
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    limit = 64 * 1024  # the 64 MiB default, scaled down
+    client = clients(endpoint, receive_limit=limit)
+    sender.join(client)
+    health = client.health[0]
+    sock.send_multipart([b"cctv.cam-1", sender.env(b"cctv.cam-1", Kind.CCTV_FRAME), bytes(limit + 1)])
+    wait_for(lambda: health.errors["oversized"] == 1, what="the dropped connection to be counted")
+    assert health.last_error.startswith(f"oversized: a frame over the {limit} byte receive limit")
+    sender.join(client)  # connected again
+    sock.send_multipart(sender.avl([9]))
+    assert [d.message.payload["id"].tolist() for d in collect(client, 1)] == [[9]]
+    assert health.errors == Counter({"oversized": 1})
+    assert health.redials == 0
+
+
 def test_strict_mode_stops_the_thread_with_the_error(raw_pubs, clients):
     sock, endpoint = raw_pubs()
     sender = RawSender(sock)
@@ -603,6 +623,7 @@ def test_publisher_restart_is_counted_and_its_messages_accepted(ctx, publishers,
     assert health.restarts == 1
     assert health.publishers == {"avl-test": new.sess}
     assert (health.out_of_order, health.seq_gaps) == (0, 0)
+    assert health.decode_errors == 0  # a publisher going away is no oversized frame: ZeroMQ retried by itself
 
 
 
