@@ -87,6 +87,19 @@ class FeedHealth:
     def age(self, now: float) -> float | None:
         return None if self.last_rx is None else now - self.last_rx
 
+    def reason_counts(self) -> dict[str, int]:
+        """Every reason this feed has counted for something dropped, lost or done again, with its count: the
+        decode reasons of ``errors`` (``oversized`` included; ``bad-position`` counts records), ``out-of-order``,
+        ``snapshot-skipped``, ``dropped-overflow``, ``seq-gap`` (messages lost), ``restart:<reason>`` per
+        RESTART_* reason, ``handshake-failed`` and ``silent-redial``. Non-zero counts only, most frequent first;
+        safe to call from any thread (the dock's tooltip, the app's ``--stats`` line)."""
+        counts = Counter(dict(self.errors))  # dict() copies in one step, while the socket thread may add a key
+        counts.update({f"restart:{k}": v for k, v in dict(self.restart_reasons).items()})
+        counts.update({"out-of-order": self.out_of_order, "snapshot-skipped": self.snapshot_skipped,
+                       "dropped-overflow": self.dropped_overflow, "seq-gap": self.seq_gaps,
+                       "handshake-failed": self.handshake_failures, "silent-redial": self.redials})
+        return {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v}
+
     def rate(self, now: float) -> float:
         """Messages per second over the last few seconds (0 when silent)."""
         samples = [(t, m) for t, m in self._rate if now - t <= _RATE_WINDOW_S]
