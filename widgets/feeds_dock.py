@@ -1,11 +1,14 @@
-"""Feeds dock: one row per feed with its state, rate, age, gaps, restarts and decode errors."""
+"""Feeds dock: one row per feed with its state, rate, age, gaps, restarts and decode errors.
+
+Every reason the feed has counted (FeedHealth.reason_counts), the last restart and the last error are in
+the row's tooltip, so nothing dropped goes without a visible reason; the cells show the commonest."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
-from services.feeds.health import FeedHealth, FeedState
+from services.feeds.health import RESTART_NEW_SESSION, FeedHealth, FeedState
 from widgets import labels
 
 
@@ -33,11 +36,16 @@ class FeedsWidget(QtWidgets.QTableWidget):
         for row, h in enumerate(health):
             state = h.state(now)
             age = h.age(now)
-            errors = ", ".join(f"{k} {v}" for k, v in h.errors.most_common(3))
+            errors = h.errors.most_common()
+            shown = ", ".join(f"{k} {v}" for k, v in errors[:3]) + (", …" if len(errors) > 3 else "")
+            # Restarts other than a new session are a publisher's fault: worth seeing without hovering.
+            odd = ", ".join(f"{k} {n}" for k, n in sorted(dict(h.restart_reasons).items()) if k != RESTART_NEW_SESSION)
             values = (h.name, self.state_text(state), f"{h.rate(now):.1f}",
-                      "—" if age is None else f"{age:.1f} s", str(h.seq_gaps), str(h.restarts),
-                      f"{h.decode_errors}" + (f" ({errors})" if errors else ""), h.endpoint,
+                      "—" if age is None else f"{age:.1f} s", str(h.seq_gaps),
+                      f"{h.restarts}" + (f" ({odd})" if odd else ""),
+                      f"{h.decode_errors}" + (f" ({shown})" if shown else ""), h.endpoint,
                       h.rejected if state == FeedState.REJECTED else (h.warning or h.last_error))
+            tip = self.details(h)
             for col, text in enumerate(values):
                 item = self.item(row, col)
                 if item is None:
@@ -45,12 +53,20 @@ class FeedsWidget(QtWidgets.QTableWidget):
                     self.setItem(row, col, item)
                 if item.text() != text:
                     item.setText(text)
+                if item.toolTip() != tip:
+                    item.setToolTip(tip)
             self.item(row, 1).setForeground(QtGui.QBrush(QtGui.QColor(colours[state])))
-            self.item(row, 1).setToolTip(self.tr("snapshots {0}, resyncs {1} {2}").format(
-                h.snapshots, h.resyncs, f"({h.resync_reason})" if h.resync_reason else ""))
             self.item(row, 6).setForeground(QtGui.QBrush(QtGui.QColor(
                 palette.UI["bad"] if h.decode_errors else palette.UI["text"])))
         self.resizeColumnsToContents()
+
+    def details(self, h: FeedHealth) -> str:
+        """The row's tooltip: snapshots, every counted reason with its count, the last restart and error."""
+        lines = [self.tr("snapshots {0}, resyncs {1} {2}").format(
+            h.snapshots, h.resyncs, f"({h.resync_reason})" if h.resync_reason else "").rstrip()]
+        lines += [f"{reason}: {n}" for reason, n in h.reason_counts().items()]
+        lines += [text for text in (h.last_restart, h.last_error) if text]
+        return "\n".join(lines)
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(640, 140)

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -57,12 +57,22 @@ MAX_HELD_UPDATES = 100_000
 # client dials again itself, backing off, so adding the key to the publisher's allowlist is enough.
 REDIAL_MIN_S = 1.0
 REDIAL_MAX_S = 30.0
+# ZMQ_MAXMSGSIZE of every feed socket, per frame: a deliberate ceiling well above protocol.MAX_FRAME_BYTES, so a
+# payload over the protocol's limit still arrives and is counted as "oversized" by the decoder, the messages
+# around it intact, while a bigger frame is refused by ZeroMQ before it is allocated. ZeroMQ then drops the
+# connection for good (a protocol error: no reconnect of its own); the client dials again at once and counts it.
+RECEIVE_LIMIT_BYTES = 4 * protocol.MAX_FRAME_BYTES
+# After a connection drops, ZeroMQ's own reconnect shows (EVENT_CONNECT_RETRIED) within microseconds; one that
+# has not shown after this long will not come: the connection was dropped for a frame over the limit.
+DROP_VERDICT_S = 0.5
 _POLL_MS = 50
 DERIVED = "derived"
 
 _HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
                      | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
-_MONITOR_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | _HANDSHAKE_FAILED
+_MONITOR_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CONNECT_RETRIED
+                   | _HANDSHAKE_FAILED)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -111,13 +121,15 @@ class _Feed:
     redial: dict[zmq.Socket, float] = field(default_factory=dict)  # socket refused by ZAP -> when to dial again
     redial_backoff: dict[zmq.Socket, float] = field(default_factory=dict)
     silent_redial: float = float("-inf")  # when the feed was last dialled again for its silence
+    up: set[zmq.Socket] = field(default_factory=set)  # sockets whose connection completed its handshake
+    dropped: dict[zmq.Socket, float] = field(default_factory=dict)  # connection lost -> when, until ZeroMQ retries
 
 
 class FeedClient:
     def __init__(self, feeds: list[FeedConfig], *, strict: bool = False, context: zmq.Context | None = None,
                  rcvhwm: int = 100_000, inbox_limit: int = DEFAULT_INBOX_LIMIT,
                  prepare: dict[str, Callable[[protocol.Message], Any]] | None = None,
-                 security: Security | None = None) -> None:
+                 security: Security | None = None, receive_limit: int = RECEIVE_LIMIT_BYTES) -> None:
         self.feeds = list(feeds)
         # Per-kind work done on the socket thread, off the GUI thread (e.g. projecting AVL positions).
         self._prepare = dict(prepare or {})
@@ -131,6 +143,7 @@ class FeedClient:
                 log.warning("feed %s: %s", feed.name, health.warning)
         self._ctx = context or zmq.Context.instance()
         self._rcvhwm = rcvhwm
+        self._receive_limit = receive_limit
         # A full deque drops its oldest entry on append: no check-then-pop race with the GUI's drain().
         self._inbox: deque[Delivery] = deque(maxlen=inbox_limit)
         self._stop = threading.Event()
@@ -182,9 +195,7 @@ class FeedClient:
         s = self._ctx.socket(kind)
         try:
             configure(s, heartbeat=kind == zmq.DEALER)  # never on the SUB: see services/feeds/sockets.py
-            # A hard ceiling against memory exhaustion only; anything over MAX_FRAME_BYTES still arrives and is
-            # counted as "oversized" by the decoder instead of vanishing in a silent disconnect.
-            s.setsockopt(zmq.MAXMSGSIZE, 4 * protocol.MAX_FRAME_BYTES)
+            s.setsockopt(zmq.MAXMSGSIZE, self._receive_limit)  # see RECEIVE_LIMIT_BYTES
             if security is not None:
                 security.apply_client(s)
         except BaseException:
@@ -249,9 +260,9 @@ class FeedClient:
                 for sock, _ in poller.poll(_POLL_MS):
                     role, i = index[sock]
                     if role == "sub":
-                        self._drain_socket(sock, i)
+                        self._drain(sock, i, self._decode, self._update)
                     elif role == "snap":
-                        self._drain_snapshot(sock, i)
+                        self._drain(sock, i, self._decode_reply, self._reply)
                     else:
                         self._monitor(sock, i)
                 self._timers(time.monotonic())
@@ -273,6 +284,8 @@ class FeedClient:
             now = time.monotonic()
             if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                 st.redial_backoff.pop(sock, None)
+                st.up.add(sock)
+                st.dropped.pop(sock, None)
                 if role == "sub":
                     health.connected = True
                     if health.rejected and health.last_error == health.rejected:
@@ -286,6 +299,11 @@ class FeedClient:
             elif event == zmq.EVENT_DISCONNECTED:
                 if role == "sub":
                     health.connected = False
+                if sock in st.up:  # an established connection: ZeroMQ retries it, unless a frame broke the limit
+                    st.up.discard(sock)
+                    st.dropped[sock] = now
+            elif event == zmq.EVENT_CONNECT_RETRIED:
+                st.dropped.pop(sock, None)
             elif event & _HANDSHAKE_FAILED:
                 reason = describe_handshake_failure(event, client_has_keys=st.client_keys)
                 health.handshake_failures += 1
@@ -299,8 +317,12 @@ class FeedClient:
 
     # ------------------------------------------------------------ socket thread: updates
 
-    def _drain_socket(self, sock: zmq.Socket, feed: int) -> None:
-        health, st = self.health[feed], self._state[feed]
+    def _drain(self, sock: zmq.Socket, feed: int, decode: Callable[[int, list[bytes]], _T],
+               handle: Callable[[int, _T, float], None]) -> None:
+        """Up to _DRAIN_PER_WAKEUP messages from ``sock``, each decoded and handed to ``handle`` with its receive
+        time; one that fails to decode is counted (strict mode: raised) and dropped. Both sockets of a feed come
+        through here, so the snapshot socket's input is checked exactly as the feed's."""
+        health = self.health[feed]
         for _ in range(_DRAIN_PER_WAKEUP):
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
@@ -308,17 +330,32 @@ class FeedClient:
                 return
             now = time.monotonic()
             try:
-                msg = protocol.decode(frames)
+                item = decode(feed, frames)
             except protocol.DecodeError as err:
                 health.record_error(err.reason, err.detail)
                 if self.strict:
                     raise
                 continue
-            if st.req is not None:  # a snapshot is on its way: updates wait for it, in order
-                st.held.append((msg, now))
-                health.last_rx = now  # a sign of life all the same
-                continue
-            self._handle(feed, msg, now)
+            handle(feed, item, now)
+
+    def _decode(self, feed: int, frames: list[bytes]) -> protocol.Message:
+        """A message as the app may use it: decoded, and without AVL records whose position is impossible
+        (counted, or raised in strict mode, as ``bad-position``)."""
+        msg, dropped, detail = protocol.drop_bad_positions(protocol.decode(frames))
+        if dropped:
+            if self.strict:  # counted and raised by _drain, as any bad message
+                raise protocol.DecodeError("bad-position", detail)
+            self.health[feed].record_error("bad-position", detail, dropped)
+        return msg
+
+    def _update(self, feed: int, msg: protocol.Message, now: float) -> None:
+        """A message from the feed's SUB."""
+        st = self._state[feed]
+        if st.req is not None:  # a snapshot is on its way: updates wait for it, in order
+            st.held.append((msg, now))
+            self.health[feed].last_rx = now  # a sign of life all the same
+            return
+        self._handle(feed, msg, now)
 
     def _handle(self, feed: int, msg: protocol.Message, now: float) -> None:
         health = self.health[feed]
@@ -373,7 +410,10 @@ class FeedClient:
             for sock, when in list(st.redial.items()):
                 if now >= when:
                     del st.redial[sock]
-                    self._redial(sock, self._endpoint_of(feed, sock))
+                    self._redial(feed, sock)
+            for sock, when in list(st.dropped.items()):
+                if now - when >= DROP_VERDICT_S:
+                    self._redial_if_refused(feed, sock)
             self._redial_if_silent(feed, now)
             if st.req is not None:
                 if now > st.deadline:
@@ -382,11 +422,30 @@ class FeedClient:
                   and self.health[feed].snapshot_service is not False):
                 self._request(feed, now)
 
-    @staticmethod
-    def _redial(sock: zmq.Socket, endpoint: str) -> None:
+    def _redial(self, feed: int, sock: zmq.Socket) -> None:
+        """Drop the socket's connection (if any) and dial afresh; our own disconnect raises no monitor event."""
+        st, endpoint = self._state[feed], self._endpoint_of(feed, sock)
+        st.up.discard(sock)
+        st.dropped.pop(sock, None)
         with contextlib.suppress(zmq.ZMQError):  # already gone with its failed session
             sock.disconnect(endpoint)
         sock.connect(endpoint)
+
+    def _redial_if_refused(self, feed: int, sock: zmq.Socket) -> None:
+        """A connection that dropped without ZeroMQ retrying it ended in a protocol error: from a working publisher
+        that is a frame over the receive limit. Counted as oversized and dialled again at once, instead of
+        waiting for the feed's silence (SILENT_REDIAL_S)."""
+        st = self._state[feed]
+        for monitor, monitored in list(st.monitors.items()):
+            if monitored is sock:
+                self._monitor(monitor, feed)  # a retry event may be waiting behind the disconnect
+        if st.dropped.pop(sock, None) is None:
+            return
+        endpoint = self._endpoint_of(feed, sock)
+        self.health[feed].record_error(
+            "oversized", f"a frame over the {self._receive_limit} byte receive limit: ZeroMQ dropped the connection "
+                         f"to {endpoint}; dialled again")
+        self._redial(feed, sock)
 
     def _redial_if_silent(self, feed: int, now: float) -> None:
         """A feed that spoke and then fell silent may sit on a connection that a network cut killed without
@@ -402,7 +461,7 @@ class FeedClient:
                  self.feeds[feed].endpoint)
         for sock in (st.sub, st.dealer):
             if sock is not None:
-                self._redial(sock, self._endpoint_of(feed, sock))
+                self._redial(feed, sock)
 
     def _request(self, feed: int, now: float) -> None:
         st = self._state[feed]
@@ -437,35 +496,28 @@ class FeedClient:
         for msg, t in held:
             self._handle(feed, msg, t)
 
-    def _drain_snapshot(self, sock: zmq.Socket, feed: int) -> None:
+    def _decode_reply(self, feed: int, frames: list[bytes]) -> protocol.Message | protocol.SnapshotEnd:
+        """A snapshot reply's message: an item (an ordinary update message) or the end marker."""
+        if len(frames) == 2 and frames[0] == protocol.Topic.SNAPSHOT_END:
+            return protocol.decode_snapshot_end(frames)
+        return self._decode(feed, frames)
+
+    def _reply(self, feed: int, item: protocol.Message | protocol.SnapshotEnd, now: float) -> None:
+        """A message from the feed's snapshot DEALER."""
         st, health = self._state[feed], self.health[feed]
-        for _ in range(_DRAIN_PER_WAKEUP):
-            try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            now = time.monotonic()
-            try:
-                if len(frames) == 2 and frames[0] == protocol.Topic.SNAPSHOT_END:
-                    end = protocol.decode_snapshot_end(frames)
-                else:
-                    msg = protocol.decode(frames)
-                    if st.req is not None:
-                        st.items.append(msg)
-                        st.deadline = now + SNAPSHOT_TIMEOUT_S  # a long reply is still progress
-                    continue
-            except protocol.DecodeError as err:
-                health.record_error(err.reason, err.detail)
-                if self.strict:
-                    raise
-                continue
-            if st.req is None or end.req != st.req:  # the answer to a request given up on: superseded
-                st.items = []
-                continue
-            if end.items != len(st.items) or end.sess in health._retired.get(end.src, ()):
-                self._abandon(feed, now, f"incomplete reply ({len(st.items)} of {end.items} messages)")
-                continue
-            self._apply(feed, end, now)
+        if isinstance(item, protocol.Message):
+            if st.req is not None:
+                st.items.append(item)
+                st.deadline = now + SNAPSHOT_TIMEOUT_S  # a long reply is still progress
+            return
+        end = item
+        if st.req is None or end.req != st.req:  # the answer to a request given up on: superseded
+            st.items = []
+            return
+        if end.items != len(st.items) or end.sess in health._retired.get(end.src, ()):
+            self._abandon(feed, now, f"incomplete reply ({len(st.items)} of {end.items} messages)")
+            return
+        self._apply(feed, end, now)
 
     def _apply(self, feed: int, end: protocol.SnapshotEnd, now: float) -> None:
         st, health = self._state[feed], self.health[feed]

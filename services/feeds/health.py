@@ -11,12 +11,22 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from services.feeds.protocol import HEARTBEAT_INTERVAL_S, OFFLINE_AFTER_S, STALE_AFTER_HEARTBEATS, Envelope, SnapshotEnd
+from services.feeds.protocol import (
+    HEARTBEAT_INTERVAL_S,
+    OFFLINE_AFTER_S,
+    STALE_AFTER_HEARTBEATS,
+    Envelope,
+    SnapshotEnd,
+    Topic,
+)
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER_S = HEARTBEAT_INTERVAL_S * STALE_AFTER_HEARTBEATS
 _RATE_WINDOW_S = 5.0
+# Why a publisher is taken to have restarted (FeedHealth.restart_reasons).
+RESTART_NEW_SESSION = "new-session"
+RESTART_SEQ_WENT_BACK = "seq-went-back"  # started over without a new session id: a publisher bug
 
 
 class FeedState(enum.Enum):
@@ -39,7 +49,9 @@ class FeedHealth:
     last_error: str = ""
     seq_gaps: int = 0  # messages known to be missing (seq jumps)
     out_of_order: int = 0  # seq not newer than the last one seen: dropped
-    restarts: int = 0  # a publisher came back with a new session id
+    restarts: int = 0  # a publisher came back: with a new session id, or its seq started over
+    restart_reasons: Counter = field(default_factory=Counter)  # RESTART_* -> count
+    last_restart: str = ""  # who restarted, how it showed, and what that says about the publisher
     dropped_overflow: int = 0  # dropped because the app could not keep up
     snapshots: int = 0  # snapshots applied (the first one and every resync)
     snapshot_records: int = 0
@@ -75,6 +87,19 @@ class FeedHealth:
     def age(self, now: float) -> float | None:
         return None if self.last_rx is None else now - self.last_rx
 
+    def reason_counts(self) -> dict[str, int]:
+        """Every reason this feed has counted for something dropped, lost or done again, with its count: the
+        decode reasons of ``errors`` (``oversized`` included; ``bad-position`` counts records), ``out-of-order``,
+        ``snapshot-skipped``, ``dropped-overflow``, ``seq-gap`` (messages lost), ``restart:<reason>`` per
+        RESTART_* reason, ``handshake-failed`` and ``silent-redial``. Non-zero counts only, most frequent first;
+        safe to call from any thread (the dock's tooltip, the app's ``--stats`` line)."""
+        counts = Counter(dict(self.errors))  # dict() copies in one step, while the socket thread may add a key
+        counts.update({f"restart:{k}": v for k, v in dict(self.restart_reasons).items()})
+        counts.update({"out-of-order": self.out_of_order, "snapshot-skipped": self.snapshot_skipped,
+                       "dropped-overflow": self.dropped_overflow, "seq-gap": self.seq_gaps,
+                       "handshake-failed": self.handshake_failures, "silent-redial": self.redials})
+        return {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v}
+
     def rate(self, now: float) -> float:
         """Messages per second over the last few seconds (0 when silent)."""
         samples = [(t, m) for t, m in self._rate if now - t <= _RATE_WINDOW_S]
@@ -86,9 +111,10 @@ class FeedHealth:
 
     # ------------------------------------------------------------ written by the socket thread
 
-    def record_error(self, reason: str, detail: str) -> None:
-        self.decode_errors += 1
-        self.errors[reason] += 1
+    def record_error(self, reason: str, detail: str, n: int = 1) -> None:
+        """``n`` messages (or, for ``bad-position``, records) dropped for ``reason``."""
+        self.decode_errors += n
+        self.errors[reason] += n
         self.last_error = f"{reason}: {detail}" if detail else reason
         if reason not in self._logged:  # once per source and reason, never a log flood
             self._logged.add(reason)
@@ -103,6 +129,11 @@ class FeedHealth:
             self._new_session(env.src, env.sess)
         key = (env.src, topic.decode("ascii"))
         last = self._last_seq.get(key)
+        if last is not None and env.seq < last and topic == Topic.HEARTBEAT:
+            # Heartbeats keep their order on a connection and are never part of a snapshot, so one numbered below
+            # the last can only come from a publisher that started over under its old session id.
+            self._started_over(env.src, env.sess, f"heartbeat seq {env.seq} after {last}")
+            last = None
         if last is not None:
             if env.seq <= last:
                 if env.seq <= self._floor.get(key, -1):
@@ -124,17 +155,33 @@ class FeedHealth:
     def _new_session(self, src: str, sess: str) -> None:
         old = self.publishers.get(src)
         if old is not None:
-            self.restarts += 1
+            self._restarted(src, RESTART_NEW_SESSION, f"{src} restarted (new session {sess})")
             log.info("feed %s: publisher %s restarted (session %s)", self.name, src, sess)
             retired = self._retired.setdefault(src, set())
             if len(retired) > 64:  # bounded: a session id never comes back, so the oldest are safe to forget
                 retired.clear()
             retired.add(old)
-            for key in [k for k in self._last_seq if k[0] == src]:
-                del self._last_seq[key]
-            for key in [k for k in self._floor if k[0] == src]:
-                del self._floor[key]
         self.publishers = {**self.publishers, src: sess}
+
+    def _started_over(self, src: str, sess: str, how: str) -> None:
+        """Sequence numbers that went back within a session: the publisher restarted but kept its session id. Its
+        old numbers would make every new message look old (the feed would fall silent while it sends), so they
+        are forgotten as after any restart."""
+        self._restarted(src, RESTART_SEQ_WENT_BACK,
+                        f"{src} started over in session {sess} ({how}): a publisher must draw a new session id "
+                        "on every start")
+        if (RESTART_SEQ_WENT_BACK, src) not in self._logged:
+            self._logged.add((RESTART_SEQ_WENT_BACK, src))
+            log.warning("feed %s (%s): %s", self.name, self.endpoint, self.last_restart)
+
+    def _restarted(self, src: str, reason: str, text: str) -> None:
+        self.restarts += 1
+        self.restart_reasons[reason] += 1
+        self.last_restart = text
+        for key in [k for k in self._last_seq if k[0] == src]:
+            del self._last_seq[key]
+        for key in [k for k in self._floor if k[0] == src]:
+            del self._floor[key]
 
     def heartbeat_seqs(self, src: str, seqs: dict) -> list[str]:
         """A heartbeat's latest seq per topic reveals messages lost at the tail of a burst; returns the topics
@@ -152,6 +199,14 @@ class FeedHealth:
         """Updates up to the snapshot's seq of each topic are contained in it: later copies are skipped."""
         if self.publishers.get(end.src) != end.sess:
             self._new_session(end.src, end.sess)
+        else:
+            # A snapshot holds every update the receiver has seen from this session (docs/protocol.md §10.1), so
+            # a seq below one already seen means the publisher started over.
+            back = [(t, s, self._last_seq[(end.src, t)]) for t, s in end.seqs.items()
+                    if s < self._last_seq.get((end.src, t), s)]
+            if back:
+                topic, seq, last = back[0]
+                self._started_over(end.src, end.sess, f"snapshot {topic} seq {seq} after {last}")
         for topic, seq in end.seqs.items():
             key = (end.src, topic)
             self._last_seq[key] = max(self._last_seq.get(key, 0), seq)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -205,6 +205,11 @@ def _check_topic(topic: bytes) -> None:
         raise DecodeError("bad-topic", repr(text))
 
 
+def is_v1(v: Any) -> bool:
+    """``v`` is the integer 1: not 1.0, not ``true`` (which Python compares equal to 1), not ``"1"``."""
+    return isinstance(v, int) and not isinstance(v, bool) and v == PROTOCOL_VERSION
+
+
 def decode_envelope(raw: bytes) -> Envelope:
     if len(raw) > MAX_ENVELOPE_BYTES:
         raise DecodeError("bad-envelope", f"{len(raw)} bytes")
@@ -215,7 +220,7 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise DecodeError("bad-envelope", type(exc).__name__) from None
     if not isinstance(env, dict):
         raise DecodeError("bad-envelope", "not a map")
-    if env.get("v") != PROTOCOL_VERSION:
+    if not is_v1(env.get("v")):  # before the other fields: a later version may have changed them
         raise DecodeError("bad-version", repr(env.get("v"))[:40])
     for name, typ in _ENVELOPE_FIELDS.items():
         value = env.get(name)
@@ -281,6 +286,26 @@ def validate_incident(payload: dict) -> dict:
                                      for u in units):
         raise DecodeError(r, "field 'units'")
     return payload
+
+
+def drop_bad_positions(msg: Message) -> tuple[Message, int, str]:
+    """An AVL batch without its records whose lon/lat is NaN, infinite or off the globe (reason
+    ``bad-position``): the message with the good records only (the very same message when all are good), how
+    many were dropped, and a detail naming the first. NaN speed or heading is allowed: it means unknown.
+
+    Kept out of :func:`decode`, which hands over exactly the records the frame holds; receivers apply it right
+    after decoding, so no vehicle with an impossible position ever reaches a model."""
+    if msg.env.kind != Kind.AVL_BATCH or not len(msg.payload):
+        return msg, 0, ""
+    records = msg.payload
+    good = (np.abs(records["lon"]) <= 180.0) & (np.abs(records["lat"]) <= 90.0)  # False for NaN and ±inf
+    if good.all():
+        return msg, 0, ""
+    first = records[int(np.argmin(good))]
+    n = len(records) - int(good.sum())
+    detail = (f"{n} of {len(records)} records, e.g. vehicle {int(first['id'])} at lon {float(first['lon'])}, "
+              f"lat {float(first['lat'])}")
+    return replace(msg, payload=records[good]), n, detail
 
 
 def bounded_map(raw: bytes, reason: str, limit: int) -> dict:
@@ -405,7 +430,7 @@ def decode_snapshot_request(raw: bytes) -> tuple[int, tuple[bytes, ...]]:
                                 max_array_len=MAX_SNAPSHOT_PREFIXES, max_map_len=8, max_str_len=MAX_TOPIC_BYTES)
     except Exception as exc:
         raise DecodeError(r, type(exc).__name__) from None
-    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+    if not isinstance(value, dict) or not is_v1(value.get("v")):
         raise DecodeError(r, "not a v1 request")
     req, topics = value.get("req"), value.get("topics")
     if not isinstance(req, int) or isinstance(req, bool) or not 0 <= req < 2**63:
@@ -437,7 +462,7 @@ def decode_snapshot_end(frames: list[bytes]) -> SnapshotEnd:
                                 max_array_len=0, max_map_len=64, max_str_len=MAX_ENVELOPE_STR_BYTES)
     except Exception as exc:
         raise DecodeError(r, type(exc).__name__) from None
-    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+    if not isinstance(value, dict) or not is_v1(value.get("v")):
         raise DecodeError(r, "not a v1 end marker")
     for name, typ in (("req", int), ("src", str), ("sess", str), ("items", int), ("ts", int), ("seqs", dict)):
         field = value.get(name)

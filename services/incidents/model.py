@@ -7,12 +7,16 @@ who and when, and written to the audit log before it is visible, so a restart fi
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import time
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, OPEN_STATUSES
+
+log = logging.getLogger(__name__)
 
 # Golden time: the first unit on scene within 5 minutes, and no later than 7 (Korean 119 targets).
 GOLDEN_S = (300, 420)
@@ -28,6 +32,29 @@ _NEXT: dict[str, tuple[str, ...]] = {
     "cancelled": (),
 }
 _RANK = {s: i for i, s in enumerate(INCIDENT_STATUSES)}
+
+
+def _shortest_paths() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(from, to) -> the statuses entered on the shortest chain of allowed moves, ``to`` last; only pairs that
+    are connected. A feed reports where an incident is, not every step it took to get there."""
+    paths: dict[tuple[str, str], tuple[str, ...]] = {}
+    for start in _NEXT:
+        queue: deque[tuple[str, tuple[str, ...]]] = deque([(start, ())])
+        while queue:
+            here, path = queue.popleft()
+            for nxt in _NEXT[here]:
+                if (start, nxt) not in paths:
+                    paths[start, nxt] = (*path, nxt)
+                    queue.append((nxt, paths[start, nxt]))
+    return paths
+
+
+# Forward moves a feed may report, each with the steps it implies.
+_FORWARD = _shortest_paths()
+
+
+def _units(units: list[int]) -> str:
+    return f"; unit{'s' if len(units) > 1 else ''} {', '.join(map(str, units))}" if units else ""
 
 
 class LifecycleError(ValueError):
@@ -83,6 +110,13 @@ class IncidentBook:
         self._local = itertools.count(1)
         # Calls taken here reach the CAD under their own id, so ids from two workstations must not meet.
         self._tag = secrets.token_hex(2)
+        # Feed reports not applied, by reason: "behind" (an earlier status than one reached by an action here,
+        # as when a CAD never hears of an acknowledgement), "backwards" (earlier than the feed itself reported)
+        # and "not-allowed" (a move the lifecycle lacks, e.g. on scene -> cancelled); the last one, in words.
+        self.refused: Counter[str] = Counter()
+        self.last_refused = ""
+        self._reported: dict[str, str] = {}  # incident id -> the furthest status a feed reported
+        self._noted: set[tuple[str, str]] = set()  # (incident, reported status) refusals already on record
 
     def __len__(self) -> int:
         return len(self.incidents)
@@ -103,31 +137,65 @@ class IncidentBook:
 
     # ------------------------------------------------------------ arrivals
 
-    def receive(self, payload: dict, x: float, y: float, source: str, now_ms: int | None = None) -> Incident | None:
+    def receive(self, payload: dict, x: float, y: float, source: str, now_ms: int | None = None, *,
+                snapshot: bool = False) -> Incident | None:
         """An incident from a feed (already validated): new ones are added, known ones move forward only.
 
-        Returns the incident if anything changed. A feed may report progress (a unit on scene), never
-        undo what a dispatcher did here."""
+        Returns the incident if anything changed. A feed may report progress (a unit on scene), never undo
+        what a dispatcher did here. It reports where an incident is, so a move past several steps (a CAD's
+        ``new`` → ``dispatched``) is taken, the steps passed over named on record; so is a snapshot's latest
+        state, which repairs an incident whose updates were lost. Units only join. A move back is refused and
+        counted in ``refused``; one the feed's own earlier reports or the lifecycle contradict is also put on
+        record, once per incident and status."""
         now = now_ms if now_ms is not None else int(time.time() * 1000)
+        how = "from the feed's snapshot" if snapshot else "reported by the feed"
+        status = payload["status"]
         known = self.incidents.get(payload["id"])
         if known is None:
             inc = Incident(payload["id"], payload["type"], int(payload["priority"]), float(payload["lon"]),
-                           float(payload["lat"]), x, y, int(payload["reported"]), payload["status"],
-                           payload.get("desc") or "", list(payload.get("units") or []), "", source,
-                           {payload["status"]: now})
+                           float(payload["lat"]), x, y, int(payload["reported"]), status,
+                           payload.get("desc") or "", list(dict.fromkeys(payload.get("units") or [])), "", source,
+                           {status: now})
             self.incidents[inc.id] = inc
+            self._reported[inc.id] = status
             self._changed(inc, "received", source, inc.status)
             return inc
-        status = payload["status"]
-        if _RANK[status] > _RANK[known.status] and status in _NEXT[known.status]:
+        reported = self._reported.get(known.id)
+        if reported is None or _RANK[status] > _RANK[reported]:
+            self._reported[known.id] = status
+        joining = [u for u in dict.fromkeys(payload.get("units") or []) if u not in known.units] if known.open else []
+        steps = _FORWARD.get((known.status, status))
+        if steps is not None:
             known.status = status
-            known.changed_ms[status] = now
-            for u in payload.get("units") or []:
-                if u not in known.units:
-                    known.units.append(u)
-            self._changed(known, status, source, "reported by the feed")
+            known.changed_ms[status] = now  # steps passed over keep no time: they were never seen here
+            known.units.extend(joining)
+            detail = how + (f", past {', '.join(s.replace('_', ' ') for s in steps[:-1])}" if len(steps) > 1 else "")
+            self._changed(known, status, source, detail + _units(joining))
             return known
-        return None
+        if status != known.status:
+            self._refuse(known, status, reported, source)
+        if not joining:
+            return None
+        known.units.extend(joining)
+        self._changed(known, "assigned", source, how + _units(joining))
+        return known
+
+    def _refuse(self, inc: Incident, status: str, reported: str | None, source: str) -> None:
+        if _RANK[status] > _RANK[inc.status]:
+            reason = "not-allowed"
+        elif reported is not None and _RANK[status] < _RANK[reported]:
+            reason = "backwards"
+        else:
+            reason = "behind"
+        self.refused[reason] += 1
+        self.last_refused = (f"{inc.id}: {source} reported {status.replace('_', ' ')}, but it is "
+                             f"{inc.status.replace('_', ' ')} ({reason})")
+        if reason == "behind" or (inc.id, status) in self._noted:
+            return
+        self._noted.add((inc.id, status))
+        log.warning("incident %s", self.last_refused)
+        self._changed(inc, "refused", source, f"{status.replace('_', ' ')} reported by the feed: "
+                      + ("not a move the lifecycle allows" if reason == "not-allowed" else "a step back"))
 
     def create(self, type_: str, priority: int, lon: float, lat: float, x: float, y: float, desc: str, who: str,
                now_ms: int | None = None) -> Incident:

@@ -353,6 +353,70 @@ def test_a_snapshot_covers_the_updates_up_to_its_seq():
     assert health.seq_gaps == 0
 
 
+def test_seq_going_back_in_one_session_is_a_restart():
+    """A publisher that restarts under its old session id numbers from 1 again. Shown by a heartbeat or a
+    snapshot below what was seen (an update alone may be a stray duplicate): a restart, by its own reason."""
+    health = FeedHealth("f", "ipc:///nowhere")
+
+    def env(topic: bytes, seq: int, sess: str = "a") -> p.Envelope:
+        return p.Envelope(1, p.topic_kind(topic) or "", "s", sess, seq, 0)
+
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 300), 1.0, 50, 1)
+    assert health.accept(Topic.AVL, env(Topic.AVL, 5000), 1.0, 40, 1)
+    assert not health.accept(Topic.AVL, env(Topic.AVL, 1), 1.0, 40, 1)
+    assert (health.out_of_order, health.restarts) == (1, 0)
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 1), 2.0, 50, 1)
+    assert (health.restarts, health.restart_reasons) == (1, Counter({"seq-went-back": 1}))
+    assert health.last_restart.startswith("s started over in session a (heartbeat seq 1 after 300)")
+    assert health.accept(Topic.AVL, env(Topic.AVL, 2), 2.0, 40, 1)  # the old numbers are forgotten
+    assert health.seq_gaps == 0 and health.last_rx == 2.0
+
+    # A heartbeat older than a snapshot lists lower seqs: that is no restart.
+    health.snapshot_applied(p.SnapshotEnd(1, "s", "a", {"avl": 20}, 1, 0), 1)
+    assert health.heartbeat_seqs("s", {"avl": 10}) == []
+    assert health.restarts == 1
+    # A snapshot below what was seen is.
+    health.snapshot_applied(p.SnapshotEnd(2, "s", "a", {"avl": 3}, 1, 0), 1)
+    assert (health.restarts, health.restart_reasons) == (2, Counter({"seq-went-back": 2}))
+    assert "snapshot avl seq 3 after 20" in health.last_restart
+    assert health.accept(Topic.AVL, env(Topic.AVL, 4), 3.0, 40, 1)
+    assert health.accept(Topic.HEARTBEAT, env(Topic.HEARTBEAT, 2), 3.0, 50, 1)
+    # A new session is a restart with its usual reason.
+    assert health.accept(Topic.AVL, env(Topic.AVL, 1, sess="b"), 4.0, 40, 1)
+    assert health.restart_reasons == Counter({"seq-went-back": 2, "new-session": 1})
+    assert health.last_restart == "s restarted (new session b)"
+    assert (health.seq_gaps, health.out_of_order) == (0, 1)
+
+
+def test_a_topic_left_out_of_a_snapshot_starts_at_its_first_update():
+    """docs/protocol.md §10.1: a topic never sent is left out of the end marker (its first update is taken
+    whatever its seq) or listed with 0 (its first update should be 1; more is a gap)."""
+    health = FeedHealth("f", "ipc:///nowhere")
+    health.snapshot_applied(p.SnapshotEnd(1, "s", "a", {"avl": 5}, 1, 0), 1)
+    assert health.accept(Topic.LINK, p.Envelope(1, Kind.LINK_SPEEDS, "s", "a", 7, 0), 1.0, 16, 1)
+    assert health.seq_gaps == 0
+    health.snapshot_applied(p.SnapshotEnd(2, "s", "a", {"inc": 0}, 0, 0), 0)
+    assert health.accept(Topic.INCIDENT, p.Envelope(1, Kind.INCIDENT, "s", "a", 1, 0), 1.0, 50, 1)
+    assert health.seq_gaps == 0
+    assert health.accept(Topic.INCIDENT, p.Envelope(1, Kind.INCIDENT, "s", "a", 4, 0), 1.0, 50, 1)
+    assert health.seq_gaps == 2
+
+
+def test_only_a_boolean_true_snap_in_the_heartbeat_payload_announces_snapshots(raw_pubs, clients):
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    client = clients(endpoint)
+    sender.join(client)
+    health = client.health[0]
+    assert health.snapshot_service is False  # RawSender's heartbeats carry no "snap"
+    for snap, announced in ((True, True), (1, False), (True, True), ("yes", False)):
+        sender.hb_seq += 1
+        sock.send_multipart(p.encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, {"seqs": {}, "snap": snap},
+                                         src=sender.src, sess=sender.sess, seq=sender.hb_seq))
+        wait_for(lambda: health._last_seq.get((sender.src, "hb")) == sender.hb_seq, what="the heartbeat")
+        assert health.snapshot_service is announced, snap
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -403,6 +467,49 @@ def test_malformed_messages_are_counted_per_reason_and_dropped(raw_pubs, clients
     assert logged == sorted({reason for reason, _ in bad})
     assert client.error is None
     assert client.drain() == []
+
+
+def test_avl_records_with_impossible_positions_never_reach_the_app(raw_pubs, clients):
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    client = clients(endpoint)
+    sender.join(client)
+    health = client.health[0]
+    batch = records([1, 2, 3, 4, 5])  # speed NaN throughout: unknown, and allowed
+    batch["lon"][1], batch["lat"][3], batch["lon"][4] = np.nan, np.inf, -181.0
+    sock.send_multipart([Topic.AVL, sender.env(Topic.AVL, Kind.AVL_BATCH), batch.tobytes()])
+    everything_bad = records([6])
+    everything_bad["lat"] = np.nan
+    sock.send_multipart([Topic.AVL, sender.env(Topic.AVL, Kind.AVL_BATCH), everything_bad.tobytes()])
+    sock.send_multipart(sender.avl([7]))
+    got = collect(client, 3)
+
+    assert [d.message.payload["id"].tolist() for d in got] == [[1, 3], [], [7]]
+    assert np.isnan(got[0].message.payload["speed"]).all()
+    assert [d.message.env.seq for d in got] == [1, 2, 3]  # the messages themselves count: no gap
+    assert health.errors == Counter({"bad-position": 4})
+    assert health.last_error == "bad-position: 1 of 1 records, e.g. vehicle 6 at lon 127.38, lat nan"
+    assert health.seq_gaps == 0
+
+
+def test_a_frame_over_the_receive_limit_is_counted_and_the_feed_dialled_again_at_once(raw_pubs, clients,
+                                                                                     monkeypatch):
+    """ZeroMQ refuses a frame over ZMQ_MAXMSGSIZE by dropping the connection, and does not reconnect."""
+    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 3600.0)  # only the new redial can bring it back
+    sock, endpoint = raw_pubs()
+    sender = RawSender(sock)
+    limit = 64 * 1024  # the 64 MiB default, scaled down
+    client = clients(endpoint, receive_limit=limit)
+    sender.join(client)
+    health = client.health[0]
+    sock.send_multipart([b"cctv.cam-1", sender.env(b"cctv.cam-1", Kind.CCTV_FRAME), bytes(limit + 1)])
+    wait_for(lambda: health.errors["oversized"] == 1, what="the dropped connection to be counted")
+    assert health.last_error.startswith(f"oversized: a frame over the {limit} byte receive limit")
+    sender.join(client)  # connected again
+    sock.send_multipart(sender.avl([9]))
+    assert [d.message.payload["id"].tolist() for d in collect(client, 1)] == [[9]]
+    assert health.errors == Counter({"oversized": 1})
+    assert health.redials == 0
 
 
 def test_strict_mode_stops_the_thread_with_the_error(raw_pubs, clients):
@@ -516,7 +623,32 @@ def test_publisher_restart_is_counted_and_its_messages_accepted(ctx, publishers,
     assert health.restarts == 1
     assert health.publishers == {"avl-test": new.sess}
     assert (health.out_of_order, health.seq_gaps) == (0, 0)
+    assert health.decode_errors == 0  # a publisher going away is no oversized frame: ZeroMQ retried by itself
 
+
+
+def test_a_publisher_restarting_under_its_old_session_id_is_heard(ctx, publishers, clients):
+    """Its seq starts at 1 again in the same session: without noticing, every message would look old and the
+    feed would go stale while the publisher sends."""
+    old = publishers("avl-test")
+    endpoint = bound(old.socket)
+    client = clients(endpoint)
+    health = client.health[0]
+    old._seq[Topic.HEARTBEAT] = old._seq[Topic.AVL] = 10_000  # a publisher that has been running a while
+    join(client, old)
+    old.send_records(Topic.AVL, Kind.AVL_BATCH, records([1]))
+    assert [d.message.env.seq for d in collect(client, 1)] == [10_001]
+    old.close()
+
+    new = _rebind(ctx, endpoint, publishers)
+    new.sess = old.sess  # the bug
+    join(client, new)
+    new.send_records(Topic.AVL, Kind.AVL_BATCH, records([100]))
+    got = collect(client, 1)
+    assert [(d.message.env.seq, d.message.payload["id"].tolist()) for d in got] == [(1, [100])]
+    assert (health.restarts, health.restart_reasons) == (1, Counter({"seq-went-back": 1}))
+    assert health.last_restart.startswith(f"avl-test started over in session {old.sess} (heartbeat seq ")
+    assert health.state(health.last_rx) is FeedState.LIVE
 
 
 def test_a_silent_feed_is_dialled_again_and_comes_back(publishers, clients, monkeypatch):

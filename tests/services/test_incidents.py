@@ -49,6 +49,68 @@ def test_feed_updates_move_forward_only() -> None:
     assert book.get("INC-1").units == [10001]
 
 
+def _heard(book: IncidentBook) -> list[tuple[str, str, str, str]]:
+    """Every change the book announces, as (incident, action, who, detail)."""
+    events: list[tuple[str, str, str, str]] = []
+    book.listeners.append(lambda inc, action, who, detail: events.append((inc.id, action, who, detail)))
+    return events
+
+
+def test_a_feed_may_report_a_move_past_several_steps() -> None:
+    """A CAD reports where an incident is: new -> dispatched (never acknowledged there) is forward."""
+    book = IncidentBook()
+    events = _heard(book)
+    book.receive(WIRE, 0, 0, "cad", now_ms=1)
+    inc = book.receive({**WIRE, "status": "dispatched", "units": [10001]}, 0, 0, "cad", now_ms=2)
+    assert inc is not None and inc.status == "dispatched" and inc.units == [10001]
+    assert inc.changed_ms == {"new": 1, "dispatched": 2}  # no time for a step never seen here
+    assert book.receive({**WIRE, "status": "closed", "units": [10001]}, 0, 0, "cad", now_ms=3).status == "closed"
+    assert events == [("INC-1", "received", "cad", "new"),
+                      ("INC-1", "dispatched", "cad", "reported by the feed, past acknowledged; unit 10001"),
+                      ("INC-1", "closed", "cad", "reported by the feed, past on scene")]
+    assert book.refused == {}
+
+
+def test_a_snapshot_repairs_an_incident_whose_updates_were_lost() -> None:
+    book = IncidentBook()
+    events = _heard(book)
+    book.receive({**WIRE, "status": "acknowledged"}, 0, 0, "cad")
+    inc = book.receive({**WIRE, "status": "on_scene", "units": [10001, 10002]}, 0, 0, "cad", snapshot=True)
+    assert inc is not None and (inc.status, inc.units) == ("on_scene", [10001, 10002])
+    # At the same status, units the updates would have brought still join (and none leaves).
+    assert book.receive({**WIRE, "status": "on_scene", "units": [10003, 10001]}, 0, 0, "cad", snapshot=True) is inc
+    assert inc.units == [10001, 10002, 10003]
+    assert book.receive({**WIRE, "status": "on_scene", "units": [10003]}, 0, 0, "cad", snapshot=True) is None
+    assert events[1:] == [
+        ("INC-1", "on_scene", "cad", "from the feed's snapshot, past dispatched; units 10001, 10002"),
+        ("INC-1", "assigned", "cad", "from the feed's snapshot; unit 10003")]
+
+
+def test_moves_back_are_refused_and_counted_and_contradictions_put_on_record() -> None:
+    book = IncidentBook()
+    events = _heard(book)
+    book.receive(WIRE, 0, 0, "cad")
+    book.acknowledge("INC-1", "kim")
+    del events[:]
+    # The CAD does not hear of an acknowledgement given here: it stays behind, which is counted, not noted.
+    for _ in range(2):
+        assert book.receive(WIRE, 0, 0, "cad") is None
+    assert (book.refused, events) == ({"behind": 2}, [])
+    assert book.last_refused == "INC-1: cad reported new, but it is acknowledged (behind)"
+
+    assert book.receive({**WIRE, "status": "on_scene", "units": [7]}, 0, 0, "cad").status == "on_scene"
+    for _ in range(2):  # the feed contradicts itself: on record once, counted each time
+        assert book.receive({**WIRE, "status": "en_route", "units": [7]}, 0, 0, "cad") is None
+    assert book.receive({**WIRE, "status": "cancelled"}, 0, 0, "cad") is None  # on scene cannot be cancelled
+    assert book.get("INC-1").status == "on_scene"
+    assert book.refused == {"behind": 2, "backwards": 2, "not-allowed": 1}
+    assert events[1:] == [
+        ("INC-1", "refused", "cad", "en route reported by the feed: a step back"),
+        ("INC-1", "refused", "cad", "cancelled reported by the feed: not a move the lifecycle allows")]
+    with pytest.raises(LifecycleError):  # a dispatcher is held to the lifecycle step by step, as before
+        book.transition("INC-1", "cancelled", "kim", disposition="x")
+
+
 def test_local_incidents_and_bad_values() -> None:
     book = IncidentBook()
     inc = book.create("medical", 2, 127.4, 36.3, 5.0, 6.0, "의식 없음", "kim")

@@ -307,9 +307,12 @@ def test_envelope_not_a_map(value):
     assert reason_of([b"avl", msgpack.packb(value), b""]) == "bad-envelope"
 
 
-@pytest.mark.parametrize("v", [0, 2, -1, 255, "1", None, _MISSING])
+@pytest.mark.parametrize("v", [0, 2, -1, 255, "1", None, _MISSING, True, False, 1.0, [1], {"v": 1}])
 def test_wrong_version(v):
+    # Anything but the integer 1, missing included, is another version, whatever the other fields hold;
+    # true and 1.0 compare equal to 1 in Python but are not the integer 1 on the wire.
     assert reason_of([b"avl", msgpack.packb(env_map(v=v)), b""]) == "bad-version"
+    assert reason_of([b"avl", msgpack.packb(env_map(v=v, kind=_MISSING, seq="x")), b""]) == "bad-version"
 
 
 @pytest.mark.parametrize("field", ["kind", "src", "sess", "seq", "ts"])
@@ -328,10 +331,6 @@ def test_mistyped_field(field, value):
 @pytest.mark.parametrize(("field", "value"), [("seq", True), ("seq", False), ("ts", True), ("ts", False)])
 def test_bool_where_int_expected(field, value):
     assert reason_of([b"avl", msgpack.packb(env_map(**{field: value})), b""]) == "bad-envelope"
-
-
-def test_bool_version_is_refused():
-    assert reason_of([b"avl", msgpack.packb(env_map(v=True)), b""]) in ("bad-version", "bad-envelope")
 
 
 @pytest.mark.parametrize("seq", [-1, -(2**63)])
@@ -411,8 +410,20 @@ def test_checks_run_cheapest_first():
     assert reason_of([b"\xff", bad_env, b"\x00"]) == "bad-topic"
     assert reason_of([b"weather", bad_env, b"\x00"]) == "unknown-topic"
     assert reason_of([b"avl", bad_env, b"\x00"]) == "bad-envelope"
+    assert reason_of([b"avl", msgpack.packb(env_map(v=2, seq="x")), b"\x00"]) == "bad-version"
+    assert reason_of([b"avl", msgpack.packb(env_map(seq="x", kind="inc")), b"\x00"]) == "bad-envelope"
     assert reason_of([b"avl", msgpack.packb(env_map(kind="inc")), b"\x00"]) == "bad-kind"
     assert reason_of([b"avl", msgpack.packb(env_map()), b"\x00"]) == "bad-payload"
+
+
+def test_the_documented_order_of_checks_is_the_decoders():
+    """docs/protocol.md §9 lists the reasons in the order test_checks_run_cheapest_first checks them."""
+    section = DOC.read_text(encoding="utf-8").split("## 9. ", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", section, flags=re.M)
+    assert [int(n) for n, _ in rows] == list(range(1, len(rows) + 1))
+    assert [reason for _, reason in rows] == [
+        "bad-frames", "oversized", "bad-topic", "unknown-topic", "bad-envelope", "bad-version", "bad-envelope",
+        "bad-kind", "bad-payload", "bad-incident", "bad-position"]  # the last after decode: drop_bad_positions
 
 
 # ---------------------------------------------------------------- properties
@@ -486,6 +497,38 @@ def test_random_avl_arrays_round_trip_bit_exactly(records, seq, ts):
     assert msg.payload.dtype == AVL_DTYPE
     assert msg.payload.tobytes() == records.tobytes()
     assert (msg.env.seq, msg.env.ts) == (seq, ts)
+
+
+def test_avl_records_with_impossible_positions_are_dropped_from_their_batch():
+    records = avl_records(8)
+    bad = {1: (np.nan, 36.0), 2: (127.0, np.inf), 3: (-np.inf, 36.0), 4: (180.5, 36.0), 5: (127.0, -90.01),
+           6: (np.nan, np.nan)}
+    for i, (lon, lat) in bad.items():
+        records[i]["lon"], records[i]["lat"] = lon, lat
+    records[0]["lon"], records[0]["lat"] = -180.0, 90.0  # the edges are on the globe
+    records[7]["speed"], records[7]["heading"] = np.nan, np.nan  # unknown, not impossible
+    msg = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, records, src=SRC, sess=SESS, seq=3, ts=1)))
+    assert len(msg.payload) == 8  # decode hands over what the frame holds
+    kept, dropped, detail = p.drop_bad_positions(msg)
+    assert dropped == 6
+    assert kept.payload.tobytes() == records[[0, 7]].tobytes()
+    assert (kept.env, kept.topic, kept.nbytes) == (msg.env, msg.topic, msg.nbytes)
+    assert detail == "6 of 8 records, e.g. vehicle 1001 at lon nan, lat 36.0"
+    good = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, avl_records(3), src=SRC, sess=SESS, seq=4)))
+    assert p.drop_bad_positions(good) == (good, 0, "")
+    for frames in (good_frames(Topic.LINK, Kind.LINK_SPEEDS), good_frames(Topic.INCIDENT, Kind.INCIDENT)):
+        other = p.decode(frames)
+        assert p.drop_bad_positions(other) == (other, 0, "")
+
+
+@settings(_PROPS, max_examples=200)
+@given(records=_avl_arrays)
+def test_only_records_on_the_globe_pass_the_position_check(records):
+    msg = p.decode(wire(p.encode_array(Topic.AVL, Kind.AVL_BATCH, records, src=SRC, sess=SESS, seq=1, ts=1)))
+    kept, dropped, _ = p.drop_bad_positions(msg)
+    on_globe = [r for r in records if -180 <= r["lon"] <= 180 and -90 <= r["lat"] <= 90]
+    assert kept.payload.tobytes() == b"".join(r.tobytes() for r in on_globe)
+    assert dropped == len(records) - len(on_globe)
 
 
 _names = st.text(max_size=64)  # at most 256 UTF-8 bytes, the decoder's limit for an envelope string
@@ -582,6 +625,7 @@ def test_snapshot_request_round_trip_and_refusals():
     with pytest.raises(ValueError):
         p.encode_snapshot_request(1, [f"t{i}".encode() for i in range(p.MAX_SNAPSHOT_PREFIXES + 1)])
     for raw in (b"", b"\xc1", msgpack.packb([1]), msgpack.packb({"v": 2, "req": 1, "topics": []}),
+                msgpack.packb({"v": True, "req": 1, "topics": []}), msgpack.packb({"v": 1.0, "req": 1, "topics": []}),
                 msgpack.packb({"v": 1, "req": True, "topics": []}), msgpack.packb({"v": 1, "req": -1, "topics": []}),
                 msgpack.packb({"v": 1, "req": 1, "topics": "avl"}), msgpack.packb({"v": 1, "req": 1, "topics": [1]}),
                 msgpack.packb({"v": 1, "req": 1, "topics": ["a b"]}),
@@ -598,6 +642,7 @@ def test_snapshot_end_round_trip_and_refusals():
     assert p.decode_snapshot_end(wire(frames)) == p.SnapshotEnd(7, SRC, SESS, {"avl": 120, "inc": 3}, 30, 5)
     body = msgpack.unpackb(frames[1])
     bad = [[frames[0]], [b"snap.x", frames[1]], [frames[0], b"\xc1"], [frames[0], msgpack.packb({**body, "v": 2})],
+           [frames[0], msgpack.packb({**body, "v": True})], [frames[0], msgpack.packb({**body, "v": 1.0})],
            [frames[0], msgpack.packb({**body, "seqs": {"avl": -1}})],
            [frames[0], msgpack.packb({**body, "seqs": {"avl": True}})],
            [frames[0], msgpack.packb({**body, "items": "30"})], [frames[0], msgpack.packb({**body, "src": None})],

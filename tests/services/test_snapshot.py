@@ -226,6 +226,29 @@ def test_the_publisher_keeps_the_latest_value_per_key(ctx, tmp_path):
         pub.close()
 
 
+def test_the_end_marker_leaves_out_the_topics_never_sent(ctx, tmp_path):
+    """docs/protocol.md §10.1: a requested topic the publisher has not sent in this session is not in ``seqs``."""
+    pub = Publisher(f"ipc://{tmp_path}/a.sock", "s", context=ctx, snapshot=f"ipc://{tmp_path}/a.snap.sock")
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        pub.send_records(Topic.AVL, Kind.AVL_BATCH, avl([1, 2], 1))
+        pub.send_records(Topic.AVL, Kind.AVL_BATCH, avl([1], 2))
+        dealer.connect(pub.snapshot_endpoint)
+        dealer.send(p.encode_snapshot_request(1, (Topic.AVL, Topic.LINK, Topic.INCIDENT)))
+        assert dealer.poll(int(TIMEOUT * 1000)), "no snapshot reply"
+        replies = [dealer.recv_multipart()]
+        while replies[-1][0] != Topic.SNAPSHOT_END:
+            assert dealer.poll(int(TIMEOUT * 1000)), "the reply ended early"
+            replies.append(dealer.recv_multipart())
+        end = p.decode_snapshot_end(replies[-1])
+        assert end.seqs == {"avl": 2} and end.items == 1
+        assert [p.decode(r).topic for r in replies[:-1]] == [Topic.AVL]
+    finally:
+        dealer.close(0)
+        pub.close()
+
+
 def test_a_publisher_without_a_snapshot_endpoint_keeps_no_state(ctx, tmp_path):
     pub = Publisher(f"ipc://{tmp_path}/a.sock", "s", context=ctx)
     try:
@@ -258,6 +281,20 @@ def test_a_late_joiner_has_the_full_state_within_two_seconds(publishers, clients
     pub.send_map(Topic.INCIDENT, Kind.INCIDENT, incident(3, "dispatched"))
     converge(client, mirror, pub)
     assert mirror.regressions == 0 and health.snapshots == 1
+
+
+def test_a_snapshot_brings_no_impossible_position(publishers, clients):
+    """Snapshot items pass the same checks as updates: records with a NaN or off-globe position are dropped."""
+    pub = publishers()
+    batch = avl(range(6), 1)
+    batch["lon"][2], batch["lat"][4] = np.nan, 91.0
+    pub.send_records(Topic.AVL, Kind.AVL_BATCH, batch)  # the reference publisher does not check positions
+    client = clients(pub)
+    health = client.health[0]
+    got: list = []
+    wait_for(lambda: got.extend(client.drain()) or any(d.snapshot for d in got), what="the snapshot")
+    assert [d.message.payload["id"].tolist() for d in got if d.snapshot] == [[0, 1, 3, 5]]
+    assert health.errors["bad-position"] == 2
 
 
 def test_snapshot_follows_the_feeds_topics(publishers, clients):
@@ -410,6 +447,31 @@ def test_a_restarted_publisher_is_resynced_from_its_new_session(ctx, publishers,
     new.send_records(Topic.AVL, Kind.AVL_BATCH, avl(range(3), 6))  # and its updates follow, from seq 2 of avl
     converge(client, mirror, new)
     assert health.out_of_order == 0
+
+
+def test_a_publisher_restarting_under_its_old_session_id_is_resynced(ctx, publishers, clients):
+    old = publishers("avl-test")
+    fill(old, vehicles=500, n_links=10, incidents=3)
+    for topic in (Topic.AVL, Topic.LINK, Topic.INCIDENT, Topic.HEARTBEAT):
+        old._seq[topic] = old._seq.get(topic, 0) + 10_000  # a publisher that has been running a while
+    client = clients(old)
+    mirror = Mirror()
+    converge(client, mirror, old)
+    health = client.health[0]
+    feed, snap = bound(old.socket), old.snapshot_endpoint
+    old.close()
+
+    _rebind(feed)
+    _rebind(snap)
+    new = publishers("avl-test", endpoint=feed, snapshot=snap)
+    new.sess = old.sess  # the bug: its seqs start at 1 again in the old session
+    fill(new, vehicles=800, n_links=10, incidents=3, version=5)
+    converge(client, mirror, new)
+    assert (health.restarts, health.restart_reasons) == (1, {"seq-went-back": 1})
+    new.send_records(Topic.AVL, Kind.AVL_BATCH, avl(range(3), 6))  # and its updates are taken as new
+    converge(client, mirror, new)
+    assert health.restarts == 1
+    assert mirror.regressions == 0
 
 
 # ---------------------------------------------------------------- consistency
