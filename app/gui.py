@@ -133,6 +133,9 @@ def run_stats(window, started: float) -> dict:
         "median_frame_ms": round(float(np.median(window.stats.frame_ms)), 2) if window.stats.frame_ms else None,
         "feeds_stale": len(session.stale_feeds(now)),
         "seq_gaps": sum(h.seq_gaps for h in health),
+        # Everything counted and dropped, per feed and reason: nothing is dropped without a visible reason.
+        "reasons": {h.name: h.reason_counts() for h in health},
+        "incident_updates_refused": dict(session.incidents.refused),
         "first_live_frame_s": None if first is None else round(first - started, 3),
     }
 

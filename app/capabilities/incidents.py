@@ -23,7 +23,7 @@ class IncidentsCapability(Capability):
             p = d.message.payload  # validated by the protocol
             x, y = session.projector(np.array([p["lon"]]), np.array([p["lat"]]))
             session.incidents.receive(p, float(x[0]), float(y[0]), session.client.feeds[d.feed].name,
-                                      now_ms=getattr(d, "recv_ms", None))
+                                      now_ms=getattr(d, "recv_ms", None), snapshot=d.snapshot)
             return 1
 
         session.kinds.register(Kind.INCIDENT, receive)

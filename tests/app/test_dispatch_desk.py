@@ -111,18 +111,24 @@ def test_incidents_follow_their_units(desk) -> None:
     assert book.get("INC-1").status == "on_scene"
 
 
+def _call(desk, inc_id: str, type_: str, priority: int, reported: int, desc: str = "") -> str:
+    """A call arriving from the CAD's feed: new, waiting for acknowledgement."""
+    payload = {"id": inc_id, "type": type_, "priority": priority, "status": "new", "reported": reported,
+               "lon": 127.4, "lat": 36.3, "desc": desc}
+    desk.book.receive(payload, 0.0, 0.0, "test")
+    return inc_id
+
+
 def test_waiting_calls_are_pinned_and_the_list_sorts_and_filters(qtbot, desk) -> None:
     from widgets.incident_queue import IncidentQueue
 
     book = desk.book
-    book.create("medical", 3, 127.4, 36.3, 0.0, 0.0, "older", "kim", now_ms=1_000)
-    book.create("crime", 4, 127.4, 36.3, 0.0, 0.0, "theft", "kim", now_ms=2_000)
+    local = [_call(desk, "INC-2", "medical", 3, 1_000, "older"), _call(desk, "INC-3", "crime", 4, 2_000, "theft")]
     queue = IncidentQueue(book)
     qtbot.addWidget(queue)
     queue.refresh(now_ms=200_000)
     # Every call waiting is in the band, most urgent first, whatever the list below is filtered to.
-    assert queue.waiting_ids[0] == "INC-1" and len(queue.waiting_ids) == 3 and queue.open_ids == []
-    local = [i for i in queue.waiting_ids if i != "INC-1"]
+    assert queue.waiting_ids == ["INC-1", "INC-2", "INC-3"] and queue.open_ids == []
     for inc_id in local:
         book.acknowledge(inc_id, "kim")
     queue.refresh(now_ms=200_000)
@@ -162,9 +168,9 @@ def test_golden_time_counts_to_the_marks_only_where_it_applies(desk) -> None:
 def test_next_call_is_the_most_urgent_waiting_one(desk) -> None:
     book = desk.book
     book.acknowledge("INC-1", "kim")  # the P1 fire is being handled
-    p3 = book.create("medical", 3, 127.4, 36.3, 0.0, 0.0, "fall", "kim", now_ms=1_000).id
-    p2_old = book.create("traffic", 2, 127.4, 36.3, 0.0, 0.0, "crash", "kim", now_ms=2_000).id
-    p2_new = book.create("medical", 2, 127.4, 36.3, 0.0, 0.0, "chest pain", "kim", now_ms=3_000).id
+    p3 = _call(desk, "INC-2", "medical", 3, 1_000)
+    p2_old = _call(desk, "INC-3", "traffic", 2, 2_000)
+    p2_new = _call(desk, "INC-4", "medical", 2, 3_000)
     assert desk.next_call("INC-1") == p2_old  # from an acknowledged call: the most urgent waiting
     assert desk.next_call(p2_old) == p2_new and desk.next_call(p2_new) == p3 and desk.next_call(p3) == p2_old
     for inc_id in (p3, p2_old, p2_new):
