@@ -207,14 +207,14 @@ def test_damaged_cache_is_rebuilt(kit: Kit, tmp_path: Path, monkeypatch: pytest.
 
 def test_racing_writer_loses_gracefully(kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another process lands the same kit first, so this one's rename fails: it opens the other's kit."""
-    real_save = city.save_kit
+    real_save = demo_kit.save_kit
 
     def save_after_other_process(k: Kit, path: Path) -> Path:
         real_save(k, path)  # the other process
         raise OSError(39, "Directory not empty")
 
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
-    monkeypatch.setattr(city, "save_kit", save_after_other_process)
+    monkeypatch.setattr(demo_kit, "save_kit", save_after_other_process)
     got = demo_kit.open_demo_city(tmp_path)
     assert got.path == demo_kit.demo_kit_path(tmp_path)
     _assert_same_kit(kit, got)
@@ -224,7 +224,7 @@ def test_unwritable_cache_still_gives_the_kit(kit: Kit, tmp_path: Path, monkeypa
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
-    monkeypatch.setattr(city.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(demo_kit.time, "sleep", lambda _s: None)
     got = demo_kit.open_demo_city(blocker)
     assert got.path is None
     _assert_same_kit(kit, got)
@@ -243,7 +243,7 @@ def test_cache_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 def test_cli_summary(kit: Kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(city, "generate_demo_city", lambda seed=7: kit)
-    assert city.main(["--out", str(tmp_path / "demo")]) == 0
+    assert demo_kit.main(["--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert f"{kit.roads.n_nodes:,} nodes" in out and f"{kit.roads.n_edges:,} directed edges" in out
     assert "residential" in out and "fire 20" in out and "generated in" in out
