@@ -126,13 +126,20 @@ class _Feed:
 
 
 class FeedClient:
+    """Subscribes to every configured feed on one socket thread, decodes and checks what arrives, keeps each
+    feed's health, and resyncs from the publishers' snapshots; the GUI thread takes the results with
+    :meth:`drain`. ``prepare`` maps a kind to work done on the socket thread (the dict is read live, so
+    kinds registered after construction are prepared too); ``strict`` raises on bad input instead of
+    counting it (tests)."""
+
     def __init__(self, feeds: list[FeedConfig], *, strict: bool = False, context: zmq.Context | None = None,
                  rcvhwm: int = 100_000, inbox_limit: int = DEFAULT_INBOX_LIMIT,
                  prepare: dict[str, Callable[[protocol.Message], Any]] | None = None,
                  security: Security | None = None, receive_limit: int = RECEIVE_LIMIT_BYTES) -> None:
         self.feeds = list(feeds)
-        # Per-kind work done on the socket thread, off the GUI thread (e.g. projecting AVL positions).
-        self._prepare = dict(prepare or {})
+        # Per-kind work done on the socket thread, off the GUI thread (e.g. projecting AVL positions). Kept
+        # by reference: the session's kind table registers capabilities' hooks into it after construction.
+        self._prepare = prepare if prepare is not None else {}
         self.strict = strict
         self.security = security
         self.health = [FeedHealth(f.name, f.endpoint) for f in self.feeds]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -67,8 +68,9 @@ class Kind:
 
 # Stateful topics: the key field of each record (array kinds) or map (incidents) that a snapshot keeps the
 # latest value of. Other topics (cameras, sensors, heartbeats) are streams with nothing to snapshot.
-STATE_KEYS: dict[str, str] = {Kind.AVL_BATCH: "id", Kind.LINK_SPEEDS: "link", Kind.INCIDENT: "id"}
-STATEFUL_TOPICS = frozenset({Topic.AVL, Topic.LINK, Topic.INCIDENT})
+# Filled by register_kind (below) from each kind's ``state_key``.
+STATE_KEYS: dict[str, str] = {}
+STATEFUL_TOPICS: set[bytes] = set()
 # Snapshot request limits: a handful of topic prefixes, each a valid topic's length.
 MAX_SNAPSHOT_PREFIXES = 16
 MAX_SNAPSHOT_END_BYTES = 4096
@@ -104,7 +106,7 @@ assert AVL_DTYPE.itemsize == 40
 LINK_DTYPE = np.dtype([("link", "<u8"), ("kmh", "<f4"), ("flags", "<u4")])
 assert LINK_DTYPE.itemsize == 16
 
-_ARRAY_KINDS: dict[str, np.dtype] = {Kind.AVL_BATCH: AVL_DTYPE, Kind.LINK_SPEEDS: LINK_DTYPE}
+_ARRAY_KINDS: dict[str, np.dtype] = {}  # filled by register_kind
 _ENVELOPE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "v": int,
     "kind": str,
@@ -321,9 +323,62 @@ def bounded_map(raw: bytes, reason: str, limit: int) -> dict:
     return value
 
 
+# ---------------------------------------------------------------- kinds
+
+MapValidator = Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One kind of feed message: the topic it travels on and how its payload is read.
+
+    Every kind is declared here, through :func:`register_kind`, the built-in ones below and a capability's
+    own where it is defined (docs/extending.md), so ``decode`` stays the one place messages are parsed."""
+
+    kind: str  # the envelope's ``kind``
+    topic: bytes  # the topic, or its prefix (``cctv.`` for ``cctv.<camera>``) when ``prefix``
+    prefix: bool = False
+    dtype: np.dtype | None = None  # packed records of this dtype (one numpy structured array per message)
+    raw: bool = False  # the payload's bytes as they are (camera frames)
+    validate: MapValidator | None = None  # else a MessagePack map, checked field by field (raise DecodeError)
+    state_key: str | None = None  # a stateful topic: the key whose latest value a snapshot serves
+
+
+_KINDS: dict[str, KindSpec] = {}
+_EXACT_TOPICS: dict[bytes, str] = {}
+_PREFIX_TOPICS: dict[bytes, str] = {}
+
+
+def register_kind(spec: KindSpec) -> KindSpec:
+    """Declare a kind; declaring the same spec again is harmless, a clash of kind or topic is refused."""
+    known = _KINDS.get(spec.kind)
+    if known is not None:
+        if known == spec:
+            return known
+        raise ValueError(f"feed kind {spec.kind!r} is already declared differently")
+    _check_topic(spec.topic)
+    topics = _PREFIX_TOPICS if spec.prefix else _EXACT_TOPICS
+    if spec.topic in topics or spec.topic in (_EXACT_TOPICS if spec.prefix else _PREFIX_TOPICS):
+        raise ValueError(f"topic {spec.topic!r} already carries another kind")
+    if len(spec.kind.encode("utf-8")) > MAX_ENVELOPE_STR_BYTES or (spec.dtype is not None and spec.raw):
+        raise ValueError(f"feed kind {spec.kind!r}: a name within the envelope's limits, records or raw bytes")
+    _KINDS[spec.kind] = spec
+    topics[spec.topic] = spec.kind
+    if spec.dtype is not None:
+        _ARRAY_KINDS[spec.kind] = np.dtype(spec.dtype)
+    if spec.state_key is not None:
+        STATE_KEYS[spec.kind] = spec.state_key
+        if not spec.prefix:
+            STATEFUL_TOPICS.add(spec.topic)
+    return spec
+
+
 def topic_kind(topic: bytes) -> str | None:
     """The envelope kind a topic must carry, None for a topic outside the protocol."""
-    return _expected_topic_kind(topic)
+    kind = _EXACT_TOPICS.get(topic)
+    if kind is None:
+        kind = next((k for prefix, k in _PREFIX_TOPICS.items() if topic.startswith(prefix)), None)
+    return kind
 
 
 def array_dtype(kind: str) -> np.dtype | None:
@@ -331,16 +386,15 @@ def array_dtype(kind: str) -> np.dtype | None:
     return _ARRAY_KINDS.get(kind)
 
 
-def _expected_topic_kind(topic: bytes) -> str | None:
-    fixed = {Topic.AVL: Kind.AVL_BATCH, Topic.LINK: Kind.LINK_SPEEDS, Topic.HEARTBEAT: Kind.HEARTBEAT,
-             Topic.INCIDENT: Kind.INCIDENT}
-    if topic in fixed:
-        return fixed[topic]
-    if topic.startswith(Topic.CCTV_PREFIX):
-        return Kind.CCTV_FRAME
-    if topic.startswith(Topic.SENSOR_PREFIX):
-        return Kind.SENSOR
-    return None
+for _spec in (
+    KindSpec(Kind.AVL_BATCH, Topic.AVL, dtype=AVL_DTYPE, state_key="id"),
+    KindSpec(Kind.LINK_SPEEDS, Topic.LINK, dtype=LINK_DTYPE, state_key="link"),
+    KindSpec(Kind.HEARTBEAT, Topic.HEARTBEAT),
+    KindSpec(Kind.INCIDENT, Topic.INCIDENT, validate=validate_incident, state_key="id"),
+    KindSpec(Kind.CCTV_FRAME, Topic.CCTV_PREFIX, prefix=True, raw=True),
+    KindSpec(Kind.SENSOR, Topic.SENSOR_PREFIX, prefix=True),
+):
+    register_kind(_spec)
 
 
 def decode(frames: list[bytes] | list[memoryview]) -> Message:
@@ -353,21 +407,22 @@ def decode(frames: list[bytes] | list[memoryview]) -> Message:
     if len(raw_payload) > MAX_FRAME_BYTES:
         raise DecodeError("oversized", f"{len(raw_payload)} bytes")
     _check_topic(topic)
-    expected = _expected_topic_kind(topic)
+    expected = topic_kind(topic)
     if expected is None:
         raise DecodeError("unknown-topic", topic.decode("ascii"))
     env = decode_envelope(bytes(raw_env))
     if env.kind != expected:
         raise DecodeError("bad-kind", f"{env.kind!r} on topic {topic.decode('ascii')}")
+    spec = _KINDS[expected]
     payload: Any
-    if env.kind in _ARRAY_KINDS:
+    if spec.dtype is not None:
         payload = decode_array(env.kind, raw_payload)
-    elif env.kind == Kind.CCTV_FRAME:
+    elif spec.raw:
         payload = bytes(raw_payload)
     else:
         payload = decode_map(raw_payload)
-        if env.kind == Kind.INCIDENT:
-            validate_incident(payload)
+        if spec.validate is not None:
+            spec.validate(payload)
     return Message(topic, env, payload, nbytes)
 
 
