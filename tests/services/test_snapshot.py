@@ -423,22 +423,30 @@ def _rebind(endpoint: str) -> None:
     wait_for(free, what=f"{endpoint} to be released")
 
 
-def test_a_restarted_publisher_is_resynced_from_its_new_session(ctx, publishers, clients):
+def _restart(publishers, clients, *, before=lambda old: None, after=lambda old, new: None):
+    """A followed publisher that goes away and comes back on the same endpoints with other state (sent before
+    the client is back: only a snapshot has it). ``before``/``after`` shape the old and the new one."""
     old = publishers("avl-test")
     fill(old, vehicles=500, n_links=10, incidents=3)
+    before(old)
     client = clients(old)
     mirror = Mirror()
     converge(client, mirror, old)
-    health = client.health[0]
     feed, snap = bound(old.socket), old.snapshot_endpoint
     old.close()
-
     _rebind(feed)
     _rebind(snap)
     new = publishers("avl-test", endpoint=feed, snapshot=snap)
-    assert new.sess != old.sess
-    fill(new, vehicles=800, n_links=10, incidents=3, version=5)  # before the client is back: only a snapshot has it
+    after(old, new)
+    fill(new, vehicles=800, n_links=10, incidents=3, version=5)
     converge(client, mirror, new)
+    return old, new, client, mirror
+
+
+def test_a_restarted_publisher_is_resynced_from_its_new_session(ctx, publishers, clients):
+    old, new, client, mirror = _restart(publishers, clients)
+    health = client.health[0]
+    assert new.sess != old.sess
     assert health.restarts == 1
     assert health.publishers == {"avl-test": new.sess}
     assert health.resyncs >= 1 and health.resync_reason in ("reconnect", "restart")
@@ -450,23 +458,15 @@ def test_a_restarted_publisher_is_resynced_from_its_new_session(ctx, publishers,
 
 
 def test_a_publisher_restarting_under_its_old_session_id_is_resynced(ctx, publishers, clients):
-    old = publishers("avl-test")
-    fill(old, vehicles=500, n_links=10, incidents=3)
-    for topic in (Topic.AVL, Topic.LINK, Topic.INCIDENT, Topic.HEARTBEAT):
-        old._seq[topic] = old._seq.get(topic, 0) + 10_000  # a publisher that has been running a while
-    client = clients(old)
-    mirror = Mirror()
-    converge(client, mirror, old)
-    health = client.health[0]
-    feed, snap = bound(old.socket), old.snapshot_endpoint
-    old.close()
+    def running_a_while(old) -> None:
+        for topic in (Topic.AVL, Topic.LINK, Topic.INCIDENT, Topic.HEARTBEAT):
+            old._seq[topic] = old._seq.get(topic, 0) + 10_000
 
-    _rebind(feed)
-    _rebind(snap)
-    new = publishers("avl-test", endpoint=feed, snapshot=snap)
-    new.sess = old.sess  # the bug: its seqs start at 1 again in the old session
-    fill(new, vehicles=800, n_links=10, incidents=3, version=5)
-    converge(client, mirror, new)
+    def same_session(old, new) -> None:
+        new.sess = old.sess  # the bug: its seqs start at 1 again in the old session
+
+    _old, new, client, mirror = _restart(publishers, clients, before=running_a_while, after=same_session)
+    health = client.health[0]
     assert (health.restarts, health.restart_reasons) == (1, {"seq-went-back": 1})
     new.send_records(Topic.AVL, Kind.AVL_BATCH, avl(range(3), 6))  # and its updates are taken as new
     converge(client, mirror, new)
