@@ -36,6 +36,7 @@ from services.sim.incidents import TYPES, IncidentGenerator, incident_id, type_r
 from services.store.kit import Kit, Poi, save_kit
 from services.store.snap import EdgeSnapper
 from services.vocabulary import VehicleStatus, VehicleType
+from tests import waiting
 from tests.kits import grid_kit
 
 pytestmark = pytest.mark.timeout(120)
@@ -55,11 +56,7 @@ def station_kit() -> Kit:
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    waiting.wait_for(predicate, timeout, what)
 
 
 def dispatch(cmd_id: str, unit: int, inc: dict, cmd: str = "dispatch", **where: float) -> dict:

@@ -25,6 +25,7 @@ from services.feeds.health import STALE_AFTER_S, FeedHealth, FeedState
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.vocabulary import VehicleStatus, VehicleType
+from tests import waiting
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -35,11 +36,7 @@ INCIDENT = {"id": "INC-1", "type": "fire", "priority": 1, "lon": 127.38, "lat": 
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = TIMEOUT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
+    waiting.wait_for(predicate, timeout, what)
 
 
 def collect(client: FeedClient, n: int, timeout: float = TIMEOUT) -> list[Delivery]:

@@ -19,6 +19,7 @@ from services.dispatch import commands
 from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Rejected, UnknownAck
 from services.dispatch.outbox import Outbox, new_command
 from services.feeds import protocol
+from tests import waiting
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,11 +30,7 @@ def command(n: int, unit: int = 10000, **extra: object) -> dict:
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
+    waiting.wait_for(predicate, timeout, what)
 
 
 # ---------------------------------------------------------------- the outbox

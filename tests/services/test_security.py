@@ -32,6 +32,7 @@ from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.feeds.security import KeyFileError, Security, check_plaintext
 from services.store.kit import save_kit
+from tests import waiting
 from tests.kits import grid_kit
 
 pytestmark = [pytest.mark.timeout(120),
@@ -44,11 +45,7 @@ NOT_ALLOWED = "handshake failed: this client's key is not authorised by the publ
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = TIMEOUT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    waiting.wait_for(predicate, timeout, what)
 
 
 def mode(path: Path) -> int:

@@ -23,6 +23,7 @@ from services.feeds.health import FeedState
 from services.feeds.protocol import Kind, Topic
 from services.feeds.publisher import Publisher
 from services.vocabulary import VehicleStatus, VehicleType
+from tests import waiting
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -30,11 +31,7 @@ TIMEOUT = 10.0
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = TIMEOUT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
+    waiting.wait_for(predicate, timeout, what)
 
 
 def avl(ids: np.ndarray | range | list[int], version: int | np.ndarray) -> np.ndarray:
