@@ -17,10 +17,12 @@ from layers.incidents import IncidentLayer
 from services.incidents.golden import misses_target
 from services.incidents.model import Incident, LifecycleError
 from services.incidents.order import waiting_calls
-from services.vocabulary import INCIDENT_TYPES, UNIT_TYPES
+from services.vocabulary import UNIT_TYPES
 from widgets import labels
 from widgets.call_alert import CallAlert
+from widgets.call_form import CallForm
 from widgets.coverage_panel import CoveragePanel, DistrictShare
+from widgets.disposition_dialog import DispositionDialog
 from widgets.incident_queue import IncidentQueue
 from widgets.recommend_panel import RecommendPanel, UnitOption
 
@@ -38,6 +40,23 @@ class DispatchController(QtCore.QObject):
         self._coverage_at = 0.0
         self._closing_area = False
         self.alert = CallAlert(self)
+        self.call_form: CallForm | None = None
+        desk.book.listeners.append(self._book_changed)
+
+    def shutdown(self) -> None:
+        """The window closes: stop hearing the book (the room may outlive this window)."""
+        if self._book_changed in self.desk.book.listeners:
+            self.desk.book.listeners.remove(self._book_changed)
+
+    def _book_changed(self, inc: Incident, action: str, who: str, detail: str) -> None:
+        """An incident finished by someone else (the CAD, another desk) says so, and leaves the selection."""
+        if action not in ("closed", "cancelled") or who == self.desk.who:
+            return
+        text = (self.tr("{0} was closed by {1}") if action == "closed" else self.tr("{0} was cancelled by {1}")).format(
+            inc.id, who) + (f" ({detail})" if detail else "")
+        self.w.statusBar().showMessage(text, 8000)
+        if self.current() == inc.id:
+            self.select_incident(None)
 
     # ------------------------------------------------------------ construction (called by the window)
 
@@ -131,7 +150,11 @@ class DispatchController(QtCore.QObject):
         desk = self.desk
         now_ms = desk.session.clock_ms()
         desk.track_units()
-        self.queue.refresh(now_ms, desk.pending())
+        pending = desk.pending()
+        self.queue.refresh(now_ms, pending)
+        selected = self.current()
+        self.w.incident_details.show_incident(desk.book.incidents.get(selected) if selected else None,
+                                              pending.get(selected or "", []))
         urgent = self.alert.update(waiting_calls(desk.book), time.monotonic())
         self.w.call_banner.show_message(self._call_banner(urgent, now_ms), "bad")
         link = desk.link
@@ -181,17 +204,22 @@ class DispatchController(QtCore.QObject):
         self.queue.select(incident_id)
         self._set_ranking(None)
         self.routes.clear()
-        if incident_id is None:
+        inc = self.desk.book.incidents.get(incident_id) if incident_id is not None else None
+        self.w.incident_details.show_incident(inc, self.desk.pending().get(incident_id or "", []))
+        if inc is None:
             self.recommend_panel.clear()
             return
-        inc = self.desk.book.get(incident_id)
         self.recommend_panel.clear(self._header(inc) + "\n" + self.tr("Press R for the fastest units."))
 
     def _header(self, inc) -> str:
         return f"{inc.id} · P{inc.priority} · {labels.incident_type(inc.type)} · " \
-               f"{labels.incident_status(inc.status)}" + (f"\n{inc.desc}" if inc.desc else "")
+               f"{labels.incident_status(inc.status)}" + (f"\n{inc.place}" if inc.place else "") \
+               + (f"\n{inc.desc}" if inc.desc else "")
 
     def click(self, x: float, y: float) -> bool:
+        if self.call_form is not None:  # taking a call: a click on the map is where the caller is
+            self.call_form.set_location(x, y)
+            return True
         hit = self.incidents.nearest(x, y, self.w.canvas.click_radius_m() * 1.5)
         if hit is None:
             return False
@@ -210,7 +238,7 @@ class DispatchController(QtCore.QObject):
         try:
             self.desk.book.acknowledge(inc, self.desk.who)
         except LifecycleError as exc:
-            self.w.statusBar().showMessage(str(exc), 6000)
+            self.w.statusBar().showMessage(labels.refusal(exc), 6000)
             return
         self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
         self.recommend()
@@ -248,33 +276,70 @@ class DispatchController(QtCore.QObject):
     def finish(self, status: str) -> None:
         if (inc := self._require()) is None:
             return
-        title = self.tr("Close incident") if status == "closed" else self.tr("Cancel incident")
-        text, ok = QtWidgets.QInputDialog.getText(self.w, title, self.tr("Disposition for {0}:").format(inc))
-        if not ok:
+        book = self.desk.book
+        try:
+            book.check_transition(inc, status)  # a second C says why at once, before asking for a disposition
+        except LifecycleError as exc:
+            self.w.statusBar().showMessage(labels.refusal(exc), 6000)
+            return
+        dialog = DispositionDialog(inc, book.get(inc).type, status == "closed", self.w)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return
         try:
-            self.desk.book.transition(inc, status, self.desk.who, disposition=text)
+            book.transition(inc, status, self.desk.who, disposition=dialog.value())
         except LifecycleError as exc:
-            QtWidgets.QMessageBox.warning(self.w, title, str(exc))
+            self.w.statusBar().showMessage(labels.refusal(exc), 6000)
             return
-        self.select_incident(None)
-        self.queue.refresh(self.desk.session.clock_ms())
+        self.select_incident(None)  # the finished incident leaves the selection (and the open list)
+        self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
 
     def new_incident_at_centre(self) -> None:
-        x0, y0, x1, y1 = self.w.canvas.view_rect()
-        self.new_incident((x0 + x1) / 2, (y0 + y1) / 2)
+        """Ctrl+N: take a call. Its place comes from the form's search or a click on the map."""
+        self.take_call()
 
-    def new_incident(self, x: float, y: float) -> str | None:
-        dialog = NewIncidentDialog(self.w)
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        lon, lat = self.desk.session.projector.inverse(x, y)
-        type_, priority, desc = dialog.values()
-        inc = self.desk.book.create(type_, priority, float(lon), float(lat), x, y, desc, self.desk.who)
-        self.queue.refresh(self.desk.session.clock_ms())
+    def new_incident(self, x: float, y: float) -> None:
+        """The map's context menu: take a call here."""
+        self.take_call((x, y))
+
+    def take_call(self, at: tuple[float, float] | None = None) -> CallForm:
+        if self.call_form is not None:
+            self.call_form.raise_()
+            self.call_form.activateWindow()
+        else:
+            gz = self.desk.gazetteer
+            form = CallForm(gz.search, gz.where, self.w)
+            form.location_changed.connect(self._call_location)
+            form.finished.connect(lambda result, f=form: self._call_taken(f, result))
+            self.call_form = form
+            form.show()
+            form.find.setFocus()
+        if at is not None:
+            self.call_form.set_location(*at)
+        return self.call_form
+
+    def _call_location(self, x: float, y: float, place: str) -> None:
+        self.desk.pins.put("call", x, y, place)
+        x0, y0, x1, y1 = self.w.canvas.view_rect()
+        if not (min(x0, x1) <= x <= max(x0, x1) and min(y0, y1) <= y <= max(y0, y1)) or abs(x1 - x0) > 8000:
+            self.w.canvas.center_on(x, y, width_m=min(abs(x1 - x0), _WORK_WIDTH_M))
+
+    def _call_taken(self, form: CallForm, result: int) -> None:
+        self.call_form = None
+        self.desk.pins.remove("call")
+        form.deleteLater()
+        if result != QtWidgets.QDialog.DialogCode.Accepted:
+            self.w.back_to_map()
+            return
+        v = form.values()
+        lon, lat = self.desk.session.projector.inverse(v["x"], v["y"])
+        inc = self.desk.book.create(v["type"], v["priority"], float(lon), float(lat), v["x"], v["y"], v["desc"],
+                                    self.desk.who, place=v["place"], caller_number=v["caller_number"],
+                                    caller_name=v["caller_name"], notes=v["notes"])
+        self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
         self.select_incident(inc.id)
         self.recommend()
-        return inc.id
+        self.show_ranking_on_map()
+        self.w.back_to_map()
 
     # ------------------------------------------------------------ recommendation, routes, dispatch
 
@@ -286,7 +351,7 @@ class DispatchController(QtCore.QObject):
         try:
             ranking = self.desk.recommend(inc_id)
         except DispatchError as exc:
-            self.recommend_panel.clear(self._header(inc) + "\n" + str(exc))
+            self.recommend_panel.clear(self._header(inc) + "\n" + labels.refusal(exc))
             return
         self._set_ranking(ranking)
         r = ranking
@@ -354,7 +419,7 @@ class DispatchController(QtCore.QObject):
         try:
             self.desk.dispatch(inc, unit)
         except (DispatchError, LifecycleError) as exc:
-            self.w.statusBar().showMessage(str(exc), 8000)
+            self.w.statusBar().showMessage(labels.refusal(exc), 8000)
             QtWidgets.QApplication.beep()
             return
         self.w.statusBar().showMessage(self.tr("Dispatch of unit {0} to {1} sent; waiting for the CAD").format(
@@ -375,7 +440,7 @@ class DispatchController(QtCore.QObject):
         try:
             self.desk.close_road_near(x, y)
         except DispatchError as exc:
-            self.w.statusBar().showMessage(str(exc), 4000)
+            self.w.statusBar().showMessage(labels.refusal(exc), 4000)
             return
         self._closures_changed(self.tr("Road closed"))
 
@@ -421,29 +486,3 @@ class DispatchController(QtCore.QObject):
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
         self.coverage_panel.show_report(report, observed=len(hours))
-
-
-class NewIncidentDialog(QtWidgets.QDialog):
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("New incident"))
-        self.type = QtWidgets.QComboBox()
-        for t in INCIDENT_TYPES:
-            self.type.addItem(labels.incident_type(t), t)
-        self.priority = QtWidgets.QSpinBox()
-        self.priority.setRange(1, 5)
-        self.priority.setValue(2)
-        self.desc = QtWidgets.QLineEdit()
-        form = QtWidgets.QFormLayout(self)
-        form.addRow(self.tr("Type"), self.type)
-        form.addRow(self.tr("Priority (1 most urgent)"), self.priority)
-        form.addRow(self.tr("Description"), self.desc)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def values(self) -> tuple[str, int, str]:
-        return self.type.currentData(), self.priority.value(), self.desc.text().strip()
-

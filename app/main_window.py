@@ -26,6 +26,7 @@ from services.store.kit import Kit
 from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
+from widgets.incident_details import IncidentDetails
 from widgets.layers_dock import LayersWidget
 from widgets.map.banner import MapBanners
 from widgets.map.canvas import FrameStats, MapCanvas
@@ -124,9 +125,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.feeds_widget = FeedsWidget()
         self.details_widget = DetailsWidget()
+        self.incident_details = IncidentDetails()
+        details = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        details.setObjectName("details")  # the dock's saved name, as before
+        details.addWidget(self.incident_details)
+        details.addWidget(self.details_widget)
         self.layers_dock = self._dock(self.layers_widget, self.tr("Layers"), area.LeftDockWidgetArea)
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
-        self.details_dock = self._dock(self.details_widget, self.tr("Details"), area.RightDockWidgetArea)
+        self.details_dock = self._dock(details, self.tr("Details"), area.RightDockWidgetArea)
         self.dispatch.build_docks()
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
@@ -325,6 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.loop.running:
             self.loop.stop()
         self.save_state()
+        self.dispatch.shutdown()
         self.room.stop()
         self.canvas.close_layers()
 

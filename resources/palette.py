@@ -92,4 +92,5 @@ COVERAGE = [(2.0, "#1a9850"), (4.0, "#91cf60"), (5.0, "#d9ef8b"), (7.0, "#fc8d59
 # Day roads are pale on a pale ground: drawn over a darker casing.
 ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"
+PIN = "#ffd60a"  # a place being decided on (the call being taken): nothing else on the map is this yellow
 TRAIL = "#4fb3ff"

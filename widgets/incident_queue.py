@@ -35,18 +35,18 @@ _GOLDEN_COLOUR = {Golden.RUNNING: "ok", Golden.EXPIRING: "warn", Golden.MISSED: 
 
 def golden_text(inc: Incident, now_ms: int) -> tuple[str, str]:
     """(text, ok / warn / bad / "") for the golden-time column: elapsed, and what is left to the next mark."""
-    tr = QtCore.QCoreApplication.translate
     g = golden_time(inc, now_ms)
     if g is None:
         return "—", ""
     elapsed = labels.duration(g.elapsed_s)
     if g.state in (Golden.MET, Golden.LATE):
-        text = tr("IncidentQueue", "on scene after {0}").format(elapsed)
+        text = QtCore.QCoreApplication.translate("IncidentQueue", "on scene after {0}").format(elapsed)
     elif g.mark_s is not None:
-        text = tr("IncidentQueue", "{0} · {1}′ mark in {2}").format(elapsed, g.mark_s // 60,
-                                                                    labels.duration(g.to_mark_s or 0.0))
+        text = QtCore.QCoreApplication.translate("IncidentQueue", "{0} · {1}′ mark in {2}").format(
+            elapsed, g.mark_s // 60, labels.duration(g.to_mark_s or 0.0))
     else:
-        text = tr("IncidentQueue", "{0} · {1} past 7′").format(elapsed, labels.duration(g.over_limit_s))
+        text = QtCore.QCoreApplication.translate("IncidentQueue", "{0} · {1} past 7′").format(
+            elapsed, labels.duration(g.over_limit_s))
     return text, _GOLDEN_COLOUR[g.state]
 
 

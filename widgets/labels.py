@@ -43,6 +43,7 @@ def layer_title(key: str) -> str:
         "Incidents": QCoreApplication.translate("Labels", "Incidents"),
         "Routes": QCoreApplication.translate("Labels", "Routes"),
         "Coverage": QCoreApplication.translate("Labels", "Coverage"),
+        "Call location": QCoreApplication.translate("Labels", "Call location"),
     }
     return names.get(key, key)
 
@@ -72,6 +73,10 @@ def incident_type(code: str) -> str:
     return names.get(code, code)
 
 
+INCIDENT_STATUS_CODES = frozenset({"new", "acknowledged", "dispatched", "en_route", "on_scene", "closed",
+                                   "cancelled"})
+
+
 def incident_status(code: str) -> str:
     names = {
         "new": QCoreApplication.translate("Labels", "NEW"),
@@ -97,3 +102,85 @@ def duration(seconds: float) -> str:
     sign = "-" if seconds < 0 else ""
     s = int(abs(seconds))
     return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{sign}{s // 60}:{s % 60:02d}"
+
+
+def refusal(exc: Exception) -> str:
+    """A refusal of the rules (services/refusal.py) in the interface's language; other errors as they are."""
+    code, p = getattr(exc, "code", None), dict(getattr(exc, "params", {}))
+    if isinstance(p.get("status"), str):
+        p["status"] = incident_status(p["status"])
+    elif "status" in p:
+        p["status"] = vehicle_status(p["status"])
+    if "to" in p:
+        p["to"] = incident_status(p["to"])
+    texts = {
+        "no-incident": QCoreApplication.translate("Labels",
+            "There is no incident {incident}."),
+        "bad-type": QCoreApplication.translate("Labels",
+            "Unknown incident type {type}."),
+        "bad-priority": QCoreApplication.translate("Labels",
+            "The priority must be 1 (most urgent) to 5."),
+        "cannot-become": QCoreApplication.translate("Labels",
+            "{incident} is {status}: it cannot become {to}."),
+        "needs-disposition": QCoreApplication.translate("Labels",
+            "Give a disposition to close or cancel {incident}."),
+        "ack-first": QCoreApplication.translate("Labels",
+            "Acknowledge {incident} first (A)."),
+        "finished": QCoreApplication.translate("Labels",
+            "{incident} is {status}: it is finished."),
+        "outside-roads": QCoreApplication.translate("Labels",
+            "No route reaches {incident}: is it outside the kit's roads?"),
+        "no-road-near": QCoreApplication.translate("Labels",
+            "No road within {metres} m of that point."),
+        "no-cad": QCoreApplication.translate("Labels",
+            "No CAD is configured: commands cannot be sent."),
+        "already-assigned": QCoreApplication.translate("Labels",
+            "Unit {unit} is already assigned to {incident}."),
+        "command-waiting": QCoreApplication.translate("Labels",
+            "A command for unit {unit} is already waiting for the CAD."),
+        "just-dispatched": QCoreApplication.translate("Labels",
+            "Unit {unit} was just dispatched; its position report has not caught up."),
+        "not-on-map": QCoreApplication.translate("Labels",
+            "Unit {unit} is not on the map."),
+        "not-available": QCoreApplication.translate("Labels",
+            "Unit {unit} is {status}, not available."),
+    }
+    text = texts.get(code)
+    if text is None:
+        return str(exc)
+    text = text.format(**p)
+    if code == "cannot-become":
+        allowed = [incident_status(a) for a in p["allowed"]]
+        text += " " + (QCoreApplication.translate("Labels",
+            "It can become: {0}.").format(", ".join(allowed)) if allowed
+                       else QCoreApplication.translate("Labels",
+            "It is finished."))
+    return text
+
+
+def disposition(code: str) -> str:
+    names = {
+        "extinguished": QCoreApplication.translate("Labels", "fire extinguished"),
+        "false-alarm": QCoreApplication.translate("Labels", "false alarm"),
+        "no-fire-found": QCoreApplication.translate("Labels", "no fire found"),
+        "handed-over": QCoreApplication.translate("Labels", "handed over to another agency"),
+        "transported": QCoreApplication.translate("Labels", "patient transported to hospital"),
+        "treated-on-scene": QCoreApplication.translate("Labels", "treated on scene"),
+        "refused-care": QCoreApplication.translate("Labels", "patient refused care"),
+        "deceased": QCoreApplication.translate("Labels", "deceased"),
+        "no-patient": QCoreApplication.translate("Labels", "no patient found"),
+        "cleared": QCoreApplication.translate("Labels", "road cleared"),
+        "injured-transported": QCoreApplication.translate("Labels", "injured transported"),
+        "no-injuries": QCoreApplication.translate("Labels", "no injuries"),
+        "arrest": QCoreApplication.translate("Labels", "arrest made"),
+        "report-taken": QCoreApplication.translate("Labels", "report taken"),
+        "unfounded": QCoreApplication.translate("Labels", "unfounded"),
+        "rescued": QCoreApplication.translate("Labels", "people rescued"),
+        "area-secured": QCoreApplication.translate("Labels", "area secured"),
+        "evacuated": QCoreApplication.translate("Labels", "evacuation completed"),
+        "duplicate": QCoreApplication.translate("Labels", "duplicate call"),
+        "caller-cancelled": QCoreApplication.translate("Labels", "caller cancelled"),
+        "prank": QCoreApplication.translate("Labels", "prank call"),
+        "wrong-address": QCoreApplication.translate("Labels", "wrong address"),
+    }
+    return names.get(code, code)

@@ -18,12 +18,15 @@ from scipy.spatial import cKDTree
 
 from app.core.session import LiveSession
 from layers.coverage import CoverageLayer
+from layers.pins import PinLayer
 from layers.routes import RouteLayer
 from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Refused, Rejected, UnknownAck
 from services.dispatch.outbox import new_command
 from services.feeds import protocol
+from services.gazetteer import Gazetteer
 from services.incidents.model import Incident, IncidentBook, LifecycleError
 from services.incidents.order import call_urgency, waiting_calls
+from services.refusal import Refusal
 from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
 from services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
@@ -35,8 +38,9 @@ TOP_N = 5
 HOLD_AFTER_ACK_MS = 60_000
 
 
-class DispatchError(ValueError):
-    """A dispatch the desk refuses; the message is for the dispatcher."""
+class DispatchError(Refusal):
+    """A dispatch the desk refuses; the message is for the dispatcher (``code`` and ``params`` for the
+    interface's language)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class DispatchDesk:
         self._waiting: dict[int, str] = {e.unit: e.incident for e in link.outbox.pending()} if link is not None \
             else {}
         self.route_layer = session.layers.add("routes", RouteLayer())
+        self.pins = session.layers.add("pins", PinLayer())  # the place of a call being taken
+        self._gazetteer: Gazetteer | None = None
         self.coverage_layer = session.layers.add("coverage", CoverageLayer(session.kit))
         self.set_kit(session.kit)
 
@@ -109,6 +115,7 @@ class DispatchDesk:
         self._station_tree = cKDTree(np.array([[p.x, p.y] for p in stations])) if stations else None
         self.coverage = None
         self._coverage_key = None
+        self._gazetteer = None
         if self.coverage_layer.kit is not kit:
             visible = self.coverage_layer.visible
             self.coverage_layer = self.session.layers.replace("coverage", CoverageLayer(kit))
@@ -156,6 +163,13 @@ class DispatchDesk:
                     held.setdefault(unit, f"unit {unit} was just dispatched; its AVL report has not caught up")
         return held
 
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Places of the open kit by name (built on first use: a search nobody makes costs nothing)."""
+        if self._gazetteer is None or self._gazetteer.kit is not self.session.kit:
+            self._gazetteer = Gazetteer.from_kit(self.session.kit)
+        return self._gazetteer
+
     def pending(self) -> dict[str, list[int]]:
         """Units whose dispatch waits for the CAD's answer, by incident (shown on the incident itself)."""
         out: dict[str, list[int]] = {}
@@ -191,7 +205,8 @@ class DispatchDesk:
         try:
             rec = self.engine.recommend((inc.x, inc.y), xy)
         except RouteError as exc:
-            raise DispatchError(f"{inc.id}: {exc} (outside the kit's roads?)") from None
+            raise DispatchError("outside-roads", f"{inc.id}: {exc} (outside the kit's roads?)",
+                                incident=inc.id) from None
         options = []
         for i in rec.top(n):
             r = int(rows[i])
@@ -208,7 +223,7 @@ class DispatchDesk:
     def close_road_near(self, x: float, y: float) -> np.ndarray:
         snapped = self.engine.snapper.snap(np.array([x]), np.array([y]), 200.0)
         if snapped.edge[0] < 0:
-            raise DispatchError("no road within 200 m of that point")
+            raise DispatchError("no-road-near", "no road within 200 m of that point", metres=200)
         closed = self.engine.close_edges([int(snapped.edge[0])])
         self.route_layer.set_closed(self.closed_segments())
         return closed
@@ -234,26 +249,33 @@ class DispatchDesk:
         """Queue a dispatch command in the outbox; returns its cmd_id. The CAD's ack assigns the unit."""
         inc = self.book.get(incident_id)
         if self.link is None:
-            raise DispatchError("no CAD endpoint is configured: commands cannot be sent")
+            raise DispatchError("no-cad", "no CAD endpoint is configured: commands cannot be sent")
         if inc.status == "new":
-            raise DispatchError(f"acknowledge {inc.id} first (A)")
+            raise DispatchError("ack-first", f"acknowledge {inc.id} first (A)", incident=inc.id, status=inc.status)
         if not inc.open:
-            raise DispatchError(f"{inc.id} is {inc.status}")
+            raise DispatchError("finished", f"{inc.id} is {inc.status}", incident=inc.id, status=inc.status)
         if unit in inc.units:
-            raise DispatchError(f"unit {unit} is already assigned to {inc.id}")
+            raise DispatchError("already-assigned", f"unit {unit} is already assigned to {inc.id}", unit=unit,
+                                incident=inc.id)
         held = self.held_units().get(unit)
         if held:
-            raise DispatchError(held)
+            code = "command-waiting" if unit in self._waiting else "just-dispatched"
+            raise DispatchError(code, held, unit=unit)
         v = self.session.vehicles
         row = int(v.rows_for(np.array([unit], dtype=np.uint32))[0])
         if row < 0:
-            raise DispatchError(f"unit {unit} is not on the map")
+            raise DispatchError("not-on-map", f"unit {unit} is not on the map", unit=unit)
         if v.status[row] != VehicleStatus.AVAILABLE:
             status = VehicleStatus(int(v.status[row])).name.lower().replace("_", " ")
-            raise DispatchError(f"unit {unit} is {status}, not available")
+            raise DispatchError("not-available", f"unit {unit} is {status}, not available", unit=unit,
+                                status=int(v.status[row]))
         # A call taken here is unknown to the CAD until its first dispatch brings it along.
-        call = {"type": inc.type, "priority": inc.priority, "reported": inc.reported_ms, "desc": inc.desc} \
-            if inc.source == "local" else None
+        call = None
+        if inc.source == "local":
+            call = {"type": inc.type, "priority": inc.priority, "reported": inc.reported_ms, "desc": inc.desc,
+                    "place": inc.place, "notes": inc.notes}
+            if inc.caller_number or inc.caller_name:
+                call["caller"] = {"number": inc.caller_number, "name": inc.caller_name}
         command = new_command("dispatch", inc.id, int(unit), inc.lon, inc.lat, by=self.who,
                               **({"call": call} if call else {}))
         self.link.submit(command)  # stored in the outbox before anything is sent

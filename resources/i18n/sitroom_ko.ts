@@ -2,6 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>CallForm</name>
+    <message>
+        <source>Take a call</source>
+        <translation>신고 접수</translation>
+    </message>
+    <message>
+        <source>Where? A place, a road, or two roads (A &amp; B); or click the map</source>
+        <translation>어디입니까? 장소, 도로, 두 도로의 교차로(A &amp; B), 또는 지도를 누르십시오</translation>
+    </message>
+    <message>
+        <source>No location yet</source>
+        <translation>위치가 아직 없습니다</translation>
+    </message>
+    <message>
+        <source>e.g. 010-1234-5678</source>
+        <translation>예: 010-1234-5678</translation>
+    </message>
+    <message>
+        <source>What happened, in a line (shown in the queue)</source>
+        <translation>무슨 일인지 한 줄로 (사건 목록에 표시)</translation>
+    </message>
+    <message>
+        <source>Notes: what the caller says, hazards, how to get there</source>
+        <translation>메모: 신고자 진술, 위험 요소, 진입 방법</translation>
+    </message>
+    <message>
+        <source>Create incident (Ctrl+Enter)</source>
+        <translation>사건 생성 (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>위치</translation>
+    </message>
+    <message>
+        <source>Caller&apos;s number</source>
+        <translation>신고자 전화번호</translation>
+    </message>
+    <message>
+        <source>Caller&apos;s name</source>
+        <translation>신고자 이름</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>유형</translation>
+    </message>
+    <message>
+        <source>Priority (1 most urgent)</source>
+        <translation>우선순위 (1 최긴급)</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>내용</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <source>road</source>
+        <translation>도로</translation>
+    </message>
+    <message>
+        <source>intersection</source>
+        <translation>교차로</translation>
+    </message>
+    <message>
+        <source>district</source>
+        <translation>행정구역</translation>
+    </message>
+    <message>
+        <source>place</source>
+        <translation>장소</translation>
+    </message>
+    <message>
+        <source>a point outside the kit&apos;s districts</source>
+        <translation>키트의 행정구역 밖의 지점</translation>
+    </message>
+</context>
+<context>
     <name>CoveragePanel</name>
     <message>
         <source> min</source>
@@ -94,22 +173,6 @@
         <translation>출동 도달률</translation>
     </message>
     <message>
-        <source>Acknowledge</source>
-        <translation>접수 확인</translation>
-    </message>
-    <message>
-        <source>Recommend units</source>
-        <translation>출동 차량 추천</translation>
-    </message>
-    <message>
-        <source>Dispatch selected unit</source>
-        <translation>선택한 차량 출동</translation>
-    </message>
-    <message>
-        <source>Next incident</source>
-        <translation>다음 사건</translation>
-    </message>
-    <message>
         <source>Close incident…</source>
         <translation>사건 종결…</translation>
     </message>
@@ -154,16 +217,44 @@
         <translation>먼저 사건을 선택하십시오 (N: 다음 사건)</translation>
     </message>
     <message>
-        <source>Close incident</source>
-        <translation>사건 종결</translation>
+        <source>{0} was closed by {1}</source>
+        <translation>{0} 사건을 {1}이(가) 종결했습니다</translation>
     </message>
     <message>
-        <source>Cancel incident</source>
-        <translation>사건 취소</translation>
+        <source>{0} was cancelled by {1}</source>
+        <translation>{0} 사건을 {1}이(가) 취소했습니다</translation>
     </message>
     <message>
-        <source>Disposition for {0}:</source>
-        <translation>{0} 처리 결과:</translation>
+        <source>Next call: the most urgent waiting for acknowledgement</source>
+        <translation>다음 신고: 접수 대기 중 가장 긴급한 신고</translation>
+    </message>
+    <message>
+        <source>Acknowledge, rank the units and show them with the incident</source>
+        <translation>접수 확인, 출동 차량 순위 매기기, 사건과 함께 지도에 표시</translation>
+    </message>
+    <message>
+        <source>Recommend units (rank again)</source>
+        <translation>출동 차량 추천 (다시 순위 매기기)</translation>
+    </message>
+    <message>
+        <source>Dispatch the chosen unit</source>
+        <translation>선택한 차량 출동</translation>
+    </message>
+    <message>
+        <source>Zoom to the selected incident</source>
+        <translation>선택한 사건으로 확대</translation>
+    </message>
+    <message>
+        <source>CAD DOWN: dispatches are kept in the outbox ({0} waiting) and go out the moment it is back.</source>
+        <translation>CAD 끊김: 출동 명령은 발신함에 보관되며({0}건 대기) 연결되는 즉시 전송됩니다.</translation>
+    </message>
+    <message>
+        <source>P{0} {1} waiting {2}: {3} (N to take it)</source>
+        <translation>P{0} {1} 대기 {2}: {3} (N으로 받기)</translation>
+    </message>
+    <message>
+        <source>and {0} more urgent calls</source>
+        <translation>외 긴급 신고 {0}건</translation>
     </message>
     <message>
         <source>Fastest available {0} by road:</source>
@@ -172,6 +263,10 @@
     <message>
         <source>No available {0} can reach it.</source>
         <translation>도달할 수 있는 가용 {0}이(가) 없습니다.</translation>
+    </message>
+    <message>
+        <source>Even the fastest unit arrives after the 5-minute mark ({0} from the call).</source>
+        <translation>가장 빠른 차량도 5분을 넘겨 도착합니다 (신고 후 {0}).</translation>
     </message>
     <message>
         <source>The nearest unit in a straight line, {0}, would arrive {1} later.</source>
@@ -212,6 +307,33 @@
     <message>
         <source>No link-speed history yet: the report needs the link-speed feed to have run.</source>
         <translation>링크 속도 이력이 아직 없습니다: 링크 속도 피드가 수신되어야 보고서를 만들 수 있습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>DispositionDialog</name>
+    <message>
+        <source>Close {0}</source>
+        <translation>{0} 종결</translation>
+    </message>
+    <message>
+        <source>Cancel {0}</source>
+        <translation>{0} 취소</translation>
+    </message>
+    <message>
+        <source>other (say what in the note)</source>
+        <translation>기타 (메모에 적으십시오)</translation>
+    </message>
+    <message>
+        <source>note (optional; required for &apos;other&apos;)</source>
+        <translation>메모 (선택; '기타'이면 필수)</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>처리 결과</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>메모</translation>
     </message>
 </context>
 <context>
@@ -377,18 +499,65 @@
     </message>
 </context>
 <context>
+    <name>IncidentDetails</name>
+    <message>
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>위치</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>신고자</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>내용</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <source>{0} (waiting for CAD)</source>
+        <translation>{0} (CAD 확인 대기)</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>처리 결과</translation>
+    </message>
+</context>
+<context>
     <name>IncidentQueue</name>
     <message>
         <source>Open</source>
         <translation>진행 중</translation>
     </message>
     <message>
-        <source>Not acknowledged</source>
-        <translation>미접수</translation>
+        <source>on scene after {0}</source>
+        <translation>{0} 만에 현장 도착</translation>
+    </message>
+    <message>
+        <source>{0} · {1}′ mark in {2}</source>
+        <translation>{0} · {1}분까지 {2}</translation>
+    </message>
+    <message>
+        <source>{0} · {1} past 7′</source>
+        <translation>{0} · 7분 초과 {1}</translation>
     </message>
     <message>
         <source>All</source>
         <translation>전체</translation>
+    </message>
+    <message>
+        <source>Closed recently</source>
+        <translation>최근 종결</translation>
     </message>
     <message>
         <source>All types</source>
@@ -403,16 +572,24 @@
         <translation>오래된 순</translation>
     </message>
     <message>
-        <source>By priority</source>
-        <translation>우선순위 순</translation>
+        <source>{0} open</source>
+        <translation>진행 {0}건</translation>
+    </message>
+    <message>
+        <source>Waiting for acknowledgement: {0}</source>
+        <translation>접수 대기: {0}건</translation>
+    </message>
+    <message>
+        <source>No call is waiting</source>
+        <translation>대기 중인 신고 없음</translation>
+    </message>
+    <message>
+        <source>{0} (waiting for CAD)</source>
+        <translation>{0} (CAD 확인 대기)</translation>
     </message>
     <message>
         <source>By type</source>
         <translation>유형 순</translation>
-    </message>
-    <message>
-        <source>{0} open · {1} not acknowledged</source>
-        <translation>진행 {0}건 · 미접수 {1}건</translation>
     </message>
 </context>
 <context>
@@ -488,6 +665,10 @@
     <message>
         <source>Coverage</source>
         <translation>출동 도달률</translation>
+    </message>
+    <message>
+        <source>Call location</source>
+        <translation>신고 위치</translation>
     </message>
     <message>
         <source>Feed</source>
@@ -609,6 +790,162 @@
         <source>Description</source>
         <translation>내용</translation>
     </message>
+    <message>
+        <source>There is no incident {incident}.</source>
+        <translation>{incident} 사건이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Unknown incident type {type}.</source>
+        <translation>알 수 없는 사건 유형 {type}.</translation>
+    </message>
+    <message>
+        <source>The priority must be 1 (most urgent) to 5.</source>
+        <translation>우선순위는 1(가장 긴급)부터 5까지입니다.</translation>
+    </message>
+    <message>
+        <source>{incident} is {status}: it cannot become {to}.</source>
+        <translation>{incident}은(는) {status} 상태입니다: {to}(으)로 바꿀 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Give a disposition to close or cancel {incident}.</source>
+        <translation>{incident}을(를) 종결하거나 취소하려면 처리 결과를 입력하십시오.</translation>
+    </message>
+    <message>
+        <source>Acknowledge {incident} first (A).</source>
+        <translation>먼저 {incident}을(를) 접수 확인하십시오 (A).</translation>
+    </message>
+    <message>
+        <source>{incident} is {status}: it is finished.</source>
+        <translation>{incident}은(는) {status} 상태입니다: 끝난 사건입니다.</translation>
+    </message>
+    <message>
+        <source>No route reaches {incident}: is it outside the kit&apos;s roads?</source>
+        <translation>{incident}에 닿는 경로가 없습니다: 키트의 도로 밖입니까?</translation>
+    </message>
+    <message>
+        <source>No road within {metres} m of that point.</source>
+        <translation>그 지점에서 {metres} m 안에 도로가 없습니다.</translation>
+    </message>
+    <message>
+        <source>No CAD is configured: commands cannot be sent.</source>
+        <translation>CAD가 설정되지 않았습니다: 명령을 보낼 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Unit {unit} is already assigned to {incident}.</source>
+        <translation>차량 {unit}은(는) 이미 {incident}에 배정되었습니다.</translation>
+    </message>
+    <message>
+        <source>A command for unit {unit} is already waiting for the CAD.</source>
+        <translation>차량 {unit}에 대한 명령이 이미 CAD 확인을 기다리고 있습니다.</translation>
+    </message>
+    <message>
+        <source>Unit {unit} was just dispatched; its position report has not caught up.</source>
+        <translation>차량 {unit}은(는) 방금 출동했습니다. 위치 보고가 아직 반영되지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>Unit {unit} is not on the map.</source>
+        <translation>차량 {unit}이(가) 지도에 없습니다.</translation>
+    </message>
+    <message>
+        <source>Unit {unit} is {status}, not available.</source>
+        <translation>차량 {unit}은(는) {status} 상태로 가용하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>It can become: {0}.</source>
+        <translation>가능한 상태: {0}.</translation>
+    </message>
+    <message>
+        <source>It is finished.</source>
+        <translation>끝난 사건입니다.</translation>
+    </message>
+    <message>
+        <source>fire extinguished</source>
+        <translation>진화 완료</translation>
+    </message>
+    <message>
+        <source>false alarm</source>
+        <translation>오인 신고</translation>
+    </message>
+    <message>
+        <source>no fire found</source>
+        <translation>화재 없음</translation>
+    </message>
+    <message>
+        <source>handed over to another agency</source>
+        <translation>타 기관 이관</translation>
+    </message>
+    <message>
+        <source>patient transported to hospital</source>
+        <translation>환자 병원 이송</translation>
+    </message>
+    <message>
+        <source>treated on scene</source>
+        <translation>현장 처치</translation>
+    </message>
+    <message>
+        <source>patient refused care</source>
+        <translation>환자 처치 거부</translation>
+    </message>
+    <message>
+        <source>deceased</source>
+        <translation>사망</translation>
+    </message>
+    <message>
+        <source>no patient found</source>
+        <translation>환자 없음</translation>
+    </message>
+    <message>
+        <source>road cleared</source>
+        <translation>도로 정리 완료</translation>
+    </message>
+    <message>
+        <source>injured transported</source>
+        <translation>부상자 이송</translation>
+    </message>
+    <message>
+        <source>no injuries</source>
+        <translation>부상자 없음</translation>
+    </message>
+    <message>
+        <source>arrest made</source>
+        <translation>검거</translation>
+    </message>
+    <message>
+        <source>report taken</source>
+        <translation>신고 접수 처리</translation>
+    </message>
+    <message>
+        <source>unfounded</source>
+        <translation>사실무근</translation>
+    </message>
+    <message>
+        <source>people rescued</source>
+        <translation>인명 구조</translation>
+    </message>
+    <message>
+        <source>area secured</source>
+        <translation>현장 안전 조치</translation>
+    </message>
+    <message>
+        <source>evacuation completed</source>
+        <translation>대피 완료</translation>
+    </message>
+    <message>
+        <source>duplicate call</source>
+        <translation>중복 신고</translation>
+    </message>
+    <message>
+        <source>caller cancelled</source>
+        <translation>신고자 취소</translation>
+    </message>
+    <message>
+        <source>prank call</source>
+        <translation>허위 신고</translation>
+    </message>
+    <message>
+        <source>wrong address</source>
+        <translation>잘못된 주소</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>
@@ -712,6 +1049,10 @@
         <translation>도움말(&amp;H)</translation>
     </message>
     <message>
+        <source>Keys…</source>
+        <translation>단축키…</translation>
+    </message>
+    <message>
         <source>About SitRoom</source>
         <translation>SitRoom 정보</translation>
     </message>
@@ -776,6 +1117,50 @@ The open kit stays open.</source>
         <translation>데모 도시의 도로는 실측이 아닌 생성된 도로입니다.</translation>
     </message>
     <message>
+        <source>↑ / ↓, 1–5</source>
+        <translation>↑ / ↓, 1–5</translation>
+    </message>
+    <message>
+        <source>With units ranked: choose the unit (else ↑/↓ pan the map)</source>
+        <translation>추천 차량이 표시된 동안: 차량 선택 (그 외에는 ↑/↓로 지도 이동)</translation>
+    </message>
+    <message>
+        <source>Escape</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <source>Back to the map and the queue, from anywhere</source>
+        <translation>어디서든 지도와 사건 목록으로 돌아가기</translation>
+    </message>
+    <message>
+        <source>Find a vehicle; Enter goes there and returns to the map</source>
+        <translation>차량 찾기; Enter로 이동한 뒤 지도로 돌아가기</translation>
+    </message>
+    <message>
+        <source>+ / −</source>
+        <translation>+ / −</translation>
+    </message>
+    <message>
+        <source>Zoom, about the selected incident when it is in view</source>
+        <translation>확대/축소 (선택한 사건이 보이면 그 사건을 중심으로)</translation>
+    </message>
+    <message>
+        <source>← → ↑ ↓, Home</source>
+        <translation>← → ↑ ↓, Home</translation>
+    </message>
+    <message>
+        <source>Pan the map, whole city</source>
+        <translation>지도 이동, 도시 전체</translation>
+    </message>
+    <message>
+        <source>Map → waiting calls → incidents → units</source>
+        <translation>지도 → 대기 신고 → 사건 → 차량</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>단축키</translation>
+    </message>
+    <message>
         <source>Feeds: {0} live, {1} not live · {2:.0f} msg/s · errors {3}</source>
         <translation>피드: 정상 {0}, 비정상 {1} · {2:.0f} 메시지/초 · 오류 {3}</translation>
     </message>
@@ -826,25 +1211,6 @@ The open kit stays open.</source>
     <message>
         <source>Reopen all roads</source>
         <translation>모든 도로 통제 해제</translation>
-    </message>
-</context>
-<context>
-    <name>NewIncidentDialog</name>
-    <message>
-        <source>New incident</source>
-        <translation>새 사건</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>유형</translation>
-    </message>
-    <message>
-        <source>Priority (1 most urgent)</source>
-        <translation>우선순위 (1 최긴급)</translation>
-    </message>
-    <message>
-        <source>Description</source>
-        <translation>내용</translation>
     </message>
 </context>
 <context>

@@ -29,7 +29,8 @@ def encode_command(command: dict) -> bytes:
 
 def validate_command(command: dict) -> dict:
     """A dispatch command: ``cmd_id`` (idempotency key), ``cmd``, ``incident``, ``unit``, ``lon``/``lat``, ``ts``,
-    optionally ``call``: the incident as taken at the desk (``type``, ``priority``, ``reported``, ``desc``)."""
+    optionally ``call``: the incident as taken at the desk (``type``, ``priority``, ``reported``, and optionally
+    ``desc``, ``place``, ``notes`` and ``caller`` with ``number`` and ``name``)."""
     r = "bad-command"
     if not 0 < len(require(command, "cmd_id", str, r)) <= MAX_ID_CHARS:
         raise DecodeError(r, "field 'cmd_id'")
@@ -48,9 +49,16 @@ def validate_command(command: dict) -> dict:
         if require(call, "priority", int, r) not in PRIORITIES:
             raise DecodeError(r, "call priority not 1..5")
         require(call, "reported", int, r)
-        desc = require(call, "desc", str, r, optional=True)
-        if desc is not None and len(desc) > MAX_TEXT_CHARS:
-            raise DecodeError(r, "call description too long")
+        for name in ("desc", "place", "notes"):
+            text = require(call, name, str, r, optional=True)
+            if text is not None and len(text) > MAX_TEXT_CHARS:
+                raise DecodeError(r, f"call {name} too long")
+        caller = require(call, "caller", dict, r, optional=True)
+        if caller is not None:
+            for name in ("number", "name"):
+                text = require(caller, name, str, r, optional=True)
+                if text is not None and len(text) > MAX_ID_CHARS:
+                    raise DecodeError(r, f"caller {name} too long")
     return command
 
 

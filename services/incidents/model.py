@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from services.refusal import Refusal
 from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,12 @@ def _units(units: list[int]) -> str:
     return f"; unit{'s' if len(units) > 1 else ''} {', '.join(map(str, units))}" if units else ""
 
 
-class LifecycleError(ValueError):
-    """A change the lifecycle does not allow; the message says what and why."""
+MAX_HISTORY = 200
+
+
+class LifecycleError(Refusal):
+    """A change the lifecycle does not allow; the message says what and why (``code`` and ``params`` let the
+    interface say it in its language)."""
 
 
 @dataclass
@@ -77,6 +82,13 @@ class Incident:
     disposition: str = ""
     source: str = ""  # the feed it came from, or "local" for one created here
     changed_ms: dict[str, int] = field(default_factory=dict)  # status -> when it was entered
+    place: str = ""  # where, in words: the dong and the road ("둔산동 · 대덕대로"), or what the caller said
+    caller_number: str = ""
+    caller_name: str = ""
+    notes: str = ""  # the call-taker's notes, several lines
+    # Every change, oldest first: [epoch ms, action, who, detail] (the audit log keeps them all; this is the
+    # incident's own timeline for the screen, bounded).
+    history: list[list] = field(default_factory=list)
 
     @property
     def open(self) -> bool:
@@ -94,7 +106,7 @@ class Incident:
 
     @classmethod
     def from_dict(cls, d: dict) -> Incident:
-        return cls(**d)
+        return cls(**d)  # older saved incidents lack the later fields: their defaults apply
 
 
 Listener = Callable[[Incident, str, str, str], None]  # incident, action, who, detail
@@ -125,12 +137,14 @@ class IncidentBook:
         try:
             return self.incidents[incident_id]
         except KeyError:
-            raise LifecycleError(f"no incident {incident_id}") from None
+            raise LifecycleError("no-incident", f"no incident {incident_id}", incident=incident_id) from None
 
     def open_incidents(self) -> list[Incident]:
         return [i for i in self.incidents.values() if i.open]
 
     def _changed(self, inc: Incident, action: str, who: str, detail: str = "") -> None:
+        inc.history.append([int(time.time() * 1000), action, who, detail])
+        del inc.history[:-MAX_HISTORY]
         self.version += 1
         for listener in self.listeners:
             listener(inc, action, who, detail)
@@ -198,34 +212,45 @@ class IncidentBook:
                       + ("not a move the lifecycle allows" if reason == "not-allowed" else "a step back"))
 
     def create(self, type_: str, priority: int, lon: float, lat: float, x: float, y: float, desc: str, who: str,
-               now_ms: int | None = None) -> Incident:
+               now_ms: int | None = None, *, place: str = "", caller_number: str = "", caller_name: str = "",
+               notes: str = "") -> Incident:
         """An incident a dispatcher puts on the map (a call taken here); acknowledged at once."""
         if type_ not in INCIDENT_TYPES:
-            raise LifecycleError(f"incident type {type_!r}: one of {', '.join(INCIDENT_TYPES)}")
+            raise LifecycleError("bad-type", f"incident type {type_!r}: one of {', '.join(INCIDENT_TYPES)}",
+                                 type=type_)
         if not 1 <= priority <= 5:
-            raise LifecycleError("priority must be 1 (most urgent) to 5")
+            raise LifecycleError("bad-priority", "priority must be 1 (most urgent) to 5", priority=priority)
         now = now_ms if now_ms is not None else int(time.time() * 1000)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now / 1000))
         inc_id = f"LOC-{stamp}-{self._tag}{next(self._local)}"
         while inc_id in self.incidents:
             inc_id = f"LOC-{stamp}-{self._tag}{next(self._local)}"
         inc = Incident(inc_id, type_, priority, lon, lat, x, y, now, "acknowledged", desc, [], "", "local",
-                       {"new": now, "acknowledged": now})
+                       {"new": now, "acknowledged": now}, place, caller_number, caller_name, notes)
         self.incidents[inc.id] = inc
-        self._changed(inc, "created", who, f"{type_} P{priority}: {desc}")
+        said = "; ".join(p for p in (desc, place and f"at {place}", caller_number and f"caller {caller_number}")
+                         if p)
+        self._changed(inc, "created", who, f"{type_} P{priority}: {said}")
         return inc
 
     # ------------------------------------------------------------ dispatcher actions
 
-    def transition(self, incident_id: str, to: str, who: str, *, disposition: str = "", unit: int | None = None,
-                   now_ms: int | None = None) -> Incident:
+    def check_transition(self, incident_id: str, to: str) -> None:
+        """Raise the LifecycleError that moving ``incident_id`` to ``to`` would (ask before asking why)."""
         inc = self.get(incident_id)
         if to not in _NEXT[inc.status]:
             allowed = ", ".join(_NEXT[inc.status]) or "nothing (it is finished)"
-            raise LifecycleError(f"{inc.id} is {inc.status.replace('_', ' ')}: it can become {allowed}, "
-                                 f"not {to.replace('_', ' ')}")
+            raise LifecycleError("cannot-become", f"{inc.id} is {inc.status.replace('_', ' ')}: it can become "
+                                 f"{allowed}, not {to.replace('_', ' ')}", incident=inc.id, status=inc.status,
+                                 allowed=_NEXT[inc.status], to=to)
+
+    def transition(self, incident_id: str, to: str, who: str, *, disposition: str = "", unit: int | None = None,
+                   now_ms: int | None = None) -> Incident:
+        inc = self.get(incident_id)
+        self.check_transition(incident_id, to)
         if to in ("closed", "cancelled") and not disposition.strip():
-            raise LifecycleError(f"{'closing' if to == 'closed' else 'cancelling'} {inc.id} needs a disposition")
+            raise LifecycleError("needs-disposition", f"{'closing' if to == 'closed' else 'cancelling'} {inc.id} "
+                                 "needs a disposition", incident=inc.id, to=to)
         now = now_ms if now_ms is not None else int(time.time() * 1000)
         inc.status = to
         inc.changed_ms.setdefault(to, now)
@@ -241,8 +266,10 @@ class IncidentBook:
         """A unit sent (acknowledged by the CAD): the first makes the incident dispatched, more only join it."""
         inc = self.get(incident_id)
         if not inc.open or inc.status == "new":
-            raise LifecycleError(f"{inc.id} is {inc.status.replace('_', ' ')}: "
-                                 + ("acknowledge it first" if inc.status == "new" else "it is finished"))
+            raise LifecycleError("ack-first" if inc.status == "new" else "finished",
+                                 f"{inc.id} is {inc.status.replace('_', ' ')}: "
+                                 + ("acknowledge it first" if inc.status == "new" else "it is finished"),
+                                 incident=inc.id, status=inc.status)
         if inc.status == "acknowledged":
             return self.transition(incident_id, "dispatched", who, unit=unit, now_ms=now_ms)
         if unit not in inc.units:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections import Counter
 
 import numpy as np
@@ -230,21 +231,57 @@ class _Arterials:
     edges: np.ndarray  # (e, 2) undirected node pairs
     cls: np.ndarray  # (e,) RoadClass
     segments: np.ndarray  # shapely LineStrings of the arterial lines
+    name: np.ndarray  # (e,) index into the road names, one per arterial line
 
 
-_Line = tuple[np.ndarray, np.ndarray, RoadClass]
+_Line = tuple[np.ndarray, np.ndarray, RoadClass, str]  # start, end, class, name
+
+# Names for the trunks between the gu centres (Daejeon's own great roads), then one for the ring.
+_TRUNK_NAMES = ("대덕대로", "한밭대로", "계룡로", "동서대로", "유성대로", "대전로", "중앙로", "갑천대로", "둔산대로",
+                "충청로", "대학로", "월드컵대로")
+_RING_NAME = "대전순환로"
+
+
+def _stem(dong: str) -> str:
+    """둔산1동 → 둔산, 신탄진동 → 신탄진: what a road named after a dong is called from."""
+    return re.sub(r"[0-9·.]+$", "", dong[:-1] if dong.endswith("동") else dong) or dong
+
+
+def road_name_en(name: str) -> str:
+    """대덕대로 → Daedeok-daero, 탄방로 → Tanbang-ro (the street-sign style)."""
+    for suffix, en in (("대로", "daero"), ("로", "ro"), ("길", "gil")):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return f"{romanize(name[: -len(suffix)]).capitalize()}-{en}"
+    return romanize(name).capitalize()
 
 
 def _arterial_lines(area: shapely.Geometry, gus: list[District], dongs: list[District], centres: np.ndarray,
                     density: _Density, rng: np.random.Generator) -> list[_Line]:
-    """Straight arterial lines (start, end, class) between district centres, inside the city."""
+    """Straight arterial lines (start, end, class, name) between district centres, inside the city. Trunks
+    take Daejeon's great-road names; a road between two dongs is named after one of them (탄방로), so the
+    demo can be searched as a real city is ("탄방로 & 계룡로")."""
     inner = shapely.buffer(area, -20.0)
     shapely.prepare(inner)
     lines: list[_Line] = []
+    trunk_names = iter(_TRUNK_NAMES)
+    used: set[str] = set()
 
-    def add(a: np.ndarray, b: np.ndarray, cls: RoadClass) -> None:
+    def add(a: np.ndarray, b: np.ndarray, cls: RoadClass, name: str) -> None:
         if shapely.covers(inner, shapely.linestrings([a, b])):
-            lines.append((a, b, cls))
+            lines.append((a, b, cls, name))
+            used.add(name)
+
+    def dong_road(a: int, b: int) -> str:
+        for stem in (_stem(dongs[a].name), _stem(dongs[b].name)):
+            if f"{stem}로" not in used:
+                return f"{stem}로"
+        heading = np.degrees(np.arctan2(*(centres[b] - centres[a])[::-1])) % 360
+        side = "동서북남"[int(((90 - heading) % 360 + 45) // 90) % 4]
+        name = f"{_stem(dongs[a].name)}{side}로"
+        k = 2
+        while name in used:
+            name, k = f"{_stem(dongs[a].name)}{side}로{k}", k + 1
+        return name
 
     urban = density.urban(centres)
     town = density.town(centres, urban)
@@ -260,21 +297,22 @@ def _arterial_lines(area: shapely.Geometry, gus: list[District], dongs: list[Dis
         if not shapely.contains_xy(inner, *gu_xy[k]):
             gu_xy[k] = centres[parent == k][np.argmax(weight[parent == k])]
     for a, b in _delaunay_pairs(gu_xy):
-        add(gu_xy[a], gu_xy[b], RoadClass.TRUNK)
+        add(gu_xy[a], gu_xy[b], RoadClass.TRUNK, next(trunk_names, f"{_stem(gus[a].name)}대로"))
 
     # A ring trunk around the centre, and radial trunks out to the farthest town in each direction.
     radius = float(np.average(np.hypot(*(centres - core).T), weights=weight))
     ang = np.linspace(0.0, 2 * np.pi, 25)[:-1]
     ring = core + radius * np.column_stack([np.cos(ang), 0.85 * np.sin(ang)])
     for k in range(len(ring)):
-        add(ring[k], ring[(k + 1) % len(ring)], RoadClass.TRUNK)
+        add(ring[k], ring[(k + 1) % len(ring)], RoadClass.TRUNK, _RING_NAME)
     rel = centres - core
     sector = ((np.arctan2(rel[:, 1], rel[:, 0]) + np.pi) / (2 * np.pi) * 6).astype(int) % 6
     reach = np.hypot(*rel.T) * (town >= _TOWN)
     for k in range(6):
         far = np.flatnonzero(sector == k)
         if len(far) and reach[far].max() > 2 * radius:
-            add(core, centres[far[np.argmax(reach[far])]], RoadClass.TRUNK)
+            end = int(far[np.argmax(reach[far])])
+            add(core, centres[end], RoadClass.TRUNK, f"{_stem(dongs[end].name)}대로")
 
     # Dong centres: Delaunay neighbours. In town, the minimum spanning tree and some more are primary and the
     # rest secondary; between villages, tertiary roads, not all of them.
@@ -295,20 +333,20 @@ def _arterial_lines(area: shapely.Geometry, gus: list[District], dongs: list[Dis
             cls = RoadClass.TERTIARY
         else:
             continue
-        add(centres[a], centres[b], cls)
+        add(centres[a], centres[b], cls, dong_road(a, b))
     return _drop_parallel(lines)
 
 
 def _drop_parallel(lines: list[_Line]) -> list[_Line]:
     """Of two lines leaving one point less than _MIN_ANGLE apart, keep the higher class (or the first)."""
-    ends = np.array([p for a, b, _ in lines for p in (a, b)])  # line k: rows 2k, 2k + 1
+    ends = np.array([p for a, b, _c, _n in lines for p in (a, b)])  # line k: rows 2k, 2k + 1
     other = ends.reshape(-1, 2, 2)[:, ::-1].reshape(-1, 2)
     heading = other - ends
     heading /= np.hypot(*heading.T)[:, None]
     pairs = cKDTree(ends).query_pairs(_JUNCTION_SNAP, output_type="ndarray")
     pairs = pairs[pairs[:, 0] // 2 != pairs[:, 1] // 2]
     close = (heading[pairs[:, 0]] * heading[pairs[:, 1]]).sum(axis=1) > np.cos(np.radians(_MIN_ANGLE))
-    rank = np.array([(int(c), k) for k, (_, _, c) in enumerate(lines)])
+    rank = np.array([(int(c), k) for k, (_, _, c, _n) in enumerate(lines)])
     drop = set()
     for u, v in (pairs[close] // 2).tolist():
         drop.add(max(u, v, key=lambda k: tuple(rank[k])))
@@ -323,7 +361,7 @@ def _delaunay_pairs(xy: np.ndarray) -> np.ndarray:
     return np.unique(e, axis=0)
 
 
-def _build_arterials(lines: list[_Line], land: shapely.Geometry) -> _Arterials:
+def _build_arterials(lines: list[_Line], land: shapely.Geometry, names: list[str]) -> _Arterials:
     """Chains of nodes every ~_ARTERIAL_STEP along each line, with shared nodes where lines meet."""
     a = np.array([ln[0] for ln in lines])
     b = np.array([ln[1] for ln in lines])
@@ -357,10 +395,13 @@ def _build_arterials(lines: list[_Line], land: shapely.Geometry) -> _Arterials:
 
     edges: list[np.ndarray] = []
     classes: list[np.ndarray] = []
+    line_names: list[np.ndarray] = []
     order = np.lexsort((k_t, k_line))
     k_line, key_node = k_line[order], key_node[order]
     cut = np.searchsorted(k_line, np.arange(len(lines) + 1))
-    for li, (_, _, cls) in enumerate(lines):
+    for li, (_, _, cls, name) in enumerate(lines):
+        if name not in names:
+            names.append(name)
         seq = key_node[cut[li]:cut[li + 1]]
         seq = seq[np.concatenate([[True], np.diff(seq) != 0])]
         for u, v in zip(seq[:-1].tolist(), seq[1:].tolist(), strict=True):
@@ -372,19 +413,21 @@ def _build_arterials(lines: list[_Line], land: shapely.Geometry) -> _Arterials:
             chain = np.concatenate([[u], mid, [v]])
             edges.append(np.column_stack([chain[:-1], chain[1:]]))
             classes.append(np.full(len(chain) - 1, int(cls), dtype=np.uint8))
+            line_names.append(np.full(len(chain) - 1, names.index(name), dtype=np.int32))
     xy = np.concatenate(parts)
     e = np.sort(np.concatenate(edges), axis=1)
     c = np.concatenate(classes)
-    # Where two lines share a stretch, the higher class (lower number) wins.
+    nm = np.concatenate(line_names)
+    # Where two lines share a stretch, the higher class (lower number) wins, and gives the name.
     order = np.lexsort((c, e[:, 1], e[:, 0]))
-    e, c = e[order], c[order]
+    e, c, nm = e[order], c[order], nm[order]
     first = np.concatenate([[True], np.any(np.diff(e, axis=0) != 0, axis=1)])
 
     # Nodes that fall into a gap of the boundary data move onto the nearest land.
     off = ~shapely.intersects_xy(land, xy[:, 0], xy[:, 1])
     if off.any():
         xy[off] = shapely.get_coordinates(shapely.shortest_line(shapely.points(xy[off]), land))[1::2]
-    return _Arterials(xy, e[first], c[first], geoms)
+    return _Arterials(xy, e[first], c[first], geoms, nm[first])
 
 
 # ---------------------------------------------------------------- local streets
@@ -430,8 +473,10 @@ def _gabriel_pairs(xy: np.ndarray) -> np.ndarray:
 
 
 def _build_roads(land: shapely.Geometry, area: shapely.Geometry, gus: list[District], dongs: list[District],
-                 centres: np.ndarray, density: _Density, rng: np.random.Generator) -> RoadGraph:
-    art = _build_arterials(_arterial_lines(area, gus, dongs, centres, density, rng), land)
+                 centres: np.ndarray, density: _Density, rng: np.random.Generator,
+                 names: list[str]) -> RoadGraph:
+    """The road graph; ``names`` receives the arterials' names (edge_name indexes it; local streets -1)."""
+    art = _build_arterials(_arterial_lines(area, gus, dongs, centres, density, rng), land, names)
     local = _local_nodes(land, density, art, rng)
     xy = np.concatenate([art.xy, local])
     n = len(xy)
@@ -452,6 +497,7 @@ def _build_roads(land: shapely.Geometry, area: shapely.Geometry, gus: list[Distr
     local_cls = local_cls.astype(np.uint8)
     roads = np.concatenate([art.edges, cand])
     cls = np.concatenate([art.cls, local_cls])
+    name = np.concatenate([art.name, np.full(len(cand), -1, dtype=np.int32)])
 
     # One-way residential streets, only where both ends have other ways in and out.
     degree = np.bincount(roads.ravel(), minlength=n)
@@ -472,6 +518,7 @@ def _build_roads(land: shapely.Geometry, area: shapely.Geometry, gus: list[Distr
     e_cls = np.concatenate([cls, cls[two]])
     e_speed = np.concatenate([speed, speed[two]])
     e_oneway = np.concatenate([oneway, oneway[two]])
+    e_name = np.concatenate([name, name[two]])
 
     # Keep the largest strongly connected component.
     graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
@@ -489,6 +536,7 @@ def _build_roads(land: shapely.Geometry, area: shapely.Geometry, gus: list[Distr
         edge_speed=e_speed[e_keep][order].astype(np.float32),
         edge_link=(LINK_ID_BASE + np.arange(len(order))).astype(np.uint64),
         edge_oneway=e_oneway[e_keep][order].astype(bool),
+        edge_name=e_name[e_keep][order].astype(np.int32),
     )
 
 
@@ -558,9 +606,12 @@ def generate_demo_city(seed: int = 7) -> Kit:
     land, area = _city_area(gus)
     centres = _dong_centres(dongs)
     density = _Density(centres, area, rng)
-    roads = _build_roads(land, area, gus, dongs, centres, density, rng)
+    names: list[str] = []
+    roads = _build_roads(land, area, gus, dongs, centres, density, rng, names)
     pois = _place_pois(roads, dongs, density)
-    return Kit(CITY_NAME, CRS, bounds, roads, tuple(districts), pois, SOURCES, generated=True)
+    road_names = tuple((n, n, road_name_en(n)) for n in names)
+    return Kit(CITY_NAME, CRS, bounds, roads, tuple(districts), pois, SOURCES, generated=True,
+               road_names=road_names)
 
 
 def summary(kit: Kit) -> str:

@@ -21,7 +21,7 @@ from services.store.kit import Kit, KitError, load_kit, save_kit
 
 log = logging.getLogger(__name__)
 
-DEMO_CITY_VERSION = 1  # bump when the generator's output changes on purpose; part of the cache key
+DEMO_CITY_VERSION = 2  # bump when the generator's output changes on purpose; part of the cache key
 _GENERATOR = Path(__file__).with_name("city.py")
 
 
