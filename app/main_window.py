@@ -192,7 +192,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
         view = self.menuBar().addMenu(self.tr("&View"))
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
-                     self.dispatch.recommend_dock, self.dispatch.coverage_dock):
+                     self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         styles = QtGui.QActionGroup(self)

@@ -209,3 +209,28 @@ def test_a_dispatch_the_cad_has_not_answered_shows_on_its_incident(console, qtbo
     assert window.statusBar().currentMessage() == (f"{inc_id} is acknowledged: it cannot become closed. "
                                                    "It can become: dispatched, cancelled.")
     assert not any(w.isVisible() and isinstance(w, QtWidgets.QDialog) for w in QtWidgets.QApplication.topLevelWidgets())
+
+
+def test_a_response_plan_goes_out_in_one_action_each_unit_once(console, qtbot) -> None:
+    window, city = console
+    city.units["type"][2] = VehicleType.POLICE  # the city has a police car too
+    qtbot.waitUntil(lambda: VehicleType.POLICE in window.session.vehicles.type[: window.session.vehicles.n],
+                    timeout=10_000)
+    inc_id = city.call(1, "traffic", node=14)  # a pile-up with injured people: engine, ambulance and police
+    qtbot.waitUntil(lambda: inc_id in window.session.incidents.incidents, timeout=10_000)
+    window.refresh_panels()
+    _key(window, QtCore.Qt.Key.Key_N)
+    _key(window, QtCore.Qt.Key.Key_A)
+    panel = window.dispatch.recommend_panel
+    picked = panel.picked()
+    assert sorted(window.session.vehicles.type[window.session.vehicles.rows_for(np.array(picked))].tolist()) == \
+        sorted([VehicleType.FIRE, VehicleType.AMBULANCE, VehicleType.POLICE])
+    _key(window, QtCore.Qt.Key.Key_D)  # one key: the whole plan
+    outbox = window.desk.link.outbox
+    commands = [e for e in outbox.recent(20) if e.incident == inc_id]
+    assert sorted(e.unit for e in commands) == sorted(picked) and len({e.cmd_id for e in commands}) == 3
+    _key(window, QtCore.Qt.Key.Key_D)  # again: every unit already has its command waiting; none goes twice
+    assert len([e for e in outbox.recent(20) if e.incident == inc_id]) == 3
+    window.refresh_panels()
+    board = {r.unit: r for r in window.desk.unit_board(window.session.clock_ms())}
+    assert all(board[u].pending and board[u].incident == inc_id for u in picked)  # on the unit board too
