@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--incident-rate", type=float, default=120.0, metavar="PER_HOUR",
                      help="cad: new incidents per hour, on average over the day (default 120; 0: none)")
     sim.add_argument("--seed", type=int, help="cad: seed of the incident generator")
+    sim.add_argument("--opening-queue", type=float, default=None, metavar="SECONDS",
+                     help="cad: a fresh CAD opens with the calls of this many past seconds (default 300)")
 
     from app import keys as keys_command
 
@@ -152,7 +154,8 @@ def _run_sim(args: argparse.Namespace) -> int:
 
         cad.run(kit, args.endpoint, incidents_endpoint=args.incidents, state_path=args.state,
                 assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
-                seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration)
+                seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration,
+                **({"opening_queue_s": args.opening_queue} if args.opening_queue is not None else {}))
     else:
         from services.sim import traffic
 
