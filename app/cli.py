@@ -41,6 +41,9 @@ def _lonlat_arg(text: str) -> tuple[float, float]:
 def _gui_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("ko", "en"), default=None, help="interface language (default: system)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit by itself after this long")
+    p.add_argument("--exit-when-live", type=float, metavar="SECONDS",
+                   help="quit this long after the first frame with live vehicles (with --exit-after as the "
+                        "limit: no live frame by then exits with status 1)")
     p.add_argument("--stats", action="store_true", help="print run statistics as one JSON line on exit")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window to PNG before quitting")
 

@@ -60,22 +60,6 @@
         <translation>메모</translation>
     </message>
     <message>
-        <source>road</source>
-        <translation>도로</translation>
-    </message>
-    <message>
-        <source>intersection</source>
-        <translation>교차로</translation>
-    </message>
-    <message>
-        <source>district</source>
-        <translation>행정구역</translation>
-    </message>
-    <message>
-        <source>place</source>
-        <translation>장소</translation>
-    </message>
-    <message>
         <source>a point outside the kit&apos;s districts</source>
         <translation>키트의 행정구역 밖의 지점</translation>
     </message>
@@ -974,6 +958,34 @@
         <source>wrong address</source>
         <translation>잘못된 주소</translation>
     </message>
+    <message>
+        <source>vehicle</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>road</source>
+        <translation>도로</translation>
+    </message>
+    <message>
+        <source>intersection</source>
+        <translation>교차로</translation>
+    </message>
+    <message>
+        <source>place</source>
+        <translation>장소</translation>
+    </message>
+    <message>
+        <source>district</source>
+        <translation>행정구역</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>주소</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>
@@ -1029,8 +1041,8 @@
         <translation>축소</translation>
     </message>
     <message>
-        <source>Find vehicle ID…</source>
-        <translation>차량 ID 찾기…</translation>
+        <source>Find a place, road, crossing, vehicle or incident (Ctrl+L)</source>
+        <translation>장소, 도로, 교차로, 차량, 사건 찾기 (Ctrl+L)</translation>
     </message>
     <message>
         <source>Kit: {0} (offline)</source>
@@ -1375,6 +1387,13 @@ The open kit stays open.</source>
     <message>
         <source>Available: {0}</source>
         <translation>가용: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingBand</name>
+    <message>
+        <source>+{0} more</source>
+        <translation>외 {0}건</translation>
     </message>
 </context>
 <context>

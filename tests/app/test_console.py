@@ -184,6 +184,7 @@ def test_the_keyboard_model(console, qtbot) -> None:
     QTest.keyClicks(window.find_edit, "101")
     QTest.keyClick(window.find_edit, QtCore.Qt.Key.Key_Return)
     assert QtWidgets.QApplication.focusWidget() is window.canvas
+    assert window.selected.tolist() == [101]  # the vehicle found and selected
     window.find_edit.setFocus()
     _key(window, QtCore.Qt.Key.Key_Escape)  # Escape from anywhere: back to the map
     assert QtWidgets.QApplication.focusWidget() is window.canvas
@@ -234,3 +235,27 @@ def test_a_response_plan_goes_out_in_one_action_each_unit_once(console, qtbot) -
     window.refresh_panels()
     board = {r.unit: r for r in window.desk.unit_board(window.session.clock_ms())}
     assert all(board[u].pending and board[u].incident == inc_id for u in picked)  # on the unit board too
+
+
+def test_find_anything_from_the_toolbar(console, qtbot) -> None:
+    window, city = console
+    inc_id = city.call(3, "crime", node=10)
+    qtbot.waitUntil(lambda: inc_id in window.session.incidents.incidents, timeout=10_000)
+    _key(window, QtCore.Qt.Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    box = window.find_edit
+    assert QtWidgets.QApplication.focusWidget() is box
+    _type(box, "남북로 4")
+    assert box.popup.isVisible() and box.found[0].name == "남북로 4" and box.found[0].kind == "road"
+    QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
+    pin = window.session.layers["pins"].pins["found"]
+    x0, y0, x1, y1 = window.canvas.view_rect()
+    assert min(x0, x1) < pin[0] < max(x0, x1) and min(y0, y1) < pin[1] < max(y0, y1)  # the map went there
+    assert QtWidgets.QApplication.focusWidget() is window.canvas
+    box.setFocus()
+    QTest.keyClicks(box, inc_id[:6])  # an incident by its id
+    assert any(f.kind == "incident" and f.key == inc_id for f in box.found)
+    row = next(i for i, f in enumerate(box.found) if f.key == inc_id)
+    for _ in range(row):
+        QTest.keyClick(box, QtCore.Qt.Key.Key_Down)
+    QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
+    assert window.dispatch.current() == inc_id
