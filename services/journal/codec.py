@@ -26,6 +26,7 @@ is its own zstd frame, the raw bytes another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import msgpack
@@ -35,6 +36,7 @@ import zstandard
 _U64 = np.uint64
 _SMALL = 240  # residuals below this are their own symbol; 240 + n says n raw bytes follow
 _MAX_STREAMS = 32
+_LUT_SPREAD = 8  # an id-to-column table when the ids span at most this many times their count
 
 
 class CodecError(ValueError):
@@ -145,6 +147,8 @@ class History:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.col = spec.columns
+        self._lut_of: np.ndarray | None = None  # the keys the lookup table below was built for
+        self._lut: tuple[np.uint64, np.ndarray] | None = None
         self.clear()
 
     def __len__(self) -> int:
@@ -154,26 +158,75 @@ class History:
         self.keys = np.empty(0, _U64)
         self.table = np.zeros((len(self.col), 0), _U64)
 
+    def _known(self, keys: np.ndarray) -> np.ndarray | None:
+        """The column of each key when all are known, else None.
+
+        Ids mostly fill a range (vehicle numbers, link ids of one network): then a table from id to column,
+        rebuilt when the keys change, finds them ten times quicker than a binary search."""
+        if self._lut_of is not self.keys:
+            self._lut_of = self.keys
+            lo, span = self.keys[0], int(self.keys[-1] - self.keys[0]) + 1
+            self._lut = None
+            if span <= _LUT_SPREAD * len(self.keys):
+                lut = np.full(span, -1, np.intp)
+                lut[self.keys - lo] = np.arange(len(self.keys))
+                self._lut = (lo, lut)
+        if self._lut is None:
+            idx = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            return idx if np.array_equal(self.keys[idx], keys) else None
+        lo, lut = self._lut
+        off = keys - lo  # a key below the range wraps round to a huge offset
+        if not len(off) or off.max() >= len(lut):
+            return None if len(off) else np.empty(0, np.intp)
+        idx = lut[off]
+        return idx if idx.min() >= 0 else None
+
     def slots(self, keys: np.ndarray) -> np.ndarray:
         """The column of each key, adding the keys not seen before (their columns start at zero)."""
         if len(self.keys):
-            idx = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            if np.array_equal(self.keys[idx], keys):
+            idx = self._known(keys)
+            if idx is not None:
                 return idx
-            fresh = np.unique(keys[self.keys[idx] != keys])
+            i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            fresh = np.unique(keys[self.keys[i] != keys])
         else:
             fresh = np.unique(keys)
         merged = np.concatenate([self.keys, fresh])
-        o = np.argsort(merged, kind="stable")
+        merged.sort()
         table = np.zeros((len(self.col), len(merged)), _U64)
-        table[:, :len(self.keys)] = self.table
-        self.keys, self.table = merged[o], table[:, o]
-        return np.searchsorted(self.keys, keys)
+        table[:, np.searchsorted(merged, self.keys)] = self.table
+        self.keys, self.table = merged, table
+        idx = self._known(keys)
+        assert idx is not None
+        return idx
 
     def copy(self) -> History:
         other = History(self.spec)
         other.keys, other.table = self.keys.copy(), self.table.copy()
         return other
+
+    def arrays(self) -> list[np.ndarray]:
+        """The history as uint64 arrays that pack small (:mod:`services.journal.checkpoint`): the sorted keys
+        and each older position as differences, so their high bytes are zero."""
+        out = [np.diff(self.keys, prepend=_U64(0)), *self.table]
+        for f in self.spec.motion:
+            for i in (1, 2):
+                newer, older = self.table[self.col[f"{f}{i - 1}"]], self.table[self.col[f"{f}{i}"]]
+                out[1 + self.col[f"{f}{i}"]] = _zigzag(newer - older)
+        return out
+
+    @classmethod
+    def from_arrays(cls, spec: Spec, arrays: Sequence[np.ndarray]) -> History:
+        """Inverse of :meth:`arrays`."""
+        h = cls(spec)
+        if len(arrays) != 1 + len(h.col):
+            raise ValueError("history layout differs")
+        h.keys = np.cumsum(arrays[0], dtype=_U64)
+        h.table = np.array(arrays[1:], _U64).reshape(len(h.col), len(h.keys))
+        for f in spec.motion:
+            for i in (1, 2):
+                h.table[h.col[f"{f}{i}"]] = h.table[h.col[f"{f}{i - 1}"]] - _unzigzag(h.table[h.col[f"{f}{i}"]])
+        return h
 
 
 def _rounds(slots: np.ndarray, nkeys: int) -> list[np.ndarray] | None:

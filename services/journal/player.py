@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import enum
+import itertools
 import logging
 import threading
 import time
@@ -49,6 +50,8 @@ import numpy as np
 from services.feeds import protocol
 from services.feeds.client import Delivery, FeedConfig
 from services.feeds.health import FeedHealth
+from services.journal import checkpoint
+from services.journal.blocks import Chain
 from services.journal.format import Record, frames_of
 from services.journal.reader import JournalReader, ReadStats
 
@@ -58,8 +61,14 @@ TAIL_MS = 15_000
 MIN_SPEED = 1.0
 MAX_SPEED = 60.0
 SPEEDS = (1, 2, 5, 10, 30, 60)
-CHECKPOINT_MIN_MS = 60_000
-CHECKPOINTS = 24
+# A checkpoint after every this many array records (vehicle and link rows; a message counts as
+# _MESSAGE_RECORDS more), so a seek decodes at most that much past its checkpoint whatever the fleet size:
+# about 2.7 s of journal at 72,000 vehicles, a minute at 3,000.
+CHECKPOINT_RECORDS = 150_000
+_MESSAGE_RECORDS = 200  # a message's own work (its block's directory, envelope, buffers) in records
+CHECKPOINT_MIN_MS = 1_000  # never closer in journal time (a burst of messages within one second)
+# Packed checkpoints kept, at most; past it every other one goes and the spacing doubles (see _thin).
+CHECKPOINT_BYTES = 256 * 1024 * 1024
 _REDUCE_EVERY = 1_000_000  # records buffered before the newest-per-key merge runs
 _SUB_BITS = 20  # record index within a message in the ordering key (a frame holds < 2**20 records)
 
@@ -175,20 +184,37 @@ class _Latest:
         self.reduce()
         if not len(self.rec):
             return []
-        o = np.argsort(self.order, kind="stable")
-        feed, recv, rec = self.feed[o].astype(np.int64), self.recv[o], self.rec[o]
+        o = np.argsort(self.order)  # the order keys differ from each other: no need for a stable sort
+        feed, recv = self.feed[o].astype(np.int64), self.recv[o]
         key = feed if by_feed_only else recv * 65536 + feed
-        g = np.argsort(key, kind="stable")
-        ks = key[g]
-        cuts = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-        out = []
-        for part in np.split(g, cuts):
-            out.append((int(feed[part[0]]), int(recv[part].max()), np.ascontiguousarray(rec[part])))
-        return out
+        g = np.argsort(key, kind="stable")  # mostly in order already (positions follow receive times)
+        o, feed, recv, key = o[g], feed[g], recv[g], key[g]
+        rec = self.rec[o]
+        bounds = np.r_[0, np.flatnonzero(key[1:] != key[:-1]) + 1, len(key)].tolist()
+        return [(int(feed[a]), int(recv[a:b].max()), rec[a:b]) for a, b in itertools.pairwise(bounds)]
 
     @property
     def nbytes(self) -> int:
         return int(self.rec.nbytes + self.feed.nbytes + self.recv.nbytes + self.order.nbytes)
+
+
+def _marks(cost_before: np.ndarray, recv: np.ndarray, starts: np.ndarray) -> list[int]:
+    """Positions among ``starts`` where a checkpoint goes: the first after each CHECKPOINT_RECORDS of decoding
+    (``cost_before``: cumulated up to each position) and at least CHECKPOINT_MIN_MS after the one before."""
+    marks: list[int] = []
+    if not len(starts):
+        return marks
+    cost, ms = cost_before[starts], recv[starts]
+    j = 0
+    last_cost, last_ms = 0, int(recv[0])
+    while True:
+        j = max(j, int(np.searchsorted(cost, last_cost + CHECKPOINT_RECORDS)),
+                int(np.searchsorted(ms, last_ms + CHECKPOINT_MIN_MS)))
+        if j >= len(starts):
+            return marks
+        marks.append(int(starts[j]))
+        last_cost, last_ms = int(cost[j]), int(ms[j])
+        j += 1
 
 
 @dataclass
@@ -202,6 +228,33 @@ class _State:
 
     def copy(self) -> _State:
         return _State(self.avl.copy(), self.link.copy())
+
+    def arrays(self) -> list[np.ndarray]:
+        """Records and their order keys; the feed and receive time follow from the position in the key."""
+        self.avl.reduce()
+        self.link.reduce()
+        return [self.avl.rec, self.avl.order, self.link.rec, self.link.order]
+
+    @staticmethod
+    def layout() -> list[np.dtype]:
+        return [protocol.AVL_DTYPE, np.dtype(np.int64), protocol.LINK_DTYPE, np.dtype(np.int64)]
+
+    @classmethod
+    def from_arrays(cls, arrays: list[np.ndarray], feed: np.ndarray, recv: np.ndarray) -> _State:
+        state = cls.empty()
+        for latest, rec, order in ((state.avl, *arrays[0:2]), (state.link, *arrays[2:4])):
+            pos = order >> _SUB_BITS
+            latest.rec, latest.order, latest.feed, latest.recv = rec, order, feed[pos], recv[pos]
+        return state
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """The state over the first ``k`` records, packed with the codec's chain before the block of record ``k``
+    (so decoding goes on from there instead of from its key block)."""
+
+    blob: bytes
+    chain_at: tuple[int, int] | None  # (segment, block) the chain is for; None: nothing to decode with
 
 
 class JournalPlayer:
@@ -228,7 +281,8 @@ class JournalPlayer:
         self._playing = False
         self._anchor_pos = float(self.start_ms)
         self._anchor_wall = clock()
-        self._checkpoints: dict[int, _State] = {}
+        self._checkpoints: dict[int, _Checkpoint] = {}
+        self._ck_bytes = 0
         self._ck_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -277,37 +331,37 @@ class JournalPlayer:
         sl = self.meta.get("slice") if isinstance(self.meta.get("slice"), dict) else {}
         self.start_ms = int(sl.get("from_ms", first)) if len(self._recv) or sl else first
         self.end_ms = max(self.start_ms, int(sl.get("to_ms", last)) if sl else last)
-        span = self.end_ms - self.start_ms
-        spacing = max(CHECKPOINT_MIN_MS, span // CHECKPOINTS)
-        marks = self.start_ms + spacing * np.arange(1, span // spacing + 1, dtype=np.int64)
-        grid = np.searchsorted(self._recv, marks, side="left")
-        # On the first record of a key block at or after each mark: a seek from there decodes no chain twice.
-        if len(order):
-            rank = np.empty(len(order), np.int64)
-            rank[order] = np.arange(len(order))
-            base = np.r_[0, np.cumsum([len(s) for s in segs])[:-1]].astype(np.int64)
-            keys = np.sort(np.concatenate([rank[base[i] + s.key_records] for i, s in enumerate(segs)]))
-            if len(keys):
-                k = np.searchsorted(keys, grid)
-                grid = np.where(k < len(keys), keys[np.minimum(k, len(keys) - 1)], grid)
-        grid = np.unique(grid)
-        self._grid = [int(g) for g in grid if 0 < g < len(self._recv)]
+        # Checkpoint places: the first record of a block (decoding can start there), every CHECKPOINT_RECORDS.
+        starts = cat([s.slot == 0 if s.slot is not None else np.ones(len(s), bool) for s in segs], bool)[order]
+        cost = np.where(np.isin(self._kind, (_K.AVL, _K.LINK)), self._nrec + _MESSAGE_RECORDS, 0)
+        self._full_grid = _marks(np.r_[0, np.cumsum(cost)[:-1]].astype(np.int64), self._recv,
+                                 np.flatnonzero(starts[1:]) + 1 if len(starts) else np.empty(0, np.int64))
+        self._stride = 1  # of the full grid, the marks kept: every stride-th
+        self._grid = list(self._full_grid)
+        self._grid_set = set(self._grid)
 
     def _scan_events(self) -> None:
         """Incident events for the timeline, and which incident messages a catch-up must replay."""
         self._events: list[IncidentEvent] = []
         self._inc_keep = np.zeros(len(self._recv), dtype=bool)
+        # The messages a catch-up replays, kept: a seek then reads none of them again (a few hundred bytes each).
+        self._inc_records: dict[int, Record] = {}
         seen: set[tuple[str, str]] = set()
         previous: dict[str, tuple] = {}
         for p in np.flatnonzero(self._kind == _K.INC):
-            msg = self._decode_at(int(p))
-            if msg is None:
+            rec = self.record_at(int(p))
+            try:
+                msg = protocol.decode(rec.frames) if rec is not None else None
+            except protocol.DecodeError:
+                msg = None
+            if rec is None or msg is None:
                 continue
             inc = msg.payload
             state = (inc["status"], tuple(inc.get("units") or ()))
             if previous.get(inc["id"]) != state:
                 previous[inc["id"]] = state
                 self._inc_keep[p] = True
+                self._inc_records[int(p)] = rec
             if (inc["id"], inc["status"]) not in seen:
                 seen.add((inc["id"], inc["status"]))
                 self._events.append(IncidentEvent(int(self._recv[p]), inc["id"], inc["type"], inc["status"],
@@ -504,14 +558,23 @@ class JournalPlayer:
             marks = sorted(self._checkpoints)
             i = bisect.bisect_right(marks, k)
             start = marks[i - 1] if i else 0
-            state = self._checkpoints[start].copy() if start else _State.empty()
+            ck = self._checkpoints[start] if start else None
+        state = _State.empty()
+        if ck is not None:
+            n = len(_State.layout())
+            arrays = checkpoint.unpack(ck.blob, [*_State.layout(), *Chain.layout()] if ck.chain_at else
+                                       _State.layout())
+            state = _State.from_arrays(arrays[:n], self._feed, self._recv)
+            if ck.chain_at is not None:
+                self._reader.resume(*ck.chain_at, Chain.from_arrays(arrays[n:]))
         self._advance(state, start, k)
         return state
 
     def _advance(self, state: _State, a: int, b: int, stop: threading.Event | None = None) -> bool:
         """Fold records [a, b) into ``state``, leaving checkpoints on the grid; False when stopped."""
         lo, hi = np.searchsorted(self._state_pos, (a, b), side="left")
-        marks = [g for g in self._grid if a < g <= b]
+        grid = self._grid
+        marks = grid[bisect.bisect_right(grid, a):bisect.bisect_right(grid, b)]
         positions = self._state_pos[lo:hi]
         for j, p in enumerate(positions):
             p = int(p)
@@ -537,8 +600,31 @@ class JournalPlayer:
 
     def _keep_checkpoint(self, k: int, state: _State) -> None:
         with self._ck_lock:
-            if k not in self._checkpoints:
-                self._checkpoints[k] = state.copy()
+            if k in self._checkpoints or k not in self._grid_set:
+                return
+        seg, rec = int(self._seg[k]), int(self._rec[k])
+        b = self._reader.block_of(seg, rec)
+        chain = self._reader.chain_before(seg, b) if b is not None else None
+        arrays = state.arrays()
+        if chain is not None:
+            arrays += chain.arrays()
+        ck = _Checkpoint(checkpoint.pack(arrays), (seg, b) if chain is not None and b is not None else None)
+        with self._ck_lock:
+            if k in self._checkpoints or k not in self._grid_set:
+                return
+            self._checkpoints[k] = ck
+            self._ck_bytes += len(ck.blob)
+            while self._ck_bytes > CHECKPOINT_BYTES and len(self._grid) > 1:
+                self._thin()
+
+    def _thin(self) -> None:
+        """Keep every other checkpoint place (and the checkpoints on them): the memory they take stays within
+        CHECKPOINT_BYTES however long the journal, and a seek decodes up to twice as far."""
+        self._stride *= 2
+        self._grid = self._full_grid[self._stride - 1::self._stride]
+        self._grid_set = set(self._grid)
+        for k in [k for k in self._checkpoints if k not in self._grid_set]:
+            self._ck_bytes -= len(self._checkpoints.pop(k).blob)
 
     def _precompute(self) -> None:
         try:
@@ -557,7 +643,7 @@ class JournalPlayer:
             _, first = np.unique(self._topic[rev], return_index=True)
             raw += list(rev[first])
         for p in sorted(int(x) for x in raw):
-            rec = self._reader.read(int(self._seg[p]), int(self._rec[p]))
+            rec = self._inc_records.get(p) or self._reader.read(int(self._seg[p]), int(self._rec[p]))
             if rec is None:
                 continue
             try:

@@ -299,6 +299,14 @@ def _resync(buf: mmap.mmap | bytes, start: int, size: int) -> int | None:
         pos += 1
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    """A decoded block's records; without ``whole`` its vehicle and link arrays were not decoded (None)."""
+
+    frames: list[list[bytes] | None]
+    whole: bool
+
+
 @dataclass
 class _Cursor:
     """A chain decoded up to (not including) block ``next`` of segment ``segment``."""
@@ -324,7 +332,7 @@ class JournalReader:
         self._maps: list[mmap.mmap | None] = []
         self._bad_reads: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[int, int], list[list[bytes] | None]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int], _Decoded] = OrderedDict()
         self._cursors: list[_Cursor] = []
         found = list_segments(self.directory)
         for i, (n, path) in enumerate(found):
@@ -464,20 +472,22 @@ class JournalReader:
         assert seg.block is not None and seg.slot is not None
         b, slot = int(seg.block[i]), int(seg.slot[i])
         with self._lock:
-            decoded = self._cache.get((segment, b))
-            if decoded is not None:
+            cached = self._cache.get((segment, b))
+            if cached is not None:
                 self._cache.move_to_end((segment, b))
-        if decoded is None:
-            decoded = self._decode_block(segment, b)
-            if decoded is None:
+        if cached is None or (cached.frames[slot] is None and not cached.whole):
+            cached = self._decode_block(segment, b, slot)
+            if cached is None:
                 return None
-        frames = decoded[slot]
+        frames = cached.frames[slot]
         if frames is None:
             self._bad(segment, [i], "lost the block before them in their chain")
             return None
         return Record(int(seg.recv_ms[i]), self.feed_names[seg.feeds[i]], list(frames))
 
-    def _decode_block(self, segment: int, b: int) -> list[list[bytes] | None] | None:
+    def _decode_block(self, segment: int, b: int, slot: int) -> _Decoded | None:
+        """Block ``b`` decoded for record ``slot``: whole, or without its vehicle and link arrays when the record
+        is not one of them (an incident or a CCTV frame needs no chain, which can cost seconds to rebuild)."""
         seg = self.segments[segment]
         mm = self._maps[segment]
         assert seg.key_of is not None and seg.block_offsets is not None
@@ -489,6 +499,15 @@ class JournalReader:
         except CorruptRecord:
             self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
             return None
+        if d.coding[slot] == blocks.RAW and (d.coding != blocks.RAW).any():
+            try:
+                heads = _Decoded(blocks.decode_block(mm, pos, h, d, None), whole=False)
+            except CorruptRecord as exc:
+                log.warning("journal: block at %s:%d: %s", seg.path.name, pos, exc)
+                self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
+                return None
+            self._cache_block(segment, b, heads)
+            return heads
         cursor = self._chain_before(segment, b) if (d.coding != blocks.RAW).any() else None
         try:
             decoded = blocks.decode_block(mm, pos, h, d, cursor.chain if cursor else None)
@@ -497,15 +516,50 @@ class JournalReader:
             seg.key_of[b:][seg.key_of[b:] == seg.key_of[b]] = -1
             self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
             return None
+        if cursor is not None:
+            cursor.next = b + 1
+            self._keep_cursor(cursor)
+        whole = _Decoded(decoded, whole=True)
+        self._cache_block(segment, b, whole)
+        return whole
+
+    def _cache_block(self, segment: int, b: int, decoded: _Decoded) -> None:
         with self._lock:
-            if cursor is not None:
-                cursor.next = b + 1
-                self._cursors.append(cursor)
-                del self._cursors[:-_CURSORS]
             self._cache[(segment, b)] = decoded
             while len(self._cache) > _CACHED_BLOCKS:
                 self._cache.popitem(last=False)
-        return decoded
+
+    def block_of(self, segment: int, i: int) -> int | None:
+        """The block of record ``i`` of a format 2 segment (None in format 1, where records stand alone)."""
+        seg = self.segments[segment]
+        return None if seg.block is None else int(seg.block[i])
+
+    def chain_before(self, segment: int, b: int) -> blocks.Chain | None:
+        """A copy of the chain as it is before block ``b`` of ``segment``: what a checkpoint needs to go on
+        decoding from there (:meth:`resume`). None when the chain is broken before ``b``."""
+        seg = self.segments[segment]
+        if seg.key_of is None or int(seg.key_of[b]) < 0:
+            return None
+        if int(seg.key_of[b]) == b:
+            return blocks.Chain()
+        cursor = self._chain_before(segment, b)
+        if cursor is None:
+            return None
+        chain = cursor.chain.copy()
+        self._keep_cursor(cursor)
+        return chain
+
+    def resume(self, segment: int, b: int, chain: blocks.Chain) -> None:
+        """Decode block ``b`` of ``segment`` and the ones after it from ``chain`` (as :meth:`chain_before` gave
+        it; taken over, not copied) instead of from their key block."""
+        seg = self.segments[segment]
+        if seg.key_of is not None and 0 <= int(seg.key_of[b]) < b:
+            self._keep_cursor(_Cursor(segment, b, chain))
+
+    def _keep_cursor(self, cursor: _Cursor) -> None:
+        with self._lock:
+            self._cursors.append(cursor)
+            del self._cursors[:-_CURSORS]
 
     def _chain_before(self, segment: int, b: int) -> _Cursor | None:
         """A chain holding what the blocks before ``b`` (since its key block) said; None when it is broken.

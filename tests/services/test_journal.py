@@ -63,9 +63,11 @@ def hb_frames(seq: int, ts: int, src: str = "avl") -> list[bytes]:
     return protocol.encode_heartbeat(src=src, sess="s1" if src == "avl" else "c1", seq=seq, seqs={}, ts=ts)
 
 
-def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | None = None, **kw) -> JournalWriter:
+def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | None = None, ticks: bool = False,
+              **kw) -> JournalWriter:
     """AVL every second (vehicle 3 only until 40 s), heartbeats, incidents I1 and I2 walking their lifecycles,
-    link speeds every 10 s, a CCTV frame every 5 s; nothing from the AVL feed during ``gap`` (seconds)."""
+    link speeds every 10 s, a CCTV frame every 5 s; nothing from the AVL feed during ``gap`` (seconds).
+    ``ticks``: written second by second, as the live writer's flush ticks cut blocks (else in a few blocks)."""
     w = JournalWriter(directory, flush_ms=20, meta={"kit": {"name": "grid"}}, **kw)
     life = {10: ("I1", "new"), 20: ("I1", "acknowledged"), 25: ("I1", "dispatched"), 30: ("I2", "new"),
             35: ("I1", "en_route"), 50: ("I1", "on_scene"), 70: ("I2", "acknowledged"), 90: ("I1", "closed")}
@@ -93,6 +95,8 @@ def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | Non
         if s % 5 == 0:
             w.append("cctv", [b"cctv.cam1", protocol.encode_envelope(Kind.CCTV_FRAME, "cam", "k1", s // 5 + 1, t),
                               f"frame{s}".encode()], t + 4)
+        if ticks:
+            w.flush()
     return w
 
 
@@ -489,8 +493,8 @@ def test_replay_clock_makes_feeds_live_or_stale_as_they_were(tmp_path: Path) -> 
 
 
 def test_seek_gives_the_state_of_a_straight_play(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(player_mod, "CHECKPOINT_MIN_MS", 20_000)
-    synthetic(tmp_path / "j", 120).close()
+    monkeypatch.setattr(player_mod, "CHECKPOINT_RECORDS", 3_000)  # a checkpoint every few seconds of journal
+    synthetic(tmp_path / "j", 120, ticks=True).close()
     targets = [T0 + 5_500, T0 + 33_000, T0 + 45_000, T0 + 61_000, T0 + 95_000, T0 + 119_000]
     # Straight: the clock moves forward in steps of less than TAIL_MS, each message handed out once.
     straight = JournalPlayer(tmp_path / "j", clock=FakeClock(), precompute=False)
