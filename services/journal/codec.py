@@ -207,12 +207,16 @@ class History:
 
     def arrays(self) -> list[np.ndarray]:
         """The history as uint64 arrays that pack small (:mod:`services.journal.checkpoint`): the sorted keys
-        and each older position as differences, so their high bytes are zero."""
+        as differences, the position before last as the step from it to the last (``d1``), the one before
+        that as its step (``d2``) and, when both are known, ``d1`` as its change from ``d2`` (small when the
+        vehicle keeps its speed). Positions not seen yet are 0 and stay so (``n``: how many were seen)."""
         out = [np.diff(self.keys, prepend=_U64(0)), *self.table]
+        n = self.table[self.col["n"]]
         for f in self.spec.motion:
-            for i in (1, 2):
-                newer, older = self.table[self.col[f"{f}{i - 1}"]], self.table[self.col[f"{f}{i}"]]
-                out[1 + self.col[f"{f}{i}"]] = _zigzag(newer - older)
+            p0, p1, p2 = (self.table[self.col[f"{f}{i}"]] for i in range(3))
+            d1, d2 = p0 - p1, p1 - p2
+            out[1 + self.col[f"{f}1"]] = np.where(n > _U64(2), _zigzag(d1 - d2), np.where(n > _U64(1), _zigzag(d1), p1))
+            out[1 + self.col[f"{f}2"]] = np.where(n > _U64(2), _zigzag(d2), p2)
         return out
 
     @classmethod
@@ -223,10 +227,34 @@ class History:
             raise ValueError("history layout differs")
         h.keys = np.cumsum(arrays[0], dtype=_U64)
         h.table = np.array(arrays[1:], _U64).reshape(len(h.col), len(h.keys))
+        n = h.table[h.col["n"]]
         for f in spec.motion:
-            for i in (1, 2):
-                h.table[h.col[f"{f}{i}"]] = h.table[h.col[f"{f}{i - 1}"]] - _unzigzag(h.table[h.col[f"{f}{i}"]])
+            p0, a1, a2 = (h.table[h.col[f"{f}{i}"]] for i in range(3))
+            d2 = _unzigzag(a2)
+            p1 = np.where(n > _U64(2), p0 - (_unzigzag(a1) + d2), np.where(n > _U64(1), p0 - _unzigzag(a1), a1))
+            h.table[h.col[f"{f}2"]] = np.where(n > _U64(2), p1 - d2, a2)
+            h.table[h.col[f"{f}1"]] = p1
         return h
+
+    def xor_last(self, records: np.ndarray) -> np.ndarray:
+        """A copy of ``records`` (of the spec's dtype) with every field the history remembers xor-ed with the
+        key's last value; its own inverse. A checkpoint stores the newest records this way: mostly they are
+        the last ones, and their remembered fields become zeros, which pack to nothing."""
+        out = records.copy()
+        if not len(self.keys) or not len(out):
+            return out
+        keys = _as_u64(out[self.spec.key])
+        i = self._known(keys)
+        hit: slice | np.ndarray = slice(None)  # usually every key is known
+        if i is None:
+            i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = np.flatnonzero(self.keys[i] == keys)
+            i = i[hit]
+        rows = [(f, self.col[f]) for f in (*self.spec.xor, *self.spec.diff)]
+        rows += [(f, self.col[f"{f}0"]) for f in self.spec.motion]
+        for f, row in rows:
+            out[f][hit] = _from_u64(_as_u64(out[f][hit]) ^ self.table[row, i], self.spec.dtype[f])
+        return out
 
 
 def _rounds(slots: np.ndarray, nkeys: int) -> list[np.ndarray] | None:

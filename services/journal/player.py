@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import enum
 import itertools
 import logging
@@ -51,7 +52,7 @@ from services.feeds import protocol
 from services.feeds.client import Delivery, FeedConfig
 from services.feeds.health import FeedHealth
 from services.journal import checkpoint
-from services.journal.blocks import Chain
+from services.journal.blocks import AVL, LINK, Chain
 from services.journal.format import Record, frames_of
 from services.journal.reader import JournalReader, ReadStats
 
@@ -229,23 +230,39 @@ class _State:
     def copy(self) -> _State:
         return _State(self.avl.copy(), self.link.copy())
 
-    def arrays(self) -> list[np.ndarray]:
-        """Records and their order keys; the feed and receive time follow from the position in the key."""
+    def pack(self, chain: Chain | None) -> bytes:
+        """The state and the chain as one blob (:mod:`services.journal.checkpoint`). Only records and their
+        order keys are stored: the feed and receive time follow from the journal position in the key. The
+        records are stored against what the chain remembers of their vehicle or link (:meth:`History.xor_last`),
+        which they mostly equal: that halves the checkpoint."""
         self.avl.reduce()
         self.link.reduce()
-        return [self.avl.rec, self.avl.order, self.link.rec, self.link.order]
-
-    @staticmethod
-    def layout() -> list[np.dtype]:
-        return [protocol.AVL_DTYPE, np.dtype(np.int64), protocol.LINK_DTYPE, np.dtype(np.int64)]
+        avl, link = self.avl.rec, self.link.rec
+        if chain is not None:
+            avl, link = chain.history[AVL].xor_last(avl), chain.history[LINK].xor_last(link)
+        return checkpoint.pack([avl, self.avl.order, link, self.link.order, *(chain.arrays() if chain else [])])
 
     @classmethod
-    def from_arrays(cls, arrays: list[np.ndarray], feed: np.ndarray, recv: np.ndarray) -> _State:
+    def unpack(cls, blob: bytes, with_chain: bool, feed: np.ndarray, recv: np.ndarray) -> tuple[_State, Chain | None]:
+        layout = [protocol.AVL_DTYPE, np.dtype(np.int64), protocol.LINK_DTYPE, np.dtype(np.int64)]
+        arrays = checkpoint.unpack(blob, layout + Chain.layout() if with_chain else layout)
+        chain = Chain.from_arrays(arrays[4:]) if with_chain else None
+        if chain is not None:
+            arrays[0], arrays[2] = chain.history[AVL].xor_last(arrays[0]), chain.history[LINK].xor_last(arrays[2])
         state = cls.empty()
         for latest, rec, order in ((state.avl, *arrays[0:2]), (state.link, *arrays[2:4])):
             pos = order >> _SUB_BITS
             latest.rec, latest.order, latest.feed, latest.recv = rec, order, feed[pos], recv[pos]
-        return state
+        return state, chain
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a decoded map's dicts and lists (what msgpack gives; the rest is immutable)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -344,8 +361,9 @@ class JournalPlayer:
         """Incident events for the timeline, and which incident messages a catch-up must replay."""
         self._events: list[IncidentEvent] = []
         self._inc_keep = np.zeros(len(self._recv), dtype=bool)
-        # The messages a catch-up replays, kept: a seek then reads none of them again (a few hundred bytes each).
-        self._inc_records: dict[int, Record] = {}
+        # The messages a catch-up replays, kept decoded: a seek neither reads nor validates them again (a
+        # day of calls is thousands of them, a few hundred bytes each).
+        self._inc_records: dict[int, tuple[Record, protocol.Message]] = {}
         seen: set[tuple[str, str]] = set()
         previous: dict[str, tuple] = {}
         for p in np.flatnonzero(self._kind == _K.INC):
@@ -361,7 +379,7 @@ class JournalPlayer:
             if previous.get(inc["id"]) != state:
                 previous[inc["id"]] = state
                 self._inc_keep[p] = True
-                self._inc_records[int(p)] = rec
+                self._inc_records[int(p)] = (rec, msg)
             if (inc["id"], inc["status"]) not in seen:
                 seen.add((inc["id"], inc["status"]))
                 self._events.append(IncidentEvent(int(self._recv[p]), inc["id"], inc["type"], inc["status"],
@@ -471,6 +489,12 @@ class JournalPlayer:
         return list(self._events)
 
     @property
+    def checkpoints(self) -> tuple[int, int]:
+        """How many seek checkpoints are kept, and their packed bytes (at most CHECKPOINT_BYTES)."""
+        with self._ck_lock:
+            return len(self._checkpoints), self._ck_bytes
+
+    @property
     def stats(self) -> ReadStats:
         """The reader's counts: records, corrupt records skipped, torn bytes ignored."""
         return self._reader.stats
@@ -561,12 +585,9 @@ class JournalPlayer:
             ck = self._checkpoints[start] if start else None
         state = _State.empty()
         if ck is not None:
-            n = len(_State.layout())
-            arrays = checkpoint.unpack(ck.blob, [*_State.layout(), *Chain.layout()] if ck.chain_at else
-                                       _State.layout())
-            state = _State.from_arrays(arrays[:n], self._feed, self._recv)
-            if ck.chain_at is not None:
-                self._reader.resume(*ck.chain_at, Chain.from_arrays(arrays[n:]))
+            state, chain = _State.unpack(ck.blob, ck.chain_at is not None, self._feed, self._recv)
+            if ck.chain_at is not None and chain is not None:
+                self._reader.resume(*ck.chain_at, chain)
         self._advance(state, start, k)
         return state
 
@@ -605,10 +626,7 @@ class JournalPlayer:
         seg, rec = int(self._seg[k]), int(self._rec[k])
         b = self._reader.block_of(seg, rec)
         chain = self._reader.chain_before(seg, b) if b is not None else None
-        arrays = state.arrays()
-        if chain is not None:
-            arrays += chain.arrays()
-        ck = _Checkpoint(checkpoint.pack(arrays), (seg, b) if chain is not None and b is not None else None)
+        ck = _Checkpoint(state.pack(chain), (seg, b) if chain is not None and b is not None else None)
         with self._ck_lock:
             if k in self._checkpoints or k not in self._grid_set:
                 return
@@ -643,13 +661,18 @@ class JournalPlayer:
             _, first = np.unique(self._topic[rev], return_index=True)
             raw += list(rev[first])
         for p in sorted(int(x) for x in raw):
-            rec = self._inc_records.get(p) or self._reader.read(int(self._seg[p]), int(self._rec[p]))
-            if rec is None:
-                continue
-            try:
-                msg = protocol.decode(rec.frames)
-            except protocol.DecodeError:
-                continue
+            if p in self._inc_records:
+                rec, msg = self._inc_records[p]
+                # Each seek hands out a payload of its own, as decoding would (the session may keep it).
+                msg = dataclasses.replace(msg, payload=_fresh(msg.payload))
+            else:
+                rec = self._reader.read(int(self._seg[p]), int(self._rec[p]))
+                if rec is None:
+                    continue
+                try:
+                    msg = protocol.decode(rec.frames)
+                except protocol.DecodeError:
+                    continue
             items.append(_Item(rec.recv_ms, p, int(self._feed[p]), msg, rec.frames))
         state = self._state_at(k)
         for kind, topic, latest_of, by_feed in ((protocol.Kind.AVL_BATCH, protocol.Topic.AVL, state.avl, False),

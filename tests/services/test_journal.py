@@ -550,6 +550,31 @@ def test_seek_delivers_state_first_with_original_receive_times(tmp_path: Path) -
     assert p.health[0].messages == 101 + 100  # AVL at 0…100 s, heartbeats at 0.001…99.001 s
 
 
+def test_a_seek_replays_incidents_without_decoding_them_again(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day of calls is thousands of incident messages: a seek hands out the ones it keeps decoded on open,
+    each time a payload of its own."""
+    synthetic(tmp_path / "j", 120).close()
+    p = JournalPlayer(tmp_path / "j", clock=FakeClock(), precompute=False)
+    decoded: list[bytes] = []
+    decode = protocol.decode
+    monkeypatch.setattr(protocol, "decode", lambda frames: decoded.append(bytes(frames[0])) or decode(frames))
+    got = []
+    for _ in range(2):
+        p.seek(T0 + 100_000)
+        assert Topic.INCIDENT not in decoded
+        out = [d for d in p.drain() if d.message.env.kind == Kind.INCIDENT]
+        incs = [d.message.payload for d in out]
+        got.append([(i["id"], i["status"], list(i["units"])) for d, i in zip(out, incs, strict=True)
+                    if d.recv_ms <= T0 + 100_000 - player_mod.TAIL_MS])
+        for i in incs:  # what a consumer does to its payload stays with it
+            i["status"] = "closed"
+            i["units"].append(99)
+        p.seek(T0)
+        decoded.clear()
+    assert got[0] == got[1] and len(got[0]) == 7
+
+
 def test_events_for_jumping(tmp_path: Path) -> None:
     synthetic(tmp_path / "j", 100).close()
     p = JournalPlayer(tmp_path / "j", clock=FakeClock())

@@ -228,6 +228,7 @@ def test_array_codec_round_trips_any_bytes(seed: int) -> None:
                 hd = History.from_arrays(spec, arrays)
             assert dec.decode(blob, hd, key=key).tobytes() == recs.tobytes()
             assert np.array_equal(hd.keys, he.keys) and np.array_equal(hd.table, he.table)
+            assert hd.xor_last(hd.xor_last(recs)).tobytes() == recs.tobytes()
 
 
 def test_checkpoints_pack_any_arrays_exactly() -> None:
