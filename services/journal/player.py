@@ -23,11 +23,19 @@ empty the layer models, and then delivers the state at the target instead of the
 - then the last :data:`TAIL_MS` before the target message by message, so trails, rates and ages are as
   they were.
 
-The newest-record state is kept in checkpoints every ``max(60 s, span / 24)`` of journal time (built in the
-background from ``start()``, and by any seek that passes them), so a seek anywhere in a long journal reads
-one checkpoint plus at most one interval. After a seek, vehicle trails hold only the state position and the
-tail's, and feed gap/restart counters count from the start of the tail; everything else equals a straight
-play, provided the session takes each delivery's ``rx`` as its receive time.
+Checkpoints make this quick. Each holds the newest-record state over the records before the first record of
+a block, and the codec's chain as it stands before that block (what decoding the vehicle and link columns
+needs), so a seek unpacks the nearest checkpoint before the tail and decodes only from there, never from
+the key block. They are placed by decoding work, every :data:`CHECKPOINT_RECORDS` array records (a seek
+decodes at most ~25 ms past one, at any fleet size), built in the background from ``start()`` and by any
+seek that passes them, and kept packed (:mod:`services.journal.checkpoint`, about 2.4 MB at 72,000 vehicles)
+within :data:`CHECKPOINT_BYTES`: past it only every n-th place keeps one, so a long journal of a large fleet
+has them further apart and its seeks decode further. Incident messages a catch-up replays are
+kept decoded from opening the journal on.
+
+After a seek, vehicle trails hold only the state position and the tail's, and feed gap/restart counters count
+from the start of the tail; everything else equals a straight play, provided the session takes each
+delivery's ``rx`` as its receive time.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ import dataclasses
 import enum
 import itertools
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -63,13 +72,17 @@ MIN_SPEED = 1.0
 MAX_SPEED = 60.0
 SPEEDS = (1, 2, 5, 10, 30, 60)
 # A checkpoint after every this many array records (vehicle and link rows; a message counts as
-# _MESSAGE_RECORDS more), so a seek decodes at most that much past its checkpoint whatever the fleet size:
-# about 2.7 s of journal at 72,000 vehicles, a minute at 3,000.
-CHECKPOINT_RECORDS = 150_000
-_MESSAGE_RECORDS = 200  # a message's own work (its block's directory, envelope, buffers) in records
+# _MESSAGE_RECORDS more): decoding costs about 0.32 µs a record whatever the fleet (block, envelope and
+# merge included; measured on the build machine), so a seek decodes at most ~25 ms past its checkpoint.
+# That is 1.3 s of journal at 72,000 vehicles (where memory spaces them further, see CHECKPOINT_BYTES),
+# half a minute at 3,000.
+CHECKPOINT_RECORDS = 75_000
+_MESSAGE_RECORDS = 200  # a message's own share of the work (directory, envelope, buffers), in records
 CHECKPOINT_MIN_MS = 1_000  # never closer in journal time (a burst of messages within one second)
-# Packed checkpoints kept, at most; past it every other one goes and the spacing doubles (see _thin).
-CHECKPOINT_BYTES = 256 * 1024 * 1024
+# Packed checkpoints kept, at most: past it only every n-th place keeps one (see _thin). A checkpoint is
+# about 2.4 MB at 72,000 vehicles (0.1 MB at 3,000), so this keeps up to ~160 of them: every 2.7 s over
+# 5 minutes of a 72k journal, every 11 s over 30 minutes, every ~10 minutes over 24 hours.
+CHECKPOINT_BYTES = 384 * 1024 * 1024
 _REDUCE_EVERY = 1_000_000  # records buffered before the newest-per-key merge runs
 _SUB_BITS = 20  # record index within a message in the ordering key (a frame holds < 2**20 records)
 
@@ -127,7 +140,7 @@ class _Item:
 class _Latest:
     """The newest record per key (vehicle or link id) over a stretch of the journal, with its feed and time.
 
-    Arrays are replaced, never changed in place, so a copy shares them."""
+    Arrays are replaced, never changed in place."""
 
     def __init__(self, dtype: np.dtype, key: str, ts: str | None) -> None:
         self.dtype, self.key, self.ts = dtype, key, ts
@@ -173,12 +186,6 @@ class _Latest:
         self.rec, self.feed, self.recv, self.order = rec[keep], feed[keep], recv[keep], order[keep]
         self._parts = []
         self._buffered = 0
-
-    def copy(self) -> _Latest:
-        self.reduce()
-        other = _Latest(self.dtype, self.key, self.ts)
-        other.rec, other.feed, other.recv, other.order = self.rec, self.feed, self.recv, self.order
-        return other
 
     def groups(self, by_feed_only: bool = False) -> list[tuple[int, int, np.ndarray]]:
         """(feed, receive ms, records) per source message (or per feed), records in application order."""
@@ -226,9 +233,6 @@ class _State:
     @classmethod
     def empty(cls) -> _State:
         return cls(_Latest(protocol.AVL_DTYPE, "id", "ts"), _Latest(protocol.LINK_DTYPE, "link", None))
-
-    def copy(self) -> _State:
-        return _State(self.avl.copy(), self.link.copy())
 
     def pack(self, chain: Chain | None) -> bytes:
         """The state and the chain as one blob (:mod:`services.journal.checkpoint`). Only records and their
@@ -636,9 +640,13 @@ class JournalPlayer:
                 self._thin()
 
     def _thin(self) -> None:
-        """Keep every other checkpoint place (and the checkpoints on them): the memory they take stays within
-        CHECKPOINT_BYTES however long the journal, and a seek decodes up to twice as far."""
-        self._stride *= 2
+        """Keep fewer checkpoint places, and only the checkpoints on them: every stride-th place of the full
+        grid, the stride a multiple of the one before (so the places kept are among those built), chosen so
+        that the whole journal's checkpoints fit CHECKPOINT_BYTES at the size seen so far, a tenth to spare.
+        Memory stays within it however long the journal; a seek decodes up to stride times further."""
+        mean = self._ck_bytes / max(1, len(self._checkpoints))
+        more = math.ceil(len(self._full_grid) * mean * 1.1 / CHECKPOINT_BYTES / self._stride)
+        self._stride *= max(2, more)
         self._grid = self._full_grid[self._stride - 1::self._stride]
         self._grid_set = set(self._grid)
         for k in [k for k in self._checkpoints if k not in self._grid_set]:

@@ -15,7 +15,9 @@ Files are never modified here; :func:`recover` (run by the writer on start) trun
 
 Format 2 blocks are decoded whole and kept in a small cache; the vehicle and link columns are decoded in
 chain order, from a few remembered positions (so reading straight on, from more than one thread, never
-starts a chain over) or else from the block's key block.
+starts a chain over; a replay checkpoint hands one in with :meth:`JournalReader.resume`) or else from the
+block's key block. A record that is not one of those columns (an incident, a heartbeat, a camera frame)
+is read without them, so without its chain.
 """
 
 from __future__ import annotations
@@ -88,15 +90,6 @@ class SegmentIndex:
     block_offsets: np.ndarray | None = None  # int64
     key_of: np.ndarray | None = None  # int64: the block's key block, -1 when its chain has a gap before it
     block_ok: np.ndarray | None = None  # bool: CRC verified (True), or not yet checked
-
-    @property
-    def key_records(self) -> np.ndarray:
-        """Format 2: indices of the records that start a key block (any record is one in format 1)."""
-        if self.version == 1 or self.block is None or not len(self.block):
-            return np.arange(len(self.offsets))
-        firsts = np.r_[True, self.block[1:] != self.block[:-1]]
-        keys = np.array([h.key for h in self.blocks], bool)
-        return np.flatnonzero(firsts & keys[self.block])
 
     def __len__(self) -> int:
         return len(self.offsets)

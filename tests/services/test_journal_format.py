@@ -352,7 +352,8 @@ def test_a_seek_at_city_scale_gives_exactly_the_state_of_a_straight_play(tmp_pat
     assert len(mid_chain) >= 2
     if little:
         assert len(list_segments(d)) >= 3
-        assert p._stride >= 2 and p._ck_bytes <= player_mod.CHECKPOINT_BYTES
+        # Thinned to fit, not far below it.
+        assert p._stride >= 2 and player_mod.CHECKPOINT_BYTES / 3 < p._ck_bytes <= player_mod.CHECKPOINT_BYTES
     for t in (targets[7], targets[0], targets[5], targets[2], targets[6], targets[3], targets[4], targets[1]):
         rows.clear()
         p.seek(t)
