@@ -2,7 +2,7 @@
 
 A checkpoint of the player holds, at 72,000 vehicles, about 13 MB of arrays: the newest record of every
 vehicle and link, and the codec's chain (the last three positions and the last status, speed and heading of
-each; :class:`services.journal.codec.History`). Packed, it is about 2.4 MB: each array's bytes are regrouped
+each; :class:`services.journal.codec.History`). Packed, it is about 2.3 MB: each array's bytes are regrouped
 by their place in the value (all first bytes, then all second bytes, ...), so the high bytes of ids, times
 and coordinates, which vary little, sit together for zstd; the callers first turn sorted keys and older
 positions into differences and the records into their difference from the chain, which leaves most of

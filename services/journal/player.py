@@ -28,7 +28,7 @@ a block, and the codec's chain as it stands before that block (what decoding the
 needs), so a seek unpacks the nearest checkpoint before the tail and decodes only from there, never from
 the key block. They are placed by decoding work, every :data:`CHECKPOINT_RECORDS` array records (a seek
 decodes at most ~25 ms past one, at any fleet size), built in the background from ``start()`` and by any
-seek that passes them, and kept packed (:mod:`services.journal.checkpoint`, about 2.4 MB at 72,000 vehicles)
+seek that passes them, and kept packed (:mod:`services.journal.checkpoint`, about 2.3 MB at 72,000 vehicles)
 within :data:`CHECKPOINT_BYTES`: past it only every n-th place keeps one, so a long journal of a large fleet
 has them further apart and its seeks decode further. Incident messages a catch-up replays are
 kept decoded from opening the journal on.
@@ -80,7 +80,7 @@ CHECKPOINT_RECORDS = 75_000
 _MESSAGE_RECORDS = 200  # a message's own share of the work (directory, envelope, buffers), in records
 CHECKPOINT_MIN_MS = 1_000  # never closer in journal time (a burst of messages within one second)
 # Packed checkpoints kept, at most: past it only every n-th place keeps one (see _thin). A checkpoint is
-# about 2.4 MB at 72,000 vehicles (0.1 MB at 3,000), so this keeps up to ~160 of them: every 2.7 s over
+# about 2.3 MB at 72,000 vehicles (0.1 MB at 3,000), so this keeps up to ~160 of them: every 2.7 s over
 # 5 minutes of a 72k journal, every 11 s over 30 minutes, every ~10 minutes over 24 hours.
 CHECKPOINT_BYTES = 384 * 1024 * 1024
 _REDUCE_EVERY = 1_000_000  # records buffered before the newest-per-key merge runs
