@@ -162,7 +162,7 @@ class History:
         """The column of each key when all are known, else None.
 
         Ids mostly fill a range (vehicle numbers, link ids of one network): then a table from id to column,
-        rebuilt when the keys change, finds them ten times quicker than a binary search."""
+        rebuilt when the keys change, finds them several times quicker than a binary search."""
         if self._lut_of is not self.keys:
             self._lut_of = self.keys
             lo, span = self.keys[0], int(self.keys[-1] - self.keys[0]) + 1
@@ -196,9 +196,8 @@ class History:
         table = np.zeros((len(self.col), len(merged)), _U64)
         table[:, np.searchsorted(merged, self.keys)] = self.table
         self.keys, self.table = merged, table
-        idx = self._known(keys)
-        assert idx is not None
-        return idx
+        idx = self._known(keys)  # every key is known now
+        return idx if idx is not None else np.searchsorted(self.keys, keys)
 
     def copy(self) -> History:
         other = History(self.spec)
