@@ -525,10 +525,14 @@ class JournalPlayer:
         fi = int(self._feed[p])
         health = self.health[fi]
         try:
-            msg = protocol.decode(rec.frames)
+            # As the live client does: a journal written before impossible positions were refused at the door
+            # still holds them; they are dropped and counted the same way.
+            msg, dropped, detail = protocol.drop_bad_positions(protocol.decode(rec.frames))
         except protocol.DecodeError as err:
             health.record_error(err.reason, err.detail)
             return None
+        if dropped:
+            health.record_error("bad-position", detail, dropped)
         rx = rec.recv_ms / 1000.0
         health.accept(msg.topic, msg.env, rx, msg.nbytes, int(self._nrec[p]))
         if msg.env.kind == protocol.Kind.HEARTBEAT:

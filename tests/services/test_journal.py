@@ -624,3 +624,21 @@ def test_journal_imports_without_qt() -> None:
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_replay_refuses_impossible_positions_an_old_journal_holds(tmp_path: Path) -> None:
+    d = tmp_path / "j"
+    w = JournalWriter(d, meta={"kit": {"name": "grid"}}, flush_ms=10)
+    frames = avl_frames(1, T0, ids=(1, 2, 3))
+    rec = np.frombuffer(frames[2], dtype=AVL_DTYPE).copy()
+    rec["lon"][1] = np.nan  # written before the door refused such records
+    w.append("avl", [frames[0], frames[1], rec.tobytes()], T0)
+    w.close()
+    player = JournalPlayer(d, clock=FakeClock(), precompute=False)
+    try:
+        player.seek(player.end_ms)
+        got = [dl for dl in player.drain() if dl.message.env.kind == Kind.AVL_BATCH]
+        assert [dl.message.payload["id"].tolist() for dl in got] == [[1, 3]]
+        assert player.health[0].errors["bad-position"] == 1
+    finally:
+        player.close()
