@@ -51,7 +51,10 @@ class MapBanners(QtWidgets.QWidget):
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
         self.setAutoFillBackground(False)
-        self.setStyleSheet("background: transparent;")
+        # Scoped to the container: an unscoped rule here would beat the theme's banner colours in every row
+        # (a widget's own style sheet wins over the application's), leaving dark text on the bare map.
+        self.setObjectName("mapBanners")
+        self.setStyleSheet("#mapBanners { background: transparent; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)

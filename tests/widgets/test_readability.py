@@ -1,0 +1,218 @@
+"""Readable at a console: text size, contrast, check boxes and banners."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from resources import palette
+from widgets import theme
+from widgets.map.banner import MapBanners
+
+# ------------------------------------------------------------ colour arithmetic (WCAG 2.x, CIE L*a*b*)
+
+
+def _linear(colour: str) -> np.ndarray:
+    c = QtGui.QColor(colour)
+    rgb = np.array([c.redF(), c.greenF(), c.blueF()])
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def luminance(colour: str) -> float:
+    return float(np.dot([0.2126, 0.7152, 0.0722], _linear(colour)))
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours, 1 to 21."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _lab(linear_rgb: np.ndarray) -> np.ndarray:
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(
+        linear_rgb, 0, 1)
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+# Machado, Oliveira and Fernandes (2009), full severity: how the colours look with each colour deficiency.
+CVD = {
+    "none": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def text_pairs() -> list[tuple[str, str, str]]:
+    """(what, text colour, background) for every text the theme draws on a colour of its own."""
+    ui = palette.UI
+    pairs = [(f"{t} on {bg}", ui[t], ui[bg]) for t in ("text", "muted", "ok", "warn", "bad")
+             for bg in ("window", "panel", "base", "alt_base")]
+    pairs += [
+        ("selected text on highlight", ui["highlight_text"], ui["highlight"]),
+        ("bad banner", ui["window"], ui["bad"]),
+        ("warn banner", ui["window"], ui["warn"]),
+        ("info banner", ui["text"], ui["panel"]),
+    ]
+    pairs += [(f"P{p} number", palette.PRIORITY_TEXT[p], palette.PRIORITY[p]) for p in palette.PRIORITY]
+    for style, s in palette.MAP_STYLE.items():
+        for key in ("label", "label_gu", "road_label"):
+            pairs += [(f"{style} map {key} on {bg}", s[key], s[bg]) for bg in ("bg", "district_fill", "halo")]
+    pairs += [("place name on its halo", ui["text"], palette.PLACE_OUTLINE),
+              ("route label on its halo", palette.ROUTE, ui["map_bg"])]
+    return pairs
+
+
+@pytest.mark.parametrize(("what", "fg", "bg"), text_pairs(), ids=[p[0] for p in text_pairs()])
+def test_every_text_colour_reads_at_aa_contrast(what: str, fg: str, bg: str) -> None:
+    assert contrast(fg, bg) >= 4.5, f"{what}: {fg} on {bg} is {contrast(fg, bg):.2f}:1"
+
+
+def test_contrast_ratio_matches_wcag_reference_values() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the classic AA grey
+
+
+def test_priority_colours_stay_apart_with_colour_deficiencies() -> None:
+    """Every pair of priorities stays far apart (CIE76 ΔE ≥ 20) as seen with each colour deficiency, and the
+    urgent three step in lightness (P1 darkest), so red and orange never rest on hue alone."""
+    for name, m in CVD.items():
+        lab = {p: _lab(m @ _linear(c)) for p, c in palette.PRIORITY.items()}
+        for a, b in itertools.combinations(lab, 2):
+            assert np.linalg.norm(lab[a] - lab[b]) >= 20, f"P{a} and P{b} with {name}"
+        lightness = [lab[p][0] for p in (1, 2, 3)]
+        assert all(hi - lo >= 10 for lo, hi in itertools.pairwise(lightness)), (name, lightness)
+
+
+# ------------------------------------------------------------ the theme on the application
+
+
+@pytest.fixture
+def themed(qapp):
+    """The dark theme on the application for one test, then the application as it was."""
+    style, pal, font, sheet = qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet()
+    options = {k: pg.getConfigOption(k) for k in ("background", "foreground", "antialias")}
+    theme.apply_dark_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(pal)
+    qapp.setFont(font)
+    pg.setConfigOptions(**options)
+
+
+def _rgb(img: QtGui.QImage) -> np.ndarray:
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    return arr[:, : img.width(), 2::-1].astype(int)  # BGRA in memory -> RGB
+
+
+def _near(rgb: np.ndarray, colour: str, tol: int = 12) -> np.ndarray:
+    c = QtGui.QColor(colour)
+    return np.abs(rgb - np.array([c.red(), c.green(), c.blue()])).max(axis=-1) <= tol
+
+
+def _over(colour: str, alpha: int, ground: str = palette.UI["map_bg"]) -> str:
+    """``colour`` drawn at ``alpha`` on ``ground``: what a translucent stroke looks like on the map."""
+    a, g = QtGui.QColor(colour), QtGui.QColor(ground)
+    mix = [round((x * alpha + y * (255 - alpha)) / 255) for x, y in
+           ((a.red(), g.red()), (a.green(), g.green()), (a.blue(), g.blue()))]
+    return QtGui.QColor(*mix).name()
+
+
+def test_style_sheet_has_every_name_filled() -> None:
+    sheet = theme.style_sheet()
+    assert "@" not in sheet
+    assert "11pt" in sheet and "13pt" in sheet  # the type scale, in points
+
+
+def test_body_text_is_14_px_or_more_at_scale_1_and_in_points(themed) -> None:
+    screen = themed.primaryScreen()
+    assert screen.devicePixelRatio() == 1.0 and screen.logicalDotsPerInch() == 96  # 1920x1080 at scale 1
+    body = themed.font()
+    # In points, not pixels: Qt scales it with the desktop's DPI and scale factor.
+    assert body.pixelSize() == -1 and body.pointSizeF() == palette.FONT_PT["body"]
+    assert QtGui.QFontInfo(body).pixelSize() >= 14
+    for size in ("map_label", "map_title"):
+        assert QtGui.QFontInfo(theme.font(size)).pixelSize() >= 14, size
+
+
+def test_dock_titles_are_a_step_above_their_contents(themed, qtbot) -> None:
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    inner = QtWidgets.QWidget()
+    label = QtWidgets.QLabel("Layers", inner)
+    dock = QtWidgets.QDockWidget("Layers", window)
+    dock.setWidget(inner)
+    group = QtWidgets.QGroupBox("Vehicle types")
+    check = QtWidgets.QCheckBox("bus", group)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    window.setCentralWidget(group)
+    window.show()
+    qtbot.waitExposed(window)
+    px = QtGui.QFontInfo
+    assert px(dock.font()).pixelSize() > px(label.font()).pixelSize() >= 14
+    assert px(group.font()).pixelSize() > px(check.font()).pixelSize() >= 14
+
+
+def _indicator(check: QtWidgets.QCheckBox) -> np.ndarray:
+    opt = QtWidgets.QStyleOptionButton()
+    check.initStyleOption(opt)
+    rect = check.style().subElementRect(QtWidgets.QStyle.SubElement.SE_CheckBoxIndicator, opt, check)
+    assert rect.width() >= 12 and rect.height() >= 12
+    return _rgb(check.grab(rect).toImage())
+
+
+def test_checked_and_unchecked_boxes_are_clearly_different(themed, qtbot) -> None:
+    box = QtWidgets.QWidget()
+    qtbot.addWidget(box)
+    lay = QtWidgets.QVBoxLayout(box)
+    off, on = QtWidgets.QCheckBox("off"), QtWidgets.QCheckBox("on")
+    on.setChecked(True)
+    lay.addWidget(off)
+    lay.addWidget(on)
+    box.show()
+    qtbot.waitExposed(box)
+    window = QtGui.QColor(palette.UI["window"])
+    ground = np.array([window.red(), window.green(), window.blue()])
+
+    def contrast_px(rgb: np.ndarray) -> np.ndarray:
+        lum = np.array([luminance(QtGui.QColor(*map(int, c)).name()) for c in rgb.reshape(-1, 3)])
+        hi = np.maximum(lum, luminance(window.name()))
+        lo = np.minimum(lum, luminance(window.name()))
+        return (hi + 0.05) / (lo + 0.05)
+
+    unchecked, checked = _indicator(off), _indicator(on)
+    # An empty box still shows: its border stands out from the window at 3:1 or more (WCAG 1.4.11).
+    assert (contrast_px(unchecked) >= 3.0).sum() >= 20
+    # A ticked box is filled, with the tick in light strokes on it.
+    assert _near(checked, palette.UI["highlight"], 16).mean() > 0.3
+    assert (checked.min(axis=-1) > 200).sum() >= 6
+    assert np.abs(checked - unchecked).max(axis=-1).mean() > 40
+    assert np.abs(unchecked - ground).max(axis=-1).mean() < np.abs(checked - ground).max(axis=-1).mean()
+
+
+def test_map_banners_show_on_their_own_colours(themed, qtbot) -> None:
+    """A banner row is drawn on its level's colour (not dark text on the bare map)."""
+    host = QtWidgets.QWidget()
+    qtbot.addWidget(host)
+    host.resize(800, 400)
+    banners = MapBanners(host)
+    host.show()
+    qtbot.waitExposed(host)
+    for level in ("bad", "warn"):
+        banners.row("calls").show_message("P1 fire waiting 1:02: INC-1 (N to take it)", level)
+        row = banners.row("calls")
+        qtbot.waitUntil(row.isVisible)
+        rgb = _rgb(row.grab().toImage())
+        assert _near(rgb, palette.UI[level]).mean() > 0.6, level
+        assert _near(rgb, palette.UI["window"], 40).sum() > 50, level  # the words, dark on the colour
