@@ -1,4 +1,4 @@
-"""Readable at a console: text size, contrast, check boxes and banners."""
+"""Readable at a console: text size, contrast, check boxes, banners and legends."""
 
 from __future__ import annotations
 
@@ -9,9 +9,23 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from layers.base import Moment
+from layers.coverage import CoverageLayer
+from layers.traffic import TrafficLayer
+from layers.vehicles import VehicleLayer
 from resources import palette
+from services.feeds.protocol import LINK_DTYPE
+from services.geo import Projector
+from tests.kits import grid_kit
 from widgets import theme
+from widgets.coverage_panel import CoveragePanel
+from widgets.layers_dock import LayersWidget
 from widgets.map.banner import MapBanners
+from widgets.map.canvas import MapCanvas
+from widgets.map.coverage_item import CoverageItem
+from widgets.map.traffic_item import TrafficItem
+
+NOW = Moment(1.0, 0, np.array([], dtype=np.int16))
 
 # ------------------------------------------------------------ colour arithmetic (WCAG 2.x, CIE L*a*b*)
 
@@ -216,3 +230,99 @@ def test_map_banners_show_on_their_own_colours(themed, qtbot) -> None:
         rgb = _rgb(row.grab().toImage())
         assert _near(rgb, palette.UI[level]).mean() > 0.6, level
         assert _near(rgb, palette.UI["window"], 40).sum() > 50, level  # the words, dark on the colour
+
+
+# ------------------------------------------------------------ legends
+
+
+@pytest.fixture
+def roads_layers():
+    kit = grid_kit(6)
+    proj = Projector(kit.crs)
+    return kit, TrafficLayer(kit.roads), CoverageLayer(kit), VehicleLayer(proj)
+
+
+def test_layers_dock_explains_traffic_and_coverage_colours(qtbot, roads_layers) -> None:
+    _, traffic, coverage, vehicles = roads_layers
+    dock = LayersWidget([traffic, coverage, vehicles], vehicles)
+    qtbot.addWidget(dock)
+    dock.resize(320, 700)
+    dock.show()
+    qtbot.waitExposed(dock)
+    legend = dock.legends[traffic.title]
+    assert [e.colour for e in legend.entries][:-1] == [c for _, c in palette.CONGESTION]
+    texts = " ".join(label.text() for label in legend.labels)
+    assert all(f"{t * 100:.0f}%" in texts for t in (0.4, 0.7, palette.CONGESTION_FREE_FROM))
+    assert legend.isVisible() and not legend.note.isVisible()
+    # Each swatch is the map's own stroke: the band's colour, on the map's ground.
+    swatch = _rgb(legend.swatches[0].grab().toImage())
+    assert _near(swatch, _over(palette.CONGESTION[0][1], TrafficItem.alpha), 16).sum() >= 10
+
+    cov = dock.legends[coverage.title]
+    assert [e.colour for e in cov.entries] == [c for _, c in palette.COVERAGE]
+    assert not cov.isVisible()  # coverage is off by default: nothing to explain
+    coverage.visible = True  # as the Coverage panel's "Show on map" does
+    assert dock.visibility[coverage.title].isChecked()
+    qtbot.waitUntil(cov.isVisible)
+    assert legend.note.isVisible() and legend.note.text()  # the traffic legend says coverage is on its roads
+    dock.visibility[coverage.title].setChecked(False)
+    assert not coverage.visible and not cov.isVisible() and not legend.note.isVisible()
+
+
+def test_coverage_panel_shows_the_legend_of_the_map_colours(qtbot) -> None:
+    panel = CoveragePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.legend.isVisible()
+    assert [e.colour for e in panel.legend.entries] == [c for _, c in palette.COVERAGE]
+    assert "7" in panel.legend.labels[-1].text()
+    swatch = _rgb(panel.legend.swatches[-1].grab().toImage())
+    assert _near(swatch, _over(palette.COVERAGE[-1][1], CoverageItem.alpha), 16).sum() >= 6
+
+
+def _canvas(qtbot, kit, *layers, width_m: float = 1200.0, size: int = 600) -> MapCanvas:
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(size, size)
+    for layer in layers:
+        canvas.add_layer(layer)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.center_on(*kit.roads.node_xy.mean(axis=0), width_m=width_m)
+    return canvas
+
+
+def _screen(canvas: MapCanvas, x: float, y: float) -> QtCore.QPointF:
+    """Where a point of the map is in the canvas's grab."""
+    scene = canvas.view.mapViewToScene(QtCore.QPointF(x, y))
+    return QtCore.QPointF(canvas.mapFromScene(scene)) + QtCore.QPointF(canvas.viewport().pos())
+
+
+def test_coverage_over_traffic_lets_the_traffic_show(qtbot, roads_layers) -> None:
+    """Coverage is drawn wide and dashed over the traffic's thin solid line: the congestion shows through its
+    gaps, inside its footprint, not only as a fringe beside it."""
+    kit, traffic, coverage, _ = roads_layers
+    assert CoverageItem.pen("#ffffff").style() != TrafficItem.pen("#ffffff").style()
+    assert CoverageItem.width > TrafficItem.width
+    links = np.zeros(len(np.unique(kit.roads.edge_link)), dtype=LINK_DTYPE)
+    links["link"] = np.unique(kit.roads.edge_link)
+    links["kmh"] = 5.0  # heavy: under 40% of free flow, the first band
+    traffic.apply(links)
+    coverage.set_minutes(np.full(kit.roads.n_edges, 1.0), 5.0)  # all in the first band
+    coverage.visible = True
+    # District zoom: the traffic's offset from the road's centre line is about a pixel, under the coverage.
+    canvas = _canvas(qtbot, kit, traffic, coverage, width_m=6000.0)
+    canvas.tick(NOW)
+    rgb = _rgb(canvas.grab().toImage())
+    # grid_kit's primary segment (2, 0) -> (2, 1), along y: the only kind of road traffic colours.
+    xy = kit.roads.node_xy
+    a, b = _screen(canvas, *xy[12]), _screen(canvas, *xy[13])
+    x = round(a.x())
+    y0, y1 = sorted((round(a.y()), round(b.y())))
+    strip = rgb[y0 + 6: y1 - 6, x - 4: x + 5]
+    cov = _near(strip, _over(palette.COVERAGE[0][1], CoverageItem.alpha), 24)
+    jam = _near(strip, _over(palette.CONGESTION[0][1], TrafficItem.alpha), 24)
+    under = cov.any(axis=0)  # the columns the coverage is drawn on
+    assert cov.mean(axis=0).max() > 0.3  # coverage shows
+    assert jam[:, under].mean(axis=0).max() > 0.3  # and so does the traffic inside its footprint
