@@ -1,4 +1,5 @@
-"""Readable at a console: text size, contrast, check boxes, banners and legends."""
+"""Readable at a console: text size, contrast, check boxes, legends, priority numbers and labels that never
+cover each other or what they are about."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from layers.base import Moment
 from layers.coverage import CoverageLayer
+from layers.incidents import IncidentLayer
+from layers.places import PlacesLayer
+from layers.routes import RouteLayer
 from layers.traffic import TrafficLayer
 from layers.vehicles import VehicleLayer
 from resources import palette
-from services.feeds.protocol import LINK_DTYPE
+from services.feeds.protocol import AVL_DTYPE, LINK_DTYPE
 from services.geo import Projector
+from services.incidents.model import IncidentBook
+from services.store.kit import Poi
+from services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 from widgets import theme
 from widgets.coverage_panel import CoveragePanel
@@ -23,7 +30,11 @@ from widgets.layers_dock import LayersWidget
 from widgets.map.banner import MapBanners
 from widgets.map.canvas import MapCanvas
 from widgets.map.coverage_item import CoverageItem
+from widgets.map.incident_item import IncidentItem
+from widgets.map.places_item import PlacesItem
+from widgets.map.route_item import RouteItem
 from widgets.map.traffic_item import TrafficItem
+from widgets.map.vehicle_item import VehicleItem
 
 NOW = Moment(1.0, 0, np.array([], dtype=np.int16))
 
@@ -326,3 +337,128 @@ def test_coverage_over_traffic_lets_the_traffic_show(qtbot, roads_layers) -> Non
     under = cov.any(axis=0)  # the columns the coverage is drawn on
     assert cov.mean(axis=0).max() > 0.3  # coverage shows
     assert jam[:, under].mean(axis=0).max() > 0.3  # and so does the traffic inside its footprint
+
+
+# ------------------------------------------------------------ priority numbers, units on scene
+
+
+def _incident(book: IncidentBook, inc_id: str, priority: int, x: float, y: float, kind: str = "traffic") -> None:
+    book.receive({"id": inc_id, "type": kind, "priority": priority, "lon": 127.38, "lat": 36.35,
+                  "status": "acknowledged", "reported": 1_700_000_000_000}, x, y, "incidents")
+
+
+def test_incidents_show_their_priority_number(qtbot) -> None:
+    kit = grid_kit(6)
+    book = IncidentBook()
+    xy = kit.roads.node_xy
+    _incident(book, "INC-2", 2, float(xy[7, 0]), float(xy[7, 1]))
+    _incident(book, "INC-3", 3, float(xy[28, 0]), float(xy[28, 1]))
+    incidents = IncidentLayer(book)
+    canvas = _canvas(qtbot, kit, incidents)
+    canvas.tick(NOW)
+    rgb = _rgb(canvas.grab().toImage())
+    item: IncidentItem = canvas.item(incidents)
+    assert sorted(p for p, _ in item.badges) == [2, 3]
+    glyphs = {}
+    origin = canvas.viewport().pos()
+    for priority, box in item.badges:
+        r = box.translated(origin.x(), origin.y()).toRect()
+        patch = rgb[r.top(): r.bottom(), r.left(): r.right()]
+        assert _near(patch, palette.PRIORITY[priority], 20).mean() > 0.3  # the badge is the priority's colour
+        ink = _near(patch, palette.PRIORITY_TEXT[priority], 60)
+        assert ink.sum() >= 12  # with its number written on it
+        glyphs[priority] = ink
+    assert (glyphs[2] != glyphs[3]).sum() >= 8  # and the numbers differ: "2" is not "3"
+
+
+def test_a_unit_on_scene_is_drawn_beside_its_incident_and_clicked_there(qtbot) -> None:
+    kit = grid_kit(6)
+    proj = Projector(kit.crs)
+    x, y = (float(v) for v in kit.roads.node_xy[14])
+    book = IncidentBook()
+    _incident(book, "INC-1", 1, x, y, kind="fire")
+    incidents = IncidentLayer(book)
+    vehicles = VehicleLayer(proj)
+    canvas = _canvas(qtbot, kit, vehicles, incidents, width_m=600.0)
+    at = _screen(canvas, x, y)
+    yy, xx = np.mgrid[: canvas.height(), : canvas.width()]
+    outside = np.hypot(xx - at.x(), yy - at.y()) > 17  # clear of the incident's marker (radius 11)
+
+    def unit_pixels(ids: list[int]) -> np.ndarray:
+        r = np.zeros(len(ids), dtype=AVL_DTYPE)
+        r["id"], r["type"], r["status"], r["ts"] = ids, VehicleType.FIRE, VehicleStatus.ON_SCENE, 1
+        r["lon"], r["lat"] = proj.inverse(np.full(len(ids), x), np.full(len(ids), y))
+        vehicles.apply(r, feed=0, now=0.0)
+        canvas.tick(NOW)
+        return _near(_rgb(canvas.grab().toImage()), palette.STATUS[VehicleStatus.ON_SCENE], 16)
+
+    one = unit_pixels([10000])
+    assert (one & outside).sum() > 150  # the whole symbol shows, not its tips around the marker
+    assert (one & ~outside).sum() < 40
+    # A second unit at the same incident takes the next place around it, not the first one's.
+    two = unit_pixels([10000, 10005])
+    assert (two & outside).sum() > 1.8 * (one & outside).sum()
+    # A click on a symbol where it is drawn selects its unit; a click on the incident's marker does not.
+    item: VehicleItem = canvas.item(vehicles)
+    mpp = canvas.metres_per_pixel()
+    ys_, xs_ = np.nonzero(one & outside)
+    tx, ty = x + (xs_.mean() - at.x()) * mpp, y - (ys_.mean() - at.y()) * mpp
+    assert item.nearest_drawn(tx, ty, 12 * mpp) == vehicles.rows_for(np.array([10000]))[0]
+    assert item.nearest_drawn(x, y, 12 * mpp) == -1
+
+
+# ------------------------------------------------------------ labels
+
+
+def test_place_names_never_overlap_each_other_or_symbols(qtbot) -> None:
+    import dataclasses
+
+    kit = grid_kit(6)
+    xy = kit.roads.node_xy
+    x0, y0 = float(xy[14, 0]), float(xy[14, 1])
+    pois = (
+        Poi("fire", "중앙 119안전센터", x0, y0, 14),
+        Poi("ems", "중앙 구급대", x0, y0, 14),  # the same spot: a second station in the same building
+        Poi("police", "중앙 지구대", x0 + 15, y0 + 5, 14),
+        Poi("hospital", "중앙병원", x0 - 20, y0 - 10, 14),
+    )
+    kit = dataclasses.replace(kit, pois=pois)
+    places = PlacesLayer(kit)
+    canvas = _canvas(qtbot, kit, places, width_m=600.0)
+    item: PlacesItem = canvas.item(places)
+    item.setCacheMode(item.CacheMode.NoCache)  # painted straight onto the view: its boxes in the view's pixels
+    canvas.center_on(x0, y0, width_m=600.0)
+    canvas.grab()
+    boxes = item.name_boxes
+    assert len(boxes) >= 2  # both stations at one spot are named
+    assert all(b.height() >= 14 for b in boxes)
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.intersects(b)
+    for x, y in zip(places.x, places.y, strict=True):
+        at = _screen(canvas, float(x), float(y)) - QtCore.QPointF(canvas.viewport().pos())
+        symbol = QtCore.QRectF(at.x() - 4.5, at.y() - 4.5, 9, 9)
+        assert not any(symbol.intersects(b) for b in boxes)
+
+
+def test_route_label_stays_inside_the_view(qtbot) -> None:
+    kit = grid_kit(6)
+    xy = kit.roads.node_xy
+    routes = RouteLayer()
+    centre = xy.mean(axis=0)
+    # From a unit far to the east and north (out of view) to the incident at the centre.
+    path = np.array([[centre[0] + 5000, centre[1] + 4000], [centre[0] + 600, centre[1] + 500], centre])
+    routes.set_route(path, label="10014 · 6:20")
+    canvas = _canvas(qtbot, kit, routes, width_m=1200.0)
+    canvas.tick(NOW)
+    rgb = _rgb(canvas.grab().toImage())
+    item: RouteItem = canvas.item(routes)
+    box = item.label_box
+    assert not box.isEmpty()
+    assert QtCore.QRectF(canvas.viewport().rect()).contains(box)
+    r = box.translated(canvas.viewport().pos().x(), canvas.viewport().pos().y()).toRect()
+    assert _near(rgb[r.top(): r.bottom(), r.left(): r.right()], palette.ROUTE, 30).sum() > 30  # drawn there
+    # Zoomed out, with the unit in view, the label is beside the unit, as before.
+    canvas.center_on(*centre, width_m=20_000.0)
+    canvas.grab()
+    unit = _screen(canvas, *path[0]) - QtCore.QPointF(canvas.viewport().pos())
+    assert QtCore.QLineF(item.label_box.bottomLeft(), unit).length() < 40
