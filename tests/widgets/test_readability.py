@@ -457,6 +457,15 @@ def test_route_label_stays_inside_the_view(qtbot) -> None:
     assert QtCore.QRectF(canvas.viewport().rect()).contains(box)
     r = box.translated(canvas.viewport().pos().x(), canvas.viewport().pos().y()).toRect()
     assert _near(rgb[r.top(): r.bottom(), r.left(): r.right()], palette.ROUTE, 30).sum() > 30  # drawn there
+    # Along the top of the view, where the banners are, the label goes below the route, not above it.
+    canvas.center_on(*centre, width_m=1200.0)
+    top = canvas.view.viewRect().bottom() - 60.0  # the map's y grows upwards: 30 px below the view's top
+    routes.set_route(np.array([[centre[0] - 5000, top], [centre[0] + 5000, top]]), label="10014 · 6:20")
+    canvas.tick(NOW)
+    canvas.grab()
+    assert item.label_box.top() > _screen(canvas, centre[0], top).y() - canvas.viewport().pos().y()
+    routes.set_route(path, label="10014 · 6:20")
+    canvas.tick(NOW)
     # Zoomed out, with the unit in view, the label is beside the unit, as before.
     canvas.center_on(*centre, width_m=20_000.0)
     canvas.grab()

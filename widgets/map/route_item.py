@@ -1,8 +1,8 @@
 """Renderer of the RouteLayer: the route with its ETA, a dashed alternative, closed roads crossed out.
 
 The ETA's label goes beside the route's first point (the unit) when that is in view, else halfway along the
-part of the route in view (away from the map's edges, where the banners and the scale bar are), and is pushed
-inside the view: it is never cut off at the map's edge."""
+part of the route in view, on the side of the view's middle (away from the banners along the top and the
+scale bar at the bottom), and is pushed inside the view: it is never cut off at the map's edge."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
 from widgets.theme import font
 
-_LABEL_OFFSET = QtCore.QPointF(12.0, -12.0)  # the label's baseline start from its point on the route
+_LABEL_GAP = 12.0  # between the label and its point on the route, across and along
 _MARGIN_PX = 6.0  # from the view's edge
 _SAMPLE_PX = 8.0  # the route is looked at every this many pixels for a place for its label
 _MAX_SAMPLES = 400  # per segment: a segment crossing far beyond the view is looked at more coarsely
@@ -88,7 +88,14 @@ class RouteItem(LayerItem):
             tr = p.transform()
             screen = tr.mapRect(view).adjusted(_MARGIN_PX, _MARGIN_PX, -_MARGIN_PX, -_MARGIN_PX)
             text = QtGui.QPainterPath()
-            text.addText(self._label_anchor(tr, screen) + _LABEL_OFFSET, self._font, self._label)
+            at = self._label_anchor(tr, screen)
+            text.addText(at, self._font, self._label)
+            # Up and to the right of its point, or below it in the view's upper half: towards the middle of
+            # the view, away from the banners along its top and the scale bar at its bottom.
+            box = text.boundingRect()
+            above = at.y() >= screen.center().y()
+            dy = (at.y() - _LABEL_GAP - box.bottom()) if above else (at.y() + _LABEL_GAP - box.top())
+            text.translate(_LABEL_GAP, dy)
             text.translate(_inside(text.boundingRect(), screen))
             p.save()
             p.resetTransform()
