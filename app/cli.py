@@ -41,6 +41,9 @@ def _lonlat_arg(text: str) -> tuple[float, float]:
 def _gui_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("ko", "en"), default=None, help="interface language (default: system)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit by itself after this long")
+    p.add_argument("--exit-when-live", type=float, metavar="SECONDS",
+                   help="quit this long after the first frame with live vehicles (with --exit-after as the "
+                        "limit: no live frame by then exits with status 1)")
     p.add_argument("--stats", action="store_true", help="print run statistics as one JSON line on exit")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window to PNG before quitting")
 
@@ -117,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--incident-rate", type=float, default=120.0, metavar="PER_HOUR",
                      help="cad: new incidents per hour, on average over the day (default 120; 0: none)")
     sim.add_argument("--seed", type=int, help="cad: seed of the incident generator")
+    sim.add_argument("--opening-queue", type=float, default=None, metavar="SECONDS",
+                     help="cad: a fresh CAD opens with the calls of this many past seconds (default 300)")
 
     from app import keys as keys_command
 
@@ -152,7 +157,8 @@ def _run_sim(args: argparse.Namespace) -> int:
 
         cad.run(kit, args.endpoint, incidents_endpoint=args.incidents, state_path=args.state,
                 assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
-                seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration)
+                seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration,
+                **({"opening_queue_s": args.opening_queue} if args.opening_queue is not None else {}))
     else:
         from services.sim import traffic
 

@@ -12,12 +12,11 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.desk import DispatchDesk, DispatchError, Level, Ranking
+from app.core.desk import DispatchDesk, DispatchError, Level, PlanRanking, Ranking
 from layers.incidents import IncidentLayer
 from services.incidents.golden import misses_target
 from services.incidents.model import Incident, LifecycleError
 from services.incidents.order import waiting_calls
-from services.vocabulary import UNIT_TYPES
 from widgets import labels
 from widgets.call_alert import CallAlert
 from widgets.call_form import CallForm
@@ -25,6 +24,7 @@ from widgets.coverage_panel import CoveragePanel, DistrictShare
 from widgets.disposition_dialog import DispositionDialog
 from widgets.incident_queue import IncidentQueue
 from widgets.recommend_panel import RecommendPanel, UnitOption
+from widgets.unit_board import UnitBoard
 
 _COVERAGE_EVERY_S = 2.0
 _WORK_WIDTH_M = 3000.0  # N and Z show an incident this wide at most: a street's worth, routes visible
@@ -36,7 +36,7 @@ class DispatchController(QtCore.QObject):
         super().__init__(window)
         self.w = window
         self.desk = desk
-        self.ranking: Ranking | None = None
+        self.ranking: PlanRanking | None = None
         self._coverage_at = 0.0
         self._closing_area = False
         self.alert = CallAlert(self)
@@ -85,14 +85,19 @@ class DispatchController(QtCore.QObject):
         self.queue = IncidentQueue(self.desk.book)
         self.recommend_panel = RecommendPanel()
         self.coverage_panel = CoveragePanel()
+        self.unit_board = UnitBoard()
         self.queue_dock = w._dock(self.queue, self.tr("Incidents"), area.BottomDockWidgetArea)
         self.recommend_dock = w._dock(self.recommend_panel, self.tr("Recommendation"), area.RightDockWidgetArea)
         self.coverage_dock = w._dock(self.coverage_panel, self.tr("Coverage"), area.RightDockWidgetArea)
-        w.tabifyDockWidget(w.feeds_dock, self.queue_dock)
+        self.units_dock = w._dock(self.unit_board, self.tr("Units"), area.RightDockWidgetArea)
+        # The queue is never behind a tab: beside the feeds, not in front of them.
+        w.splitDockWidget(self.queue_dock, w.feeds_dock, QtCore.Qt.Orientation.Horizontal)
         w.tabifyDockWidget(w.details_dock, self.recommend_dock)
         w.tabifyDockWidget(self.recommend_dock, self.coverage_dock)
-        self.queue_dock.raise_()
+        w.tabifyDockWidget(self.coverage_dock, self.units_dock)
         self.recommend_dock.raise_()
+        self.unit_board.in_service_changed.connect(self._in_service)
+        self.unit_board.unit_chosen.connect(self._unit_chosen)
         self.queue.selected.connect(self.select_incident)
         self.recommend_panel.unit_selected.connect(self.show_route)
         self.recommend_panel.dispatch_requested.connect(self.dispatch_unit)
@@ -125,16 +130,21 @@ class DispatchController(QtCore.QObject):
             self._window_key(key, lambda s=step: self.recommend_panel.move_choice(s))
         for n in range(1, 6):
             self._window_key(str(n), lambda i=n - 1: self.recommend_panel.choose(i))
+        # Space checks a unit in or out of a multi-unit plan; enabled only then, so that elsewhere Space keeps
+        # its other meanings (play/pause in replay).
+        self._toggle_key = self._window_key("Space", self.toggle_pick)
+        self._toggle_key.setEnabled(False)
         menu.addSeparator()
         self.close_area_action = menu.addAction(self.tr("Close roads in an area (Shift+drag)"))
         self.close_area_action.setCheckable(True)
         self.close_area_action.toggled.connect(lambda on: setattr(self, "_closing_area", on))
         menu.addAction(self.tr("Reopen all roads"), self.reopen_roads)
 
-    def _window_key(self, key: str, slot) -> None:
+    def _window_key(self, key: str, slot) -> QtGui.QShortcut:
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self.w)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(slot)
+        return shortcut
 
     # ------------------------------------------------------------ per frame / per panel refresh
 
@@ -152,6 +162,8 @@ class DispatchController(QtCore.QObject):
         desk.track_units()
         pending = desk.pending()
         self.queue.refresh(now_ms, pending)
+        if self.units_dock.isVisible():
+            self.unit_board.show_units(desk.unit_board(now_ms))
         selected = self.current()
         self.w.incident_details.show_incident(desk.book.incidents.get(selected) if selected else None,
                                               pending.get(selected or "", []))
@@ -175,7 +187,22 @@ class DispatchController(QtCore.QObject):
             self._coverage_at = now
             self.update_coverage()
 
+    def _in_service(self, unit: int, in_service: bool) -> None:
+        self.desk.set_in_service(unit, in_service)
+        self.w.statusBar().showMessage((self.tr("Unit {0} back in service") if in_service
+                                        else self.tr("Unit {0} out of service: not offered")).format(unit), 5000)
+        if self.ranking is not None:
+            self.recommend()
+        self.update_coverage(force=True)
+
+    def _unit_chosen(self, unit: int) -> None:
+        self.w.find_vehicle(str(unit))
+
     def _call_banner(self, urgent: list[Incident], now_ms: int) -> str:
+        waiting = waiting_calls(self.desk.book)
+        if waiting and not self.queue_dock.isVisible():  # the queue is closed: every waiting call says so here
+            return self.tr("{0} calls waiting for acknowledgement (the Incidents dock is closed: View → Incidents)"
+                           ).format(len(waiting))
         if not urgent:
             return ""
         first = urgent[0]
@@ -260,12 +287,13 @@ class DispatchController(QtCore.QObject):
 
     def show_ranking_on_map(self) -> None:
         """The incident and its ranked units in view (what A shows): the route of the chosen one is drawn."""
-        r = self.ranking
-        if r is None:
+        plan = self.ranking
+        if plan is None:
             return
-        inc = self.desk.book.get(r.incident)
+        inc = self.desk.book.get(plan.incident)
         v = self.desk.session.vehicles
-        rows = [int(r.rows[o.row]) for o in r.options]
+        shown = plan.picks or plan.options[:3]
+        rows = [int(plan.ranking_of(o.unit).rows[o.row]) for o in shown]
         xs = np.array([inc.x, *v.x[rows]])
         ys = np.array([inc.y, *v.y[rows]])
         ok = np.isfinite(xs) & np.isfinite(ys)
@@ -344,35 +372,51 @@ class DispatchController(QtCore.QObject):
     # ------------------------------------------------------------ recommendation, routes, dispatch
 
     def recommend(self) -> None:
+        """Rank the incident's response plan: per unit type the fastest by road, the plan's picks marked."""
         if (inc_id := self._require()) is None:
             return
         self.select_incident(inc_id)
         inc = self.desk.book.get(inc_id)
         try:
-            ranking = self.desk.recommend(inc_id)
+            plan = self.desk.plan(inc_id)
         except DispatchError as exc:
             self.recommend_panel.clear(self._header(inc) + "\n" + labels.refusal(exc))
             return
-        self._set_ranking(ranking)
-        r = ranking
-        options = [UnitOption(o.unit, o.type, o.eta_s, o.metres, o.station, o.last_known) for o in r.options]
-        wanted = " / ".join(labels.vehicle_type(t) for t in UNIT_TYPES[inc.type])
-        header = self._header(inc) + "\n" + (self.tr("Fastest available {0} by road:").format(wanted) if options
-                                             else self.tr("No available {0} can reach it.").format(wanted))
-        note = self._note(r)
+        self._set_ranking(plan)
+        picked = {o.unit for o in plan.picks}
+        multi = plan.plan.size > 1
+        options = [UnitOption(o.unit, o.type, o.eta_s, o.metres, o.station, o.last_known, multi and o.unit in picked)
+                   for o in plan.options]
+        wanted = " + ".join(f"{labels.vehicle_type(int(t))}" + (f" ×{n}" if n > 1 else "") for t, n in plan.plan.units)
+        if not options:
+            header = self.tr("No available {0} can reach it.").format(wanted)
+        elif multi:
+            header = self.tr("Response plan: {0}. D sends the checked units (✓); Space adds or removes one.").format(
+                wanted)
+        else:
+            header = self.tr("Fastest available {0} by road:").format(wanted)
+        short = [f"{labels.vehicle_type(int(t))} {len(plan.rankings[int(t)].options)}/{n}"
+                 for t, n in plan.plan.units if len(plan.rankings[int(t)].options) < n]
+        note = self._note(plan.lead)
+        if short:
+            note = self.tr("Not enough available units for the plan: {0}.").format(", ".join(short)) + \
+                ("\n" + note if note else "")
         now_ms = self.desk.session.clock_ms()
-        if options and misses_target(inc, now_ms, options[0].eta_s):
+        first = plan.lead.options[0] if plan.lead.options else None
+        late = first is not None and misses_target(inc, now_ms, first.eta_s)
+        if late:
             warning = self.tr("Even the fastest unit arrives after the 5-minute mark ({0} from the call).").format(
-                labels.duration(inc.age_s(now_ms) + options[0].eta_s))
+                labels.duration(inc.age_s(now_ms) + first.eta_s))
             note = warning + ("\n" + note if note else "")
-        self.recommend_panel.show_options(header, options, note, warn=bool(options)
-                                          and misses_target(inc, now_ms, options[0].eta_s))
+        self.recommend_panel.show_options(self._header(inc) + "\n" + header, options, note, warn=late or bool(short))
         self.recommend_dock.raise_()
 
-    def _set_ranking(self, ranking: Ranking | None) -> None:
+    def _set_ranking(self, ranking: PlanRanking | None) -> None:
         """A ranking on screen gives the arrow keys to the unit list; without one they pan the map."""
         self.ranking = ranking
         self.w.canvas.arrows_pan = ranking is None
+        if hasattr(self, "_toggle_key"):
+            self._toggle_key.setEnabled(ranking is not None and ranking.plan.size > 1)
 
     def _note(self, r: Ranking) -> str:
         rec = r.recommendation
@@ -386,14 +430,15 @@ class DispatchController(QtCore.QObject):
         return self.tr("The nearest unit in a straight line, {0}, cannot reach it by road.").format(unit)
 
     def show_route(self, unit: int | None) -> None:
-        r = self.ranking
-        option = next((o for o in r.options if o.unit == unit), None) if r is not None else None
+        plan = self.ranking
+        ranking = plan.ranking_of(unit) if plan is not None and unit is not None else None
+        option = next((o for o in ranking.options if o.unit == unit), None) if ranking is not None else None
         if option is None:
             self.routes.clear()
             self.recommend_panel.route_info.clear()
             return
         try:
-            route, alt = self.desk.routes(r, option)
+            route, alt = self.desk.routes(ranking, option)
         except Exception as exc:  # a route that vanished under new closures: say so, keep the ranking
             self.recommend_panel.route_info.setText(str(exc))
             self.routes.clear()
@@ -406,7 +451,20 @@ class DispatchController(QtCore.QObject):
                 f"{alt.metres / 1000:.1f}", labels.duration(alt.seconds))
         self.recommend_panel.route_info.setText(text)
 
+    def toggle_pick(self) -> None:
+        """Space: the chosen unit in or out of a multi-unit plan's dispatch."""
+        if self.ranking is not None and self.ranking.plan.size > 1:
+            self.recommend_panel.toggle_current()
+
     def dispatch_selected(self) -> None:
+        """D: the plan's checked units in one action, or the chosen unit when the plan is one unit."""
+        if self.ranking is not None and self.ranking.plan.size > 1:
+            units = self.recommend_panel.picked()
+            if not units:
+                self.w.statusBar().showMessage(self.tr("No unit is checked: Space checks the chosen one"), 4000)
+                return
+            self.dispatch_units(units)
+            return
         unit = self.recommend_panel.current()
         if unit is None:
             self.w.statusBar().showMessage(self.tr("No unit selected: press R for recommendations"), 4000)
@@ -414,16 +472,26 @@ class DispatchController(QtCore.QObject):
         self.dispatch_unit(unit)
 
     def dispatch_unit(self, unit: int) -> None:
+        self.dispatch_units([unit])
+
+    def dispatch_units(self, units: list[int]) -> None:
         if (inc := self._require()) is None:
             return
         try:
-            self.desk.dispatch(inc, unit)
-        except (DispatchError, LifecycleError) as exc:
+            self.desk.book.get(inc)
+        except LifecycleError as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 8000)
-            QtWidgets.QApplication.beep()
             return
-        self.w.statusBar().showMessage(self.tr("Dispatch of unit {0} to {1} sent; waiting for the CAD").format(
-            unit, inc), 6000)
+        result = self.desk.dispatch_units(inc, units)
+        if result.refused:
+            first = next(iter(result.refused.values()))
+            self.w.statusBar().showMessage(labels.refusal(first), 8000)
+            QtWidgets.QApplication.beep()
+        if result.sent:
+            sent = ", ".join(map(str, result.sent))
+            self.w.statusBar().showMessage(self.tr("Dispatch of {0} to {1} sent; waiting for the CAD").format(
+                sent, inc), 6000)
+            self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
 
     # ------------------------------------------------------------ closures
 

@@ -89,10 +89,18 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     window.backends = backends
     window.show()
     window.start()
+    when_live = getattr(args, "exit_when_live", None)
+    if when_live is not None:
+        # A check that waits for the state it needs (vehicles on screen), not for a number of seconds.
+        window.sig_first_live_frame.connect(
+            lambda: QtCore.QTimer.singleShot(int(when_live * 1000), lambda: finish_unattended(window, args)))
     if args.exit_after is not None:
         QtCore.QTimer.singleShot(int(args.exit_after * 1000), lambda: finish_unattended(window, args))
     try:
         status = app.exec()
+        if when_live is not None and window.stats.first_live_frame is None:
+            print(f"sitroom: no live vehicles on the map within {args.exit_after} s", file=sys.stderr)
+            status = status or 1
     finally:
         window.shutdown()
         if link is not None:

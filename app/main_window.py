@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.core.find import Found, find
 from app.core.room import Room
 from app.dispatch_ui import DispatchController
 from app.frame_loop import FrameLoop
@@ -26,6 +27,7 @@ from services.store.kit import Kit
 from widgets import labels
 from widgets.details_dock import DetailsWidget
 from widgets.feeds_dock import FeedsWidget
+from widgets.find_box import FindBox
 from widgets.incident_details import IncidentDetails
 from widgets.layers_dock import LayersWidget
 from widgets.map.banner import MapBanners
@@ -145,13 +147,14 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.addAction(self.tr("Zoom in"), lambda: self.canvas.zoom(1.5))
         bar.addAction(self.tr("Zoom out"), lambda: self.canvas.zoom(1 / 1.5))
         bar.addSeparator()
-        self.find_edit = QtWidgets.QLineEdit()
-        self.find_edit.setPlaceholderText(self.tr("Find vehicle ID…"))
-        self.find_edit.setMaximumWidth(200)
-        self.find_edit.returnPressed.connect(self._find_entered)
+        self.find_edit = FindBox(lambda text: find(self.desk, text), labels.found_kind)
+        self.find_edit.setPlaceholderText(self.tr("Find a place, road, crossing, vehicle or incident (Ctrl+L)"))
+        self.find_edit.setMinimumWidth(340)
+        self.find_edit.chosen.connect(self._found)
         bar.addWidget(self.find_edit)
-        find_shortcut = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self)
-        find_shortcut.activated.connect(self.find_edit.setFocus)
+        for keys in (QtGui.QKeySequence.StandardKey.Find, QtGui.QKeySequence("Ctrl+L")):
+            find_shortcut = QtGui.QShortcut(keys, self)
+            find_shortcut.activated.connect(self.find_edit.setFocus)
         # Escape, wherever the focus is: back to the map (and the queue's keys); a text field never keeps it.
         escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
         escape.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
@@ -160,9 +163,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def back_to_map(self) -> None:
         self.canvas.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
 
-    def _find_entered(self) -> None:
-        if self.find_vehicle(self.find_edit.text()):
-            self.find_edit.clear()
+    def _found(self, found: Found) -> None:
+        """Go to what was found: a vehicle is selected, an incident too, a place is shown at street zoom."""
+        if found.kind == "vehicle":
+            self.find_vehicle(found.key)
+        elif found.kind == "incident":
+            self.dispatch.select_incident(found.key)
+            self.dispatch.zoom_to_incident()
+        else:
+            self.canvas.center_on(found.x, found.y, width_m=1500.0 if found.kind != "district" else 6000.0)
+            self.desk.pins.put("found", found.x, found.y, found.name)
+            QtCore.QTimer.singleShot(8000, lambda: self.desk.pins.remove("found"))
         self.back_to_map()  # N, A, D and Escape go to the console again, not into the search box
 
     def _build_status(self) -> None:
@@ -192,7 +203,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
         view = self.menuBar().addMenu(self.tr("&View"))
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
-                     self.dispatch.recommend_dock, self.dispatch.coverage_dock):
+                     self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         styles = QtGui.QActionGroup(self)
@@ -478,8 +489,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
-        # Tall enough for the waiting band and a few open incidents at a glance.
+        # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
         self.resizeDocks([self.feeds_dock], [340], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.dispatch.queue_dock, self.feeds_dock], [3, 2], QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:
         s = settings()

@@ -78,6 +78,7 @@ class VehicleLayer(Layer):
         grow("heading", np.float32, 0)
         grow("speed", np.float32, 0)
         grow("ts", np.int64, 0)  # source time, epoch ms
+        grow("status_since", np.int64, 0)  # source time of the report that brought the current status
         grow("seen", np.float64, -np.inf)  # receive time, monotonic seconds
         grow("feed", np.int16, -1)
         grow("trail_x", np.float32, np.nan, (self.trail_length,))
@@ -154,6 +155,8 @@ class VehicleLayer(Layer):
         self.x[rows] = x
         self.y[rows] = y
         self.type[rows] = records["type"]
+        changed = (self.status[rows] != records["status"]) | (self.ts[rows] == 0)
+        self.status_since[rows[changed]] = records["ts"][changed]
         self.status[rows] = records["status"]
         self.heading[rows] = records["heading"]
         self.speed[rows] = records["speed"]

@@ -33,6 +33,7 @@ EXPECTED = {
                 "unbounded_ms_demo", "unbounded_ms_200k", "best_agrees_demo"),
     "journal": ("gb_per_hour_72k", "baseline_gb_per_hour_72k", "compression_ratio", "append_cpu_share",
                 "seek_ms_median", "baseline_seek_ms_median", "hours_in_20gib_72k"),
+    "shift": ("calls", "dispatched", "keys_per_dispatch", "waiting_out_of_view_s", "ack_p90_s", "baseline_ack_p90_s"),
     "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
                  "fire_share_13h", "coverage_ms_30_200k"),
 }
@@ -62,6 +63,8 @@ def test_quick_benchmark_reports_its_figures(name: str, tmp_path: Path) -> None:
         assert key in result, f"{name}: no {key!r} in {sorted(result)}"
         assert _is_number(result[key]), f"{name}: {key} = {result[key]!r}"
         assert result[key] >= 0, f"{name}: {key} = {result[key]!r}"
+    if name == "shift":
+        assert isinstance(result["plan_units_once"], bool)
     for key in NULLABLE.get(name, ()):
         assert key in result, f"{name}: no {key!r} in {sorted(result)}"
         assert result[key] is None or (_is_number(result[key]) and result[key] >= 0), f"{name}: {key}"

@@ -15,8 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from services.gazetteer import Place, Where
 from services.vocabulary import DEFAULT_PRIORITY, INCIDENT_TYPES
 from widgets import labels
-
-_CANDIDATES = 8
+from widgets.find_box import FindBox
 
 
 class CallForm(QtWidgets.QDialog):
@@ -33,11 +32,8 @@ class CallForm(QtWidgets.QDialog):
         self.place = ""
         self._priority_touched = False
 
-        self.find = QtWidgets.QLineEdit()
+        self.find = FindBox(search, labels.found_kind)
         self.find.setPlaceholderText(self.tr("Where? A place, a road, or two roads (A & B); or click the map"))
-        self.candidates = QtWidgets.QListWidget()
-        self.candidates.setMaximumHeight(150)
-        self.candidates.hide()
         self.where_label = QtWidgets.QLabel(self.tr("No location yet"))
         self.where_label.setObjectName("callWhere")
         self.where_label.setProperty("state", "bad")
@@ -64,7 +60,6 @@ class CallForm(QtWidgets.QDialog):
             button.setAutoDefault(False)
         form = QtWidgets.QFormLayout(self)
         form.addRow(self.tr("Location"), self.find)
-        form.addRow("", self.candidates)
         form.addRow("", self.where_label)
         form.addRow(self.tr("Caller's number"), self.number)
         form.addRow(self.tr("Caller's name"), self.name)
@@ -75,18 +70,13 @@ class CallForm(QtWidgets.QDialog):
         form.addRow(self.buttons)
         self.setMinimumWidth(520)
 
-        self.find.textEdited.connect(self._refresh_candidates)
-        self.find.returnPressed.connect(lambda: self._pick(self.candidates.currentRow()))
-        self.candidates.itemActivated.connect(lambda item: self._pick(self.candidates.row(item)))
-        self.candidates.itemClicked.connect(lambda item: self._pick(self.candidates.row(item)))
+        self.find.chosen.connect(self._pick)
         self.type.currentIndexChanged.connect(self._type_changed)
         self.priority.valueChanged.connect(lambda _v: setattr(self, "_priority_touched", True))
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         create = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+Return"), self)
         create.activated.connect(self._accept)
-        self._found: list[Place] = []
-        self.find.installEventFilter(self)
         self.notes.installEventFilter(self)  # a text box would take Ctrl+Enter as a new line
         self._check()
 
@@ -104,36 +94,12 @@ class CallForm(QtWidgets.QDialog):
                 and ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier):
             self._accept()
             return True
-        # ↑/↓ in the search field choose among the candidates; Enter takes the chosen one.
-        if obj is self.find and ev.type() == QtCore.QEvent.Type.KeyPress and self.candidates.isVisible():
-            step = {QtCore.Qt.Key.Key_Down: 1, QtCore.Qt.Key.Key_Up: -1}.get(ev.key())
-            if step is not None:
-                row = min(max(self.candidates.currentRow() + step, 0), self.candidates.count() - 1)
-                self.candidates.setCurrentRow(row)
-                return True
         return super().eventFilter(obj, ev)
 
     # ------------------------------------------------------------ location
 
-    def _refresh_candidates(self, text: str) -> None:
-        self._found = self._search(text)[:_CANDIDATES] if text.strip() else []
-        self.candidates.clear()
-        for p in self._found:
-            self.candidates.addItem(f"{p.name}  —  {self._kind(p)}")
-        self.candidates.setVisible(bool(self._found))
-        if self._found:
-            self.candidates.setCurrentRow(0)
-
-    def _kind(self, p: Place) -> str:
-        return {"road": self.tr("road"), "intersection": self.tr("intersection"), "district": self.tr("district"),
-                "place": self.tr("place")}.get(p.kind, p.kind)
-
-    def _pick(self, row: int) -> None:
-        if not 0 <= row < len(self._found):
-            return
-        p = self._found[row]
-        self.set_location(p.x, p.y, p.name)
-        self.candidates.hide()
+    def _pick(self, place: Place) -> None:
+        self.set_location(place.x, place.y, place.name)
         self.number.setFocus()  # on to the caller
 
     def set_location(self, x: float, y: float, said: str = "") -> None:

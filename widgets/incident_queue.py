@@ -1,8 +1,9 @@
 """Incident queue dock: calls waiting for acknowledgement pinned in their own band, the open incidents below.
 
-The waiting band lists every unacknowledged call, most urgent first, and is sized to show them all: a
-selection in the open list below can never scroll a waiting call out of view. The strip on top counts open
-incidents by priority and the calls waiting. The window's keys (N, A, R, D, C, X) act on the selected row.
+The waiting band shows every unacknowledged call as a chip, most urgent first, and takes the height they
+need before the open list takes any: a selection in the list below can never move a waiting call out of
+view. The strip on top counts open incidents by priority. The window's keys (N, A, R, D, C, X) act on the
+selected incident.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from services.incidents.order import call_urgency, waiting_calls
 from services.vocabulary import INCIDENT_TYPES, PRIORITIES
 from widgets import labels
 from widgets.tables import PriorityDelegate, row_table, selected_row
+from widgets.waiting_band import WaitingBand
 
 RECENT_MS = 30 * 60_000  # "closed recently": the last half hour
-_WAITING_MAX_SHARE = 0.7  # of the dock's height, leaving the open list a few rows however many calls wait
+_OPEN_MIN_ROWS = 2  # the open list keeps this many rows however many calls wait; the band takes the rest
 _COLUMNS = 8  # P, type, incident, status, age, golden time, units, description
 
 
@@ -62,7 +64,8 @@ class IncidentQueue(QtWidgets.QWidget):
         self.counts.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.waiting_label = QtWidgets.QLabel()
         self.waiting_label.setObjectName("waitingLabel")
-        self.waiting = self._table()
+        self.waiting = WaitingBand()
+        self.waiting.selected.connect(self._band_selected)
         self.filter = QtWidgets.QComboBox()
         for key, title in (("open", self.tr("Open")), ("recent", self.tr("Closed recently")), ("all", self.tr("All"))):
             self.filter.addItem(title, key)
@@ -99,7 +102,7 @@ class IncidentQueue(QtWidgets.QWidget):
         table = row_table(labels.queue_columns())
         table.setItemDelegateForColumn(0, PriorityDelegate(table))
         table.setWordWrap(False)
-        table.itemSelectionChanged.connect(lambda t=table: self._on_selection(t))
+        table.itemSelectionChanged.connect(self._on_selection)
         return table
 
     # ------------------------------------------------------------ contents
@@ -131,7 +134,8 @@ class IncidentQueue(QtWidgets.QWidget):
         keep = self.current()
         self._quiet = True
         waiting = waiting_calls(self.book)
-        self.waiting_ids = self._fill(self.waiting, waiting)
+        self.waiting.show_calls(waiting, self._now_ms)
+        self.waiting_ids = self.waiting.ids
         self.open_ids = self._fill(self.table, self.listed())
         self._fit_waiting()
         self._quiet = False
@@ -177,63 +181,52 @@ class IncidentQueue(QtWidgets.QWidget):
         return [i.id for i in rows]
 
     def _fit_waiting(self) -> None:
-        """The band as tall as its rows (never scrolled), within its share of the dock."""
-        table = self.waiting
-        rows = table.rowCount()
-        header = table.horizontalHeader().height()
-        row_h = table.verticalHeader().defaultSectionSize()
-        want = header + max(rows, 1) * row_h + 2 * table.frameWidth()
-        cap = max(int(self.height() * _WAITING_MAX_SHARE), header + 3 * row_h)
-        table.setFixedHeight(min(want, cap))
-        table.setVisible(rows > 0)
+        """The band takes all the dock's height but a few rows of the open list: waiting calls come before
+        incidents already being handled."""
+        row_h = self.table.verticalHeader().defaultSectionSize()
+        fixed = sum(w.sizeHint().height() for w in (self.counts, self.waiting_label, self.filter)) + 24
+        open_min = self.table.horizontalHeader().height() + _OPEN_MIN_ROWS * row_h + 2 * self.table.frameWidth()
+        self.waiting.set_max_height(self.height() - fixed - open_min)
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)
         self._fit_waiting()
 
     def visible_waiting(self) -> list[str]:
-        """Waiting calls whose row is wholly on screen now (what the eye can see)."""
-        if not self.waiting.isVisible():
-            return []
-        view = self.waiting.viewport().rect()
-        out = []
-        for r, inc_id in enumerate(self.waiting_ids):
-            rect = self.waiting.visualRect(self.waiting.model().index(r, 2))
-            if view.contains(rect):
-                out.append(inc_id)
-        return out
+        """Waiting calls whose chip is wholly on screen now (what the eye can see)."""
+        return self.waiting.visible_ids()
 
     # ------------------------------------------------------------ selection
 
     def current(self) -> str | None:
-        for table, ids in ((self.waiting, self.waiting_ids), (self.table, self.open_ids)):
-            row = selected_row(table)
-            if row is not None and row < len(ids):
-                return ids[row]
-        return None
+        if self.waiting.current in self.waiting_ids:
+            return self.waiting.current
+        row = selected_row(self.table)
+        return self.open_ids[row] if row is not None and row < len(self.open_ids) else None
 
     def select(self, incident_id: str | None) -> None:
         """Show ``incident_id`` as selected (the window chose it: no ``selected`` signal back)."""
         was, self._quiet = self._quiet, True
         try:
-            for table, ids in ((self.waiting, self.waiting_ids), (self.table, self.open_ids)):
-                if incident_id in ids:
-                    table.selectRow(ids.index(incident_id))
-                    table.scrollTo(table.model().index(ids.index(incident_id), 0))
-                else:
-                    table.clearSelection()
+            self.waiting.set_current(incident_id if incident_id in self.waiting_ids else None)
+            if incident_id in self.open_ids:
+                row = self.open_ids.index(incident_id)
+                self.table.selectRow(row)
+                self.table.scrollTo(self.table.model().index(row, 0))
+            else:
+                self.table.clearSelection()
         finally:
             self._quiet = was
 
-    def _on_selection(self, table: QtWidgets.QTableWidget) -> None:
+    def _band_selected(self, incident_id: str) -> None:
+        self.select(incident_id)
+        self.selected.emit(incident_id)
+
+    def _on_selection(self) -> None:
         if self._quiet:
             return
-        row = selected_row(table)
-        if row is None:
+        row = selected_row(self.table)
+        if row is None or row >= len(self.open_ids):
             return
-        ids = self.waiting_ids if table is self.waiting else self.open_ids
-        other = self.table if table is self.waiting else self.waiting
-        self._quiet = True
-        other.clearSelection()
-        self._quiet = False
-        self.selected.emit(ids[row] if row < len(ids) else None)
+        self.waiting.set_current(None)
+        self.selected.emit(self.open_ids[row])

@@ -184,3 +184,17 @@ def disposition(code: str) -> str:
         "wrong-address": QCoreApplication.translate("Labels", "wrong address"),
     }
     return names.get(code, code)
+
+
+def found_kind(kind: str) -> str:
+    """What a search result is, for the list under the search box."""
+    names = {
+        "vehicle": QCoreApplication.translate("Labels", "vehicle"),
+        "incident": QCoreApplication.translate("Labels", "incident"),
+        "road": QCoreApplication.translate("Labels", "road"),
+        "intersection": QCoreApplication.translate("Labels", "intersection"),
+        "place": QCoreApplication.translate("Labels", "place"),
+        "district": QCoreApplication.translate("Labels", "district"),
+        "address": QCoreApplication.translate("Labels", "address"),
+    }
+    return names.get(kind, kind)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -19,6 +19,7 @@ class UnitOption:
     metres: float
     station: str  # the station it waits at, or "" on the road
     last_known: bool = False  # its feed is stale: the position is the last one known, flagged as such
+    picked: bool = False  # one of the units a multi-unit response plan sends (✓)
 
 
 class RecommendPanel(QtWidgets.QWidget):
@@ -69,8 +70,8 @@ class RecommendPanel(QtWidgets.QWidget):
         self.table.setRowCount(len(options))
         for r, o in enumerate(options):
             eta = labels.duration(o.eta_s) + (" " + self.tr("(last known)") if o.last_known else "")
-            values = (str(o.unit), eta, f"{o.metres / 1000:.1f} km", labels.vehicle_type(o.type),
-                      o.station or self.tr("on the road"))
+            values = (("✓ " if o.picked else "") + str(o.unit), eta, f"{o.metres / 1000:.1f} km",
+                      labels.vehicle_type(o.type), o.station or self.tr("on the road"))
             for c, text in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(text)
                 if o.last_known:
@@ -86,6 +87,20 @@ class RecommendPanel(QtWidgets.QWidget):
     def clear(self, header: str = "") -> None:
         self.show_options(header or self.tr("Select an incident and press R for the fastest units."), [])
         self.route_info.clear()
+
+    def picked(self) -> list[int]:
+        """The units a multi-unit plan sends (✓), in the list's order."""
+        return [o.unit for o in self.options if o.picked]
+
+    def toggle_current(self) -> None:
+        """The chosen unit in or out of the plan's dispatch."""
+        row = selected_row(self.table)
+        if row is None or row >= len(self.options):
+            return
+        o = self.options[row]
+        self.options[row] = replace(o, picked=not o.picked)
+        item = self.table.item(row, 0)
+        item.setText(("✓ " if not o.picked else "") + str(o.unit))
 
     def choose(self, index: int) -> None:
         """Choose the ``index``-th unit (keys 1–5); nothing when the list is shorter."""

@@ -26,6 +26,7 @@ from services.feeds import protocol
 from services.gazetteer import Gazetteer
 from services.incidents.model import Incident, IncidentBook, LifecycleError
 from services.incidents.order import call_urgency, waiting_calls
+from services.incidents.plans import Plan, ResponsePlans
 from services.refusal import Refusal
 from services.routing.coverage import Coverage, CoverageModel
 from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
@@ -63,6 +64,51 @@ class Ranking:
     rows: np.ndarray  # their rows in the vehicle layer
 
 
+@dataclass
+class PlanRanking:
+    """A response plan for an incident, ranked: per unit type the fastest available by road, and the picks
+    (the plan's count of each type, fastest first) that one dispatch action sends."""
+
+    incident: str
+    plan: Plan
+    rankings: dict[int, Ranking]  # unit type -> its ranking
+    picks: list[Option]
+
+    @property
+    def options(self) -> list[Option]:
+        """Every ranked unit, type by type in the plan's order."""
+        return [o for t, _n in self.plan.units for o in self.rankings[t].options]
+
+    def ranking_of(self, unit: int) -> Ranking | None:
+        return next((r for r in self.rankings.values() if any(o.unit == unit for o in r.options)), None)
+
+    @property
+    def lead(self) -> Ranking:
+        return self.rankings[self.plan.units[0][0]]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit on the status board."""
+
+    unit: int
+    type: int
+    station: str  # the station it stands at, "" on the road
+    status: int  # VehicleStatus
+    since_s: float  # in that status for this long (by its own reports)
+    incident: str  # the incident it is assigned to (or a dispatch waits for), ""
+    pending: bool  # a dispatch of it waits for the CAD's answer
+    held: bool  # just dispatched or pending: not offered again yet
+    out_of_service: bool
+    stale: bool  # its position and status are last-known only
+
+
+@dataclass
+class PlanDispatch:
+    sent: dict[int, str]  # unit -> cmd_id
+    refused: dict[int, DispatchError]  # unit -> why not
+
+
 class Level(enum.Enum):
     OK = "ok"
     WARN = "warn"
@@ -84,11 +130,13 @@ class DispatchDesk:
     dispatcher collect in ``messages`` until a view takes them (:meth:`take_messages`)."""
 
     def __init__(self, session: LiveSession, book: IncidentBook | None = None, link: DispatchLink | None = None, *,
-                 who: str = "dispatcher") -> None:
+                 who: str = "dispatcher", plans: ResponsePlans | None = None) -> None:
         self.session = session
         self.book = book if book is not None else session.incidents
         self.link = link
         self.who = who
+        self.plans = plans if plans is not None else ResponsePlans.default()
+        self.out_of_service: set[int] = set()  # units the dispatcher took out of service: never offered
         self.messages: list[DeskMessage] = []
         self.coverage_types: tuple[int, ...] = (VehicleType.FIRE,)
         self.coverage_limit_s = 300.0
@@ -138,8 +186,11 @@ class DispatchDesk:
         """Rows of available units of these types with a position, and which of them are last-known only."""
         v = self.session.vehicles
         n = v.n
-        ok = (np.isin(v.type[:n], types) & (v.status[:n] == VehicleStatus.AVAILABLE) & np.isfinite(v.x[:n])
-              & v.shown_mask())
+        # What the map shows is a view's choice: a unit hidden there is still a unit that can go.
+        ok = np.isin(v.type[:n], types) & (v.status[:n] == VehicleStatus.AVAILABLE) & np.isfinite(v.x[:n])
+        if self.out_of_service:
+            ok &= ~np.isin(v.ids[:n], np.fromiter(self.out_of_service, dtype=np.uint32,
+                                                  count=len(self.out_of_service)))
         held = self.held_units()
         if held:
             ok &= ~np.isin(v.ids[:n], np.fromiter(held, dtype=np.uint32, count=len(held)))
@@ -196,10 +247,11 @@ class DispatchDesk:
 
     # ------------------------------------------------------------ recommendation and routes
 
-    def recommend(self, incident_id: str, n: int = TOP_N) -> Ranking:
+    def recommend(self, incident_id: str, n: int = TOP_N, types: tuple[int, ...] | None = None) -> Ranking:
+        """The ``n`` units of ``types`` (default: every type that answers the incident) that reach it first."""
         inc = self.book.get(incident_id)
         self.update_times()
-        rows, stale = self.candidates(UNIT_TYPES[inc.type])
+        rows, stale = self.candidates(types if types is not None else UNIT_TYPES[inc.type])
         v = self.session.vehicles
         xy = np.stack([v.x[rows], v.y[rows]], axis=1) if len(rows) else np.zeros((0, 2))
         try:
@@ -213,6 +265,50 @@ class DispatchDesk:
             options.append(Option(int(v.ids[r]), int(v.type[r]), float(rec.eta_s[i]), float(rec.metres[i]),
                                   self.station_of(float(v.x[r]), float(v.y[r])), bool(stale[i]), int(i)))
         return Ranking(inc.id, options, rec, v.ids[rows].copy(), rows)
+
+    def plan(self, incident_id: str) -> PlanRanking:
+        """The incident's response plan, each type ranked, the fastest of each picked (one unit is never
+        picked twice; a type short of units gets what there is)."""
+        inc = self.book.get(incident_id)
+        plan = self.plans.for_call(inc.type, inc.priority)
+        rankings = {int(t): self.recommend(incident_id, max(TOP_N, count + 2), types=(int(t),))
+                    for t, count in plan.units}
+        picks = [o for t, count in plan.units for o in rankings[int(t)].options[:count]]
+        return PlanRanking(inc.id, plan, rankings, picks)
+
+    def dispatch_units(self, incident_id: str, units: list[int]) -> PlanDispatch:
+        """Dispatch several units to one incident in one action: each its own command, through the outbox
+        once; a unit refused does not stop the others."""
+        out = PlanDispatch({}, {})
+        for unit in dict.fromkeys(units):
+            try:
+                out.sent[unit] = self.dispatch(incident_id, unit)
+            except DispatchError as exc:
+                out.refused[unit] = exc
+        return out
+
+    def unit_board(self, now_ms: int) -> list[UnitRow]:
+        """Every emergency unit: where it waits, its status and for how long, its incident, its command."""
+        v = self.session.vehicles
+        n = v.n
+        rows = np.flatnonzero(np.isin(v.type[:n], list(STATION_KINDS)))
+        now = self.session.clock()
+        stale = v.stale_mask(now, self.session.stale_feeds(now))
+        assigned = {u: inc.id for inc in self.book.open_incidents() for u in inc.units}
+        held = self.held_units()
+        out = []
+        for r in rows.tolist():
+            unit = int(v.ids[r])
+            placed = np.isfinite(v.x[r])
+            out.append(UnitRow(
+                unit, int(v.type[r]), self.station_of(float(v.x[r]), float(v.y[r])) if placed else "",
+                int(v.status[r]), max(0.0, (now_ms - int(v.status_since[r])) / 1000.0),
+                assigned.get(unit) or self._waiting.get(unit, ""), unit in self._waiting, unit in held,
+                unit in self.out_of_service, bool(stale[r])))
+        return out
+
+    def set_in_service(self, unit: int, in_service: bool) -> None:
+        (self.out_of_service.discard if in_service else self.out_of_service.add)(int(unit))
 
     def routes(self, ranking: Ranking, option: Option) -> tuple[Route, Route | None]:
         route = self.engine.unit_route(ranking.recommendation, option.row)

@@ -60,22 +60,6 @@
         <translation>메모</translation>
     </message>
     <message>
-        <source>road</source>
-        <translation>도로</translation>
-    </message>
-    <message>
-        <source>intersection</source>
-        <translation>교차로</translation>
-    </message>
-    <message>
-        <source>district</source>
-        <translation>행정구역</translation>
-    </message>
-    <message>
-        <source>place</source>
-        <translation>장소</translation>
-    </message>
-    <message>
         <source>a point outside the kit&apos;s districts</source>
         <translation>키트의 행정구역 밖의 지점</translation>
     </message>
@@ -173,6 +157,10 @@
         <translation>출동 도달률</translation>
     </message>
     <message>
+        <source>Units</source>
+        <translation>출동대 현황</translation>
+    </message>
+    <message>
         <source>Close incident…</source>
         <translation>사건 종결…</translation>
     </message>
@@ -209,12 +197,28 @@
         <translation>끊김</translation>
     </message>
     <message>
+        <source>Unit {0} back in service</source>
+        <translation>차량 {0} 운행 재개</translation>
+    </message>
+    <message>
+        <source>Unit {0} out of service: not offered</source>
+        <translation>차량 {0} 운행 중지: 추천하지 않음</translation>
+    </message>
+    <message>
+        <source>{0} calls waiting for acknowledgement (the Incidents dock is closed: View → Incidents)</source>
+        <translation>접수 대기 신고 {0}건 (사건 창이 닫혀 있습니다: 보기 → 사건)</translation>
+    </message>
+    <message>
         <source>Press R for the fastest units.</source>
         <translation>R을 누르면 가장 빠른 차량을 추천합니다.</translation>
     </message>
     <message>
         <source>Select an incident first (N: the next one)</source>
         <translation>먼저 사건을 선택하십시오 (N: 다음 사건)</translation>
+    </message>
+    <message>
+        <source>Dispatch of {0} to {1} sent; waiting for the CAD</source>
+        <translation>{0} 차량을 {1}에 출동 명령했습니다. CAD 확인 대기 중</translation>
     </message>
     <message>
         <source>{0} was closed by {1}</source>
@@ -257,12 +261,20 @@
         <translation>외 긴급 신고 {0}건</translation>
     </message>
     <message>
+        <source>Response plan: {0}. D sends the checked units (✓); Space adds or removes one.</source>
+        <translation>출동 계획: {0}. D는 표시된(✓) 차량을 모두 보냅니다. Space로 추가하거나 뺍니다.</translation>
+    </message>
+    <message>
         <source>Fastest available {0} by road:</source>
         <translation>도로로 가장 빨리 도착하는 가용 {0}:</translation>
     </message>
     <message>
         <source>No available {0} can reach it.</source>
         <translation>도달할 수 있는 가용 {0}이(가) 없습니다.</translation>
+    </message>
+    <message>
+        <source>Not enough available units for the plan: {0}.</source>
+        <translation>계획에 필요한 가용 차량이 부족합니다: {0}.</translation>
     </message>
     <message>
         <source>Even the fastest unit arrives after the 5-minute mark ({0} from the call).</source>
@@ -285,12 +297,12 @@
         <translation>대안 경로 (점선): {0} km, {1}.</translation>
     </message>
     <message>
-        <source>No unit selected: press R for recommendations</source>
-        <translation>선택한 차량이 없습니다: R로 추천을 받으십시오</translation>
+        <source>No unit is checked: Space checks the chosen one</source>
+        <translation>표시된 차량이 없습니다: Space로 선택한 차량을 표시하십시오</translation>
     </message>
     <message>
-        <source>Dispatch of unit {0} to {1} sent; waiting for the CAD</source>
-        <translation>차량 {0}을(를) {1}에 출동 명령했습니다. CAD 확인 대기 중</translation>
+        <source>No unit selected: press R for recommendations</source>
+        <translation>선택한 차량이 없습니다: R로 추천을 받으십시오</translation>
     </message>
     <message>
         <source>{0} road edges closed</source>
@@ -946,6 +958,34 @@
         <source>wrong address</source>
         <translation>잘못된 주소</translation>
     </message>
+    <message>
+        <source>vehicle</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>road</source>
+        <translation>도로</translation>
+    </message>
+    <message>
+        <source>intersection</source>
+        <translation>교차로</translation>
+    </message>
+    <message>
+        <source>place</source>
+        <translation>장소</translation>
+    </message>
+    <message>
+        <source>district</source>
+        <translation>행정구역</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>주소</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>
@@ -1044,8 +1084,8 @@
         <translation>축소</translation>
     </message>
     <message>
-        <source>Find vehicle ID…</source>
-        <translation>차량 ID 찾기…</translation>
+        <source>Find a place, road, crossing, vehicle or incident (Ctrl+L)</source>
+        <translation>장소, 도로, 교차로, 차량, 사건 찾기 (Ctrl+L)</translation>
     </message>
     <message>
         <source>Kit: {0} (offline)</source>
@@ -1339,6 +1379,64 @@ The open kit stays open.</source>
     <message>
         <source>Jump to incident…</source>
         <translation>사건으로 이동…</translation>
+    </message>
+</context>
+<context>
+    <name>UnitBoard</name>
+    <message>
+        <source>All units</source>
+        <translation>모든 차량</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>차량</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>소속 센터</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>경과</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>In service</source>
+        <translation>운행</translation>
+    </message>
+    <message>
+        <source>{0}, dispatch waiting for CAD</source>
+        <translation>{0}, 출동 명령 CAD 확인 대기</translation>
+    </message>
+    <message>
+        <source>{0} (last known)</source>
+        <translation>{0} (마지막 위치)</translation>
+    </message>
+    <message>
+        <source>on the road</source>
+        <translation>이동 중</translation>
+    </message>
+    <message>
+        <source>Available: {0}</source>
+        <translation>가용: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingBand</name>
+    <message>
+        <source>+{0} more</source>
+        <translation>외 {0}건</translation>
     </message>
 </context>
 <context>

@@ -469,7 +469,8 @@ class Cad:
 def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
         assignments_endpoint: str | None = None, avl_endpoint: str | None = None,
         per_hour: float = DEFAULT_PER_HOUR, seed: int | None = None, parent_pid: int | None = None,
-        duration_s: float | None = None, src: str = "sim-cad", security: Security | None = None) -> None:
+        duration_s: float | None = None, src: str = "sim-cad", security: Security | None = None,
+        opening_queue_s: float = OPENING_QUEUE_S) -> None:
     security = security if security is not None else Security.from_env()
     ctx = zmq.Context.instance()
     state = CadState(state_path)
@@ -479,7 +480,7 @@ def run(kit: Kit, endpoint: str, *, incidents_endpoint: str, state_path: Path,
         # taking over a shift would, instead of a blank map until the first call.
         fresh = state.next_incident_n() == 1
         generator = IncidentGenerator(kit, per_hour=per_hour, seed=seed,
-                                      start_s=time.time() - OPENING_QUEUE_S if fresh else None)
+                                      start_s=time.time() - opening_queue_s if fresh else None)
     cad = Cad(kit, state, use_avl=avl_endpoint is not None, generator=generator)
     pub = Publisher(incidents_endpoint, src, snapshot=protocol.snapshot_endpoint(incidents_endpoint),
                     security=security)

@@ -45,6 +45,8 @@ class DemoBackends:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     netlab: NetLab | None = None  # started: the backends run behind its link, reached over tcp
     incident_rate: float | None = None  # the CAD's calls per hour (None: its default)
+    seed: int | None = None  # the CAD's call generator, for a shift that can be run again the same
+    opening_queue_s: float | None = None  # a fresh CAD opens with this many past seconds of calls
 
     def endpoint(self, name: str) -> str:
         if self.netlab is not None and name in _NETWORK_PORTS:
@@ -73,6 +75,10 @@ class DemoBackends:
                     "--avl", self.endpoint("avl"), "--state", str(self.runtime_dir / CAD_STATE_FILE)]
             if self.incident_rate is not None:
                 cmd += ["--incident-rate", str(self.incident_rate)]
+            if self.seed is not None:
+                cmd += ["--seed", str(self.seed)]
+            if self.opening_queue_s is not None:
+                cmd += ["--opening-queue", str(self.opening_queue_s)]
         return cmd
 
     def start(self, name: str | None = None) -> None:

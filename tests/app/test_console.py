@@ -184,6 +184,7 @@ def test_the_keyboard_model(console, qtbot) -> None:
     QTest.keyClicks(window.find_edit, "101")
     QTest.keyClick(window.find_edit, QtCore.Qt.Key.Key_Return)
     assert QtWidgets.QApplication.focusWidget() is window.canvas
+    assert window.selected.tolist() == [101]  # the vehicle found and selected
     window.find_edit.setFocus()
     _key(window, QtCore.Qt.Key.Key_Escape)  # Escape from anywhere: back to the map
     assert QtWidgets.QApplication.focusWidget() is window.canvas
@@ -209,3 +210,52 @@ def test_a_dispatch_the_cad_has_not_answered_shows_on_its_incident(console, qtbo
     assert window.statusBar().currentMessage() == (f"{inc_id} is acknowledged: it cannot become closed. "
                                                    "It can become: dispatched, cancelled.")
     assert not any(w.isVisible() and isinstance(w, QtWidgets.QDialog) for w in QtWidgets.QApplication.topLevelWidgets())
+
+
+def test_a_response_plan_goes_out_in_one_action_each_unit_once(console, qtbot) -> None:
+    window, city = console
+    city.units["type"][2] = VehicleType.POLICE  # the city has a police car too
+    qtbot.waitUntil(lambda: VehicleType.POLICE in window.session.vehicles.type[: window.session.vehicles.n],
+                    timeout=10_000)
+    inc_id = city.call(1, "traffic", node=14)  # a pile-up with injured people: engine, ambulance and police
+    qtbot.waitUntil(lambda: inc_id in window.session.incidents.incidents, timeout=10_000)
+    window.refresh_panels()
+    _key(window, QtCore.Qt.Key.Key_N)
+    _key(window, QtCore.Qt.Key.Key_A)
+    panel = window.dispatch.recommend_panel
+    picked = panel.picked()
+    assert sorted(window.session.vehicles.type[window.session.vehicles.rows_for(np.array(picked))].tolist()) == \
+        sorted([VehicleType.FIRE, VehicleType.AMBULANCE, VehicleType.POLICE])
+    _key(window, QtCore.Qt.Key.Key_D)  # one key: the whole plan
+    outbox = window.desk.link.outbox
+    commands = [e for e in outbox.recent(20) if e.incident == inc_id]
+    assert sorted(e.unit for e in commands) == sorted(picked) and len({e.cmd_id for e in commands}) == 3
+    _key(window, QtCore.Qt.Key.Key_D)  # again: every unit already has its command waiting; none goes twice
+    assert len([e for e in outbox.recent(20) if e.incident == inc_id]) == 3
+    window.refresh_panels()
+    board = {r.unit: r for r in window.desk.unit_board(window.session.clock_ms())}
+    assert all(board[u].pending and board[u].incident == inc_id for u in picked)  # on the unit board too
+
+
+def test_find_anything_from_the_toolbar(console, qtbot) -> None:
+    window, city = console
+    inc_id = city.call(3, "crime", node=10)
+    qtbot.waitUntil(lambda: inc_id in window.session.incidents.incidents, timeout=10_000)
+    _key(window, QtCore.Qt.Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    box = window.find_edit
+    assert QtWidgets.QApplication.focusWidget() is box
+    _type(box, "남북로 4")
+    assert box.popup.isVisible() and box.found[0].name == "남북로 4" and box.found[0].kind == "road"
+    QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
+    pin = window.session.layers["pins"].pins["found"]
+    x0, y0, x1, y1 = window.canvas.view_rect()
+    assert min(x0, x1) < pin[0] < max(x0, x1) and min(y0, y1) < pin[1] < max(y0, y1)  # the map went there
+    assert QtWidgets.QApplication.focusWidget() is window.canvas
+    box.setFocus()
+    QTest.keyClicks(box, inc_id[:6])  # an incident by its id
+    assert any(f.kind == "incident" and f.key == inc_id for f in box.found)
+    row = next(i for i, f in enumerate(box.found) if f.key == inc_id)
+    for _ in range(row):
+        QTest.keyClick(box, QtCore.Qt.Key.Key_Down)
+    QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
+    assert window.dispatch.current() == inc_id

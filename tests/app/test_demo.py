@@ -43,7 +43,8 @@ def _stats(stdout: str) -> dict:
 
 
 def test_headless_demo_run_prints_stats(demo_cache: Path, tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "app", "demo", "--vehicles", "1500", "--exit-after", "10", "--stats"],
+    out = subprocess.run([sys.executable, "-m", "app", "demo", "--vehicles", "1500", "--exit-when-live", "4",
+                          "--exit-after", "100", "--stats"],
                          env=_env(demo_cache, tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     stats = _stats(out.stdout)
@@ -103,7 +104,8 @@ def test_screenshot_under_xvfb(demo_cache: Path, tmp_path: Path) -> None:
     env.pop("QT_QPA_PLATFORM")
     env.pop("DISPLAY", None)
     out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "app", "demo",
-                          "--vehicles", "2000", "--lang", "ko", "--exit-after", "10", "--screenshot", str(shot)],
+                          "--vehicles", "2000", "--lang", "ko", "--exit-when-live", "4", "--exit-after", "150",
+                          "--screenshot", str(shot)],
                          env=env, capture_output=True, text=True, timeout=180, check=False)
     assert out.returncode == 0, out.stderr
     img = QtGui.QImage(str(shot))

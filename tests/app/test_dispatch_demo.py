@@ -61,10 +61,11 @@ def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None: 
         _key(window, "A")  # acknowledge: the recommendation follows at once
         assert session.incidents.get(first).status == "acknowledged"
         assert ui.ranking is not None and ui.ranking.options, ui.recommend_panel.header.text()
-        best = ui.ranking.options[0]
-        assert all(best.eta_s <= o.eta_s for o in ui.ranking.options)
+        lead = ui.ranking.lead.options
+        best = lead[0]
+        assert all(best.eta_s <= o.eta_s for o in lead)  # the plan's lead type, fastest first
         assert ui.routes.route_xy is not None and len(ui.routes.route_xy) > 1  # the route is drawn
-        _key(window, "D")
+        _key(window, "D")  # the whole response plan (or the one unit) in one key
         qtbot.waitUntil(lambda: session.incidents.get(first).status in ("dispatched", "en_route"), timeout=20_000)
         assert best.unit in session.incidents.get(first).units
         row = int(session.vehicles.rows_for(np.array([best.unit], dtype=np.uint32))[0])
@@ -82,10 +83,12 @@ def test_keyboard_dispatch_and_cad_outage(qtbot, demo_cache, tmp_path) -> None: 
             _key(window, "R")
         unit = ui.recommend_panel.current()
         assert unit is not None
+        sent = ui.recommend_panel.picked() or [unit]  # a plan's checked units, or the one chosen
+        unit = sent[0]
         _key(window, "D")
         time.sleep(2.0)
         qtbot.wait(500)
-        assert outbox.counts()["pending"] == 1
+        assert outbox.counts()["pending"] == len(sent)
         assert unit not in session.incidents.get(second).units
         # ...and once the CAD is back, it is delivered and carried out once.
         backends.start("cad")

@@ -176,3 +176,43 @@ def test_next_call_is_the_most_urgent_waiting_one(desk) -> None:
     for inc_id in (p3, p2_old, p2_new):
         book.acknowledge(inc_id, "kim")
     assert desk.next_call(None) == "INC-1"  # nothing waits: the most urgent open incident
+
+
+def test_response_plans_are_read_and_refused_by_name(tmp_path) -> None:
+    from services.incidents.plans import PlanError, ResponsePlans
+
+    plans = ResponsePlans.default()
+    pileup = plans.for_call("traffic", 1)
+    assert dict(pileup.units) == {VehicleType.FIRE: 1, VehicleType.AMBULANCE: 1, VehicleType.POLICE: 1}
+    assert dict(plans.for_call("traffic", 4).units) == {VehicleType.POLICE: 1}
+    bad = tmp_path / "plans.toml"
+    for text, why in (('[[plan]]\ntype = "flood"\nunits = { fire = 1 }', "type 'flood'"),
+                      ('[[plan]]\ntype = "fire"\npriority = "3-1"\nunits = { fire = 1 }', "priority '3-1'"),
+                      ('[[plan]]\ntype = "fire"\nunits = { boat = 1 }', "unit type 'boat'"),
+                      ('[[plan]]\ntype = "fire"\nunits = { fire = 0 }', "fire = 0"),
+                      ("[[plan]\n", "not valid TOML")):
+        bad.write_text(text)
+        with pytest.raises(PlanError, match=why) as err:
+            ResponsePlans.load(bad)
+        assert str(bad) in str(err.value)
+    only_default = ResponsePlans.parse("")  # no plan for a call: one unit of the first type that answers it
+    assert dict(only_default.for_call("medical", 1).units) == {VehicleType.AMBULANCE: 1}
+
+
+def test_a_plan_ranks_each_type_and_picks_the_fastest_of_each(desk) -> None:
+    A = VehicleStatus.AVAILABLE
+    _units(desk.session, [(1, VehicleType.FIRE, 0, A), (2, VehicleType.FIRE, 54, A),
+                          (3, VehicleType.AMBULANCE, 56, A), (4, VehicleType.AMBULANCE, 99, A),
+                          (5, VehicleType.POLICE, 45, A), (6, VehicleType.POLICE, 9, A)])
+    book = desk.book
+    book.receive({"id": "INC-9", "type": "traffic", "priority": 1, "status": "new", "reported": 1, "lon": 127.4,
+                  "lat": 36.3}, *desk.session.kit.roads.node_xy[55], "test")
+    plan = desk.plan("INC-9")
+    assert [o.unit for o in plan.picks] == [2, 3, 5]  # the nearest of each type to node 55
+    assert [o.unit for o in plan.rankings[VehicleType.FIRE].options] == [2, 1]
+    desk.set_in_service(2, False)  # taken out of service on the board: never offered
+    assert [o.unit for o in desk.plan("INC-9").picks] == [1, 3, 5]
+    desk.set_in_service(2, True)
+    assert 2 in [o.unit for o in desk.plan("INC-9").picks]
+    board = {r.unit: r for r in desk.unit_board(now_ms=10_000)}
+    assert set(board) == {1, 2, 3, 4, 5, 6} and board[1].status == A and board[1].station == "중앙 119안전센터"

@@ -89,6 +89,9 @@ def text_pairs() -> list[tuple[str, str, str]]:
         ("info banner", ui["text"], ui["panel"]),
     ]
     pairs += [(f"P{p} number", palette.PRIORITY_TEXT[p], palette.PRIORITY[p]) for p in palette.PRIORITY]
+    # Live statuses as words in a table (the unit board), in their map colours.
+    pairs += [(f"{status.name.lower()} status on {bg}", colour, ui[bg]) for status, colour in palette.STATUS.items()
+              for bg in ("base", "alt_base")]
     for style, s in palette.MAP_STYLE.items():
         for key in ("label", "label_gu", "road_label"):
             pairs += [(f"{style} map {key} on {bg}", s[key], s[bg]) for bg in ("bg", "district_fill", "halo")]

@@ -48,13 +48,8 @@ class MapBanners(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget, *, bottom: bool = False) -> None:
         super().__init__(parent)
         self.bottom = bottom
+        self.setObjectName("mapBanners")  # transparent in the theme: only its rows have a background
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.setAutoFillBackground(False)
-        # Scoped to the container: an unscoped rule here would beat the theme's banner colours in every row
-        # (a widget's own style sheet wins over the application's), leaving dark text on the bare map.
-        self.setObjectName("mapBanners")
-        self.setStyleSheet("#mapBanners { background: transparent; }")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
