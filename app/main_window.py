@@ -439,7 +439,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.dispatch.click(x, y):
             return
         v = self.session.vehicles
-        row = v.nearest(x, y, self.canvas.click_radius_m(), v.shown_mask())
+        # Where each was drawn (a unit on scene stands beside its incident's marker, not under it).
+        row = self.canvas.item(v).nearest_drawn(x, y, self.canvas.click_radius_m(), v.shown_mask())
         self.select_ids(v.ids[[row]] if row >= 0 else np.empty(0, dtype=np.uint32))
 
     def _on_band(self, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -490,7 +491,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
         # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
-        self.resizeDocks([self.feeds_dock], [340], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.feeds_dock], [24 * self.fontMetrics().height()], QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.dispatch.queue_dock, self.feeds_dock], [3, 2], QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:
