@@ -16,9 +16,9 @@ it from its own roads, districts and POIs when it opens.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +42,8 @@ NEAR_CROSSING_M = 200.0  # a crossing this near names the road crossing the near
 NEAR_ADDRESS_M = 30.0  # an address point this near is the point's address
 MAX_QUERY = 100  # characters; longer is no address anyone types
 _PREFIX_K = 48  # keys taken from a prefix range, heaviest first
-_FUZZY_CANDIDATES = 3000
+_PIECE_CANDIDATES = 1000
+_FUZZY_CANDIDATES = 400
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,14 @@ class Where:
 @dataclass
 class _Hit:
     score: float
-    place: Place
+    kind: str
+    make: Callable[[], Place]  # the Place, made only for the candidates shown
 
 
 class Gazetteer:
     def __init__(self, kit: Kit, index: GazetteerIndex) -> None:
+        import rapidfuzz.distance  # noqa: F401 (loaded here, not on the keystroke that first needs it)
+
         self.kit = kit
         self.index = index
         polys = [d for d in kit.districts if d.geometry.geom_type in ("Polygon", "MultiPolygon")]
@@ -103,12 +107,27 @@ class Gazetteer:
             for k, kind in ix.keys_with_kind(e):
                 if kind == KEY_NAME and not k.isascii():
                     self._district_names.setdefault(k, []).append(e)
-        # Each entry's districts, most local first (-1 past the top): "within this district" in one comparison.
-        anc = [ix.area.astype(np.int64)]
-        for _ in range(4):
-            up = anc[-1]
-            anc.append(np.where(up >= 0, ix.area[np.maximum(up, 0)], -1))
-        self._ancestors = np.stack(anc, axis=1)
+        # The districts in depth-first order: those within district d are numbered tin[d]..tout[d], so "does
+        # this entry lie in d" is two comparisons on the number of its district.
+        districts = np.flatnonzero(ix.kind == DISTRICT)
+        children: dict[int, list[int]] = {}
+        for d in districts.tolist():
+            children.setdefault(int(ix.area[d]), []).append(d)
+        self._tin = np.full(ix.n_entries, -1, np.int64)
+        self._tout = np.full(ix.n_entries, -1, np.int64)
+        clock = 0
+        stack: list[tuple[int, bool]] = [(d, False) for d in reversed(children.get(-1, []))]
+        while stack:
+            d, done = stack.pop()
+            if done:
+                self._tout[d] = clock - 1
+                continue
+            self._tin[d] = clock
+            clock += 1
+            stack.append((d, True))
+            stack += [(c, False) for c in reversed(children.get(d, []))]
+        self._pos = np.where(ix.area >= 0, self._tin[np.maximum(ix.area, 0)], -1)
+        self._pos[districts] = self._tin[districts]
 
     @classmethod
     def from_kit(cls, kit: Kit) -> Gazetteer:
@@ -143,28 +162,30 @@ class Gazetteer:
             if hits:
                 return self._best(hits, limit)
         number = _NUMBER_TAIL.match(query)
-        for area, rest in self._interpretations(normalize(query)):
-            self._match(rest, area, hits, limit, fuzzy=number is None)
+        for rest, areas in self._grouped(normalize(query)):
+            self._match(rest, areas, hits, limit)
         if number:
             head = normalize(number.group("head"))
             main = int(number.group("main"))
             sub = int(number.group("sub")) if number.group("sub") else None
-            for area, rest in self._interpretations(head):
+            for rest, areas in self._grouped(head):
                 if rest:
-                    self._numbered(rest, area, bool(number.group("san")), main, sub, hits, limit)
+                    self._numbered(rest, areas, bool(number.group("san")), main, sub, hits, limit)
         if len(hits) < limit:
             self._glued_crossing(normalize(query), hits, limit)
         return self._best(hits, limit)
 
     def _best(self, hits: dict[tuple, _Hit], limit: int) -> list[Place]:
-        ranked = sorted(hits.values(), key=lambda h: (-h.score, KIND_ORDER.get(h.place.kind, 9), len(h.place.name),
-                                                      h.place.name, h.place.x))
-        return [h.place for h in ranked[:limit]]
+        ranked = sorted(hits.items(), key=lambda t: (-t[1].score, KIND_ORDER.get(t[1].kind, 9), t[0]))
+        return [h.make() for _k, h in ranked[:limit]]
 
-    def _add(self, hits: dict[tuple, _Hit], key: tuple, score: float, make) -> None:
+    def _add(self, hits: dict[tuple, _Hit], key: tuple, score: float, make: Callable[[], Place],
+             kind: str = "") -> None:
         old = hits.get(key)
         if old is None or old.score < score:
-            hits[key] = _Hit(score, make())
+            if not kind:  # an entry: its kind from the index, its Place only if shown
+                kind = KINDS[int(self.index.kind[key[1]])]
+            hits[key] = _Hit(score, kind, make)
 
     # ------------------------------------------------------------ interpretations of a query
 
@@ -184,22 +205,43 @@ class Gazetteer:
             frontier = [(a, r) for a, r in nxt if r]
         return out[:12]
 
-    @functools.lru_cache(maxsize=16)  # noqa: B019 (one gazetteer per kit, kept while the kit is open)
-    def _area_mask(self, area: int) -> np.ndarray:
-        """The entries that may lie in district ``area``: within it, or holding it (a road of its 시군구), or
-        placed in no district but inside its extent."""
+    def _grouped(self, q: str) -> list[tuple[str, tuple[int, ...]]]:
+        """The interpretations of a query by what is left after its districts: one search per rest, within any
+        of the districts it may follow (중동 is a 동 of several cities)."""
+        groups: dict[str, list[int]] = {}
+        for area, rest in self._interpretations(q):
+            groups.setdefault(rest, []).append(area)
+        return [(rest, tuple(areas)) for rest, areas in groups.items()]
+
+    def _allowed(self, areas: tuple[int, ...], kind: int | None) -> Callable[[np.ndarray], np.ndarray] | None:
+        """Which of some entries may be meant when one of ``areas`` was typed first: those within it, those
+        holding it (a road of its 시군구), and those placed in no district but inside its extent; and of ``kind``.
+        (-1 among the areas: no district typed, anything goes.)"""
+        if (-1 in areas or not areas) and kind is None:
+            return None
         ix = self.index
-        inside = (self._ancestors == area).any(axis=1)
-        inside[area] = True
-        up = np.array(ix.chain(area), np.int64)
-        holding = np.isin(ix.area, up) & (ix.kind != DISTRICT) if len(up) else np.zeros(ix.n_entries, bool)
-        x0, y0, x1, y1 = ix.ext[area]
-        loose = (ix.area < 0) & (ix.kind != DISTRICT) & (ix.x >= x0) & (ix.x <= x1) & (ix.y >= y0) & (ix.y <= y1)
-        return inside | holding | loose
+        within = [] if -1 in areas else [
+            (self._tin[a], self._tout[a], np.array(ix.chain(a), np.int64), ix.ext[a]) for a in areas]
+
+        def allowed(entries: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(entries), bool) if kind is None else ix.kind[entries] == kind
+            if not within:
+                return ok
+            pos, home, not_district = self._pos[entries], ix.area[entries], ix.kind[entries] != DISTRICT
+            x, y = ix.x[entries], ix.y[entries]
+            anywhere = np.zeros(len(entries), bool)
+            for lo, hi, up, ext in within:
+                anywhere |= (pos >= lo) & (pos <= hi)
+                anywhere |= np.isin(home, up) & not_district
+                anywhere |= (home < 0) & not_district & (x >= ext[0]) & (x <= ext[2]) & (y >= ext[1]) & (y <= ext[3])
+            return ok & anywhere
+
+        return allowed
 
     # ------------------------------------------------------------ names
 
-    def _names(self, q: str, area: int, limit: int, kind: int | None = None, fuzzy: bool = True) -> dict[int, float]:
+    def _names(self, q: str, areas: tuple[int, ...], limit: int, kind: int | None = None, fuzzy: bool = True,
+               pieces: bool = True) -> dict[int, float]:
         """Entries whose names match ``q`` (folded), with how well: exact 100, initials 75, prefix 80–90,
         initials prefix 55, a piece of the name 60, one or two letters wrong 25–45."""
         ix = self.index
@@ -207,20 +249,18 @@ class Gazetteer:
         if not q:
             return found
         qj = jamo(q)
-        mask = self._area_mask(area) if area >= 0 else None
-        if kind is not None:
-            by_kind = ix.kind == kind
-            mask = by_kind if mask is None else mask & by_kind
+        mask = self._allowed(areas, kind)
 
         def take(e: int, score: float) -> None:
             if found.get(e, -1.0) < score:
                 found[e] = score
 
         lo, hi = ix.exact_range(qj)
-        for row in range(lo, min(hi, lo + 200)):
-            e = int(ix.key_entry[row])
-            if mask is None or mask[e]:
-                take(e, 75.0 if ix.key_kind[row] == KEY_INITIALS else 100.0)
+        rows = np.arange(lo, min(hi, lo + 200))
+        if mask is not None:
+            rows = rows[mask(ix.key_entry[rows])]
+        for row in rows.tolist():
+            take(int(ix.key_entry[row]), 75.0 if ix.key_kind[row] == KEY_INITIALS else 100.0)
         plo, phi = ix.prefix_range(qj)
         for row in ix.best_keys(plo, phi, _PREFIX_K, mask).tolist():
             e = int(ix.key_entry[row])
@@ -229,10 +269,12 @@ class Gazetteer:
             else:
                 take(e, 80.0 + 10.0 * len(qj) / max(len(ix.keys[row]), len(qj)))
         units = _units(q)
-        if len(units) >= 2 and not typed_initials(q):
+        strong = sum(1 for v in found.values() if v >= 80)
+        if pieces and strong < limit and len(units) >= 2 and not typed_initials(q):
             self._pieces(q, qj, units, mask, take)
-        strong = sum(1 for s in found.values() if s >= 60)
-        if fuzzy and strong < limit and len(qj) >= 4 and not typed_initials(q):
+            strong = sum(1 for v in found.values() if v >= 60)
+        # One or two letters wrong: only when what was typed is the start of no name at all.
+        if fuzzy and not any(v >= 80 for v in found.values()) and len(units) >= 3 and not typed_initials(q):
             self._fuzzy(q, qj, units, mask, take)
         return found
 
@@ -241,16 +283,18 @@ class Gazetteer:
         still being composed."""
         ix = self.index
         need = units[:-1] if len(units[-1]) == 1 and is_syllable(units[-1]) else units
-        if not need:
-            return
+        if len(set(need)) < 2:
+            return  # one syllable or letter pair is in too many names to say which
         entries, counts = ix.gram_counts(set(need))
         cand = entries[counts >= len(set(need))]
         if mask is not None:
-            cand = cand[mask[cand]]
-        if len(cand) > _FUZZY_CANDIDATES:
-            cand = cand[np.argpartition(-ix.weight[cand], _FUZZY_CANDIDATES - 1)[:_FUZZY_CANDIDATES]]
+            cand = cand[mask(cand)]
+        if len(cand) > _PIECE_CANDIDATES:
+            cand = cand[np.argpartition(-ix.weight[cand], _PIECE_CANDIDATES - 1)[:_PIECE_CANDIDATES]]
+        raw = qj.encode()
+        keys, ptr, entry_key = ix.keys, ix.entry_key_ptr, ix.entry_key
         for e in cand.tolist():
-            if any(qj in k for k in ix.keys_of(e)):
+            if any(raw in keys.raw(int(r)) for r in entry_key[ptr[e]:ptr[e + 1]]):
                 take(e, 60.0)
 
     def _fuzzy(self, q: str, qj: str, units: list[str], mask, take) -> None:
@@ -261,12 +305,13 @@ class Gazetteer:
         pieces = set(units)
         entries, counts = ix.gram_counts(pieces)
         latin = q.isascii()
-        allowed = 1 if len(qj) < (8 if latin else 6) else 2
-        need = max(1, len(pieces) - (2 * allowed if latin else allowed) - 1)
+        allowed = 1 if len(qj) < (8 if latin else 9) else 2
+        need = max(1, len(pieces) - (2 * allowed if latin else allowed))
         keep = counts >= need
         entries, counts = entries[keep], counts[keep]
         if mask is not None:
-            entries, counts = entries[mask[entries]], counts[mask[entries]]
+            ok = mask(entries)
+            entries, counts = entries[ok], counts[ok]
         if not len(entries):
             return
         if len(entries) > _FUZZY_CANDIDATES:
@@ -296,17 +341,19 @@ class Gazetteer:
         return Place(kind, ix.names[e], float(ix.x[e]), float(ix.y[e]), ix.details[e], (),
                      ix.context(int(ix.area[e])), bounds, note, score)  # type: ignore[arg-type]
 
-    def _match(self, rest: str, area: int, hits: dict[tuple, _Hit], limit: int, fuzzy: bool = True) -> None:
+    def _match(self, rest: str, areas: tuple[int, ...], hits: dict[tuple, _Hit], limit: int,
+               fuzzy: bool = True) -> None:
         ix = self.index
         if not rest:
-            if area >= 0:
-                self._add(hits, ("e", area), 100.0 + min(float(ix.weight[area]), 10.0) / 2,
-                          lambda: self._entry_place(area, 100.0))
+            for area in areas:
+                if area >= 0:
+                    self._add(hits, ("e", area), 100.0 + min(float(ix.weight[area]), 10.0) / 2,
+                              lambda area=area: self._entry_place(area, 100.0))
             return
         # A district typed first narrows the rest; a single letter after it is too little to go on.
-        narrowed = (3.0 if len(_units(rest)) >= 2 else -10.0) if area >= 0 else 0.0
+        narrowed = (3.0 if len(_units(rest)) >= 2 else -10.0) if -1 not in areas else 0.0
         best_road, best_road_score = -1, 0.0
-        for e, s in self._names(rest, area, limit, fuzzy=fuzzy).items():
+        for e, s in self._names(rest, areas, limit, fuzzy=fuzzy).items():
             score = s + min(float(ix.weight[e]), 10.0) / 2 + narrowed
             self._add(hits, ("e", e), score, lambda e=e, score=score: self._entry_place(e, score))
             if ix.kind[e] == ROAD and s > best_road_score:
@@ -328,12 +375,12 @@ class Gazetteer:
             return Place("intersection", f"{na} & {nb}", float(ix.cross_x[row]), float(ix.cross_y[row]),
                          f"{na}\n{nb}", (), ix.context(int(ix.area[a])), None, "", score)
 
-        self._add(hits, ("x", row), score, make)
+        self._add(hits, ("x", row), score, make, "intersection")
 
-    def _crossings(self, a: str, b: str, hits: dict[tuple, _Hit], limit: int) -> None:
+    def _crossings(self, a: str, b: str, hits: dict[tuple, _Hit], limit: int, fuzzy: bool = True) -> None:
         qa, qb = normalize(a), normalize(b)
-        ra = {e: s for e, s in self._names(qa, -1, limit, ROAD).items() if s >= 25}
-        rb = {e: s for e, s in self._names(qb, -1, limit, ROAD).items() if s >= 25}
+        ra = {e: s for e, s in self._names(qa, (-1,), limit, ROAD, fuzzy=fuzzy).items() if s >= 25}
+        rb = {e: s for e, s in self._names(qb, (-1,), limit, ROAD, fuzzy=fuzzy).items() if s >= 25}
         ra = dict(sorted(ra.items(), key=lambda t: -t[1])[:40])
         rb = dict(sorted(rb.items(), key=lambda t: -t[1])[:40])
         for ea, sa in ra.items():
@@ -353,15 +400,17 @@ class Gazetteer:
             return
         for i in range(2, len(q) - 1):
             lo, hi = ix.exact_range(jamo(q[:i]))
-            if any(ix.kind[int(ix.key_entry[r])] == ROAD for r in range(lo, hi)):
-                self._crossings(q[:i], q[i:], hits, limit)
+            if any(ix.kind[int(ix.key_entry[r])] == ROAD for r in range(lo, hi)) and is_syllable(q[i]):
+                self._crossings(q[:i], q[i:], hits, limit, fuzzy=False)
 
-    def _numbered(self, rest: str, area: int, san: bool, main: int, sub: int | None, hits: dict[tuple, _Hit],
-                  limit: int) -> None:
+    def _numbered(self, rest: str, areas: tuple[int, ...], san: bool, main: int, sub: int | None,
+                  hits: dict[tuple, _Hit], limit: int) -> None:
         """A road and a building number, or a 동/리 and a lot number."""
         ix = self.index
-        named = self._names(rest, area, limit)
+        named = self._names(rest, areas, limit, fuzzy=False, pieces=False)
         strong = {e: s for e, s in named.items() if s >= 80}
+        if not strong:  # the road or 동 typed with a wrong letter (대핟로 99)
+            strong = {e: s for e, s in self._names(rest, areas, limit).items() if s >= 25}
         roads = sorted(((e, s) for e, s in strong.items() if ix.kind[e] == ROAD), key=lambda t: -t[1])
         exact = [(e, s) for e, s in roads if s >= 100]
         roads = (exact or roads)[:30]  # the road named, else those its start names
@@ -404,7 +453,7 @@ class Gazetteer:
                          float(ix.addr_y[row]), ix.names[name_row] if name_row >= 0 else "", (),
                          ix.context(int(ix.addr_area[row])), None, "", score)
 
-        self._add(hits, ("a", row), score, make)
+        self._add(hits, ("a", row), score, make, "address")
 
     def _add_lot(self, hits: dict[tuple, _Hit], row: int, score: float) -> None:
         ix = self.index
@@ -416,7 +465,7 @@ class Gazetteer:
             return Place("lot", f"{ix.names[area]} {san}{m}" + (f"-{n}" if n else ""), float(ix.lot_x[row]),
                          float(ix.lot_y[row]), "", (), ix.context(int(ix.area[area])), None, "", score)
 
-        self._add(hits, ("l", row), score, make)
+        self._add(hits, ("l", row), score, make, "lot")
 
     # ------------------------------------------------------------ reverse
 

@@ -21,7 +21,7 @@ import bisect
 import math
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,13 +157,16 @@ class GazetteerIndex:
         lo = bisect.bisect_left(self._raw_keys, q)
         return lo, bisect.bisect_right(self._raw_keys, q, lo)
 
-    def best_keys(self, lo: int, hi: int, k: int, mask: np.ndarray | None = None) -> np.ndarray:
-        """Up to ``k`` key rows of [lo, hi), heaviest entries first (``mask``: of the entries, those allowed)."""
+    def best_keys(self, lo: int, hi: int, k: int,
+                  allowed: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        """Up to ``k`` key rows of [lo, hi), heaviest entries first (``allowed``: which entries may be)."""
         if hi <= lo:
             return np.zeros(0, np.int64)
         rows = np.arange(lo, hi)
-        if mask is not None:
-            rows = rows[mask[self.key_entry[lo:hi]]]
+        if allowed is not None:
+            if len(rows) > 64 * k:  # a short prefix: the heaviest few thousand are enough to filter
+                rows = rows[np.argpartition(-self.key_weight[lo:hi], 64 * k - 1)[:64 * k]]
+            rows = rows[allowed(self.key_entry[rows])]
         if len(rows) > k:
             w = self.key_weight[rows]
             rows = rows[np.argpartition(-w, k - 1)[:k]]

@@ -192,11 +192,16 @@ def romanize(text: str) -> str:
 def romanize_name(name: str) -> str:
     """A place or road name as its sign spells it: the suffix apart (대학로 → Daehak-ro, 유성구 → Yuseong-gu,
     대학로12번길 → Daehak-ro 12beon-gil)."""
-    out = []
+    out: list[str] = []
     for piece in _PIECES.findall(name):
         if not is_syllable(piece[0]):
             out.append(piece)
             continue
+        if piece.startswith("번길") and out and out[-1].strip().isdigit():  # 12번길 → 12beon-gil
+            out[-1] = out[-1].strip() + "beon-gil"
+            piece = piece[2:]
+            if not piece:
+                continue
         for suffix, en in _SUFFIXES:
             if piece.endswith(suffix) and len(piece) > len(suffix):
                 out.append(f"{romanize(piece[: -len(suffix)]).capitalize()}-{en}")
