@@ -480,6 +480,13 @@ class Gazetteer:
             gu = next((d.name for d in here if d.level == "gu"), "")
             dong = next((d.name for d in here if d.level != "gu"), "")
             district = " ".join(p for p in (gu, dong) if p)
+            if here:  # the gazetteer knows the districts above the kit's own (the gu of a kit of dong)
+                ix = self.index
+                for e in self._district_names.get(jamo(normalize(here[0].name)), ()):
+                    x0, y0, x1, y1 = ix.ext[e]
+                    if x0 <= x <= x1 and y0 <= y <= y1:
+                        district = ix.context(e)
+                        break
         road, road_m = "", float("inf")
         tree, edges = self._named_roads()
         if len(edges):

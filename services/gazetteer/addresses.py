@@ -52,6 +52,7 @@ class AddressColumns:
     building: list[str] = field(default_factory=list)
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
+    line: list[int] = field(default_factory=list)  # in its file
 
     def __len__(self) -> int:
         return len(self.main)
@@ -216,6 +217,7 @@ def read_address_file(path: Path, addresses: AddressColumns, lots: LotColumns, *
                 _lot(fields, lots, intern)
             else:
                 _address(layout, fields, addresses, intern, report)
+                addresses.line.append(number)
         except ValueError as exc:
             report.problem(number, str(exc))
             continue

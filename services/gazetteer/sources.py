@@ -125,7 +125,7 @@ class Collector:
         korean = [d for d in self.kit.districts if d.code.isdigit() and len(d.code) in (5, 8, 10)]
         is_korean = {id(d) for d in korean}
         if korean:
-            from services.store.areas import _metas, _sido
+            from services.store.areas import _metas, _sido, _sido_forms
 
             names = {m["code"]: _sido(m["sido"]) for m in _metas("sido")}
             for code in sorted({d.code[:2] for d in korean}):
@@ -133,9 +133,11 @@ class Collector:
                     geoms = [d.geometry for d in korean if d.code.startswith(code)]
                     ext = tuple(shapely.total_bounds(geoms))
                     x, y = (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2
+                    forms = _sido_forms(names[code])
                     sido_of[code] = self.b.add(DISTRICT, names[code], x, y, detail="sido", ext=ext, level="sido",
-                                               weight=9.0, names=[romanize_name(names[code])])
-                    self._area_by_name[normalize(names[code])].append(sido_of[code])
+                                               weight=9.0, names=[*forms[1:], romanize_name(names[code])])
+                    for form in forms:
+                        self._area_by_name[normalize(form)].append(sido_of[code])
         ordered = sorted(self.kit.districts, key=lambda d: (len(d.code), d.code))
         for d in ordered:
             level = d.level if d.level in ("gu", "dong") else "dong"
@@ -386,6 +388,7 @@ class Collector:
         for report, a0, a1, _l0, _l1 in spans:
             out = np.flatnonzero(~inside[a0:a1])
             report.outside = len(out)
+            report.first_outside = addresses.line[a0 + int(out[0])] if len(out) else 0
         for i in np.flatnonzero(inside).tolist():
             self.address(addresses.road[i], addresses.main[i], addresses.sub[i], float(x[i]), float(y[i]),
                          int(where[i]), addresses.building[i])
