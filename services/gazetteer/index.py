@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -76,21 +77,16 @@ class _Raw(Sequence[bytes]):
         return len(self.s)
 
 
+_SYLLABLE = re.compile(r"[가-힣]")
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
 def grams(text: str) -> set[str]:
     """The pieces a name is found by when typed partly or wrongly: each Hangul syllable, each pair of
     letters of a Latin word (a one-letter word whole)."""
-    out: set[str] = set()
-    run = ""
-    for ch in text + " ":
-        if is_syllable(ch):
-            out.add(ch)
-        if ch.isascii() and ch.isalpha():
-            run += ch
-            continue
-        if len(run) == 1:
-            out.add(run)
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
-        run = ""
+    out = set(_SYLLABLE.findall(text))
+    for run in _LATIN_WORD.findall(text):
+        out.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
     return out
 
 
@@ -438,8 +434,7 @@ class IndexBuilder:
         a["post"] = np.array([e for k in gram_names for e in gram_lists[k]], np.int32)
         from services.gazetteer.korean import script_of
 
-        for k in keys:
-            scripts.update(script_of(ch) for ch in k)
+        scripts.update(script_of(ch) for ch in set("".join(keys)))
         a["scripts"] = np.array(",".join(sorted(scripts)))
         a["sources"] = np.array("\n".join(dict.fromkeys(self.sources)))
         if self.addr:

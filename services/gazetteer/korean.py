@@ -44,8 +44,13 @@ def is_jamo(ch: str) -> bool:
     return ch in _JAMO
 
 
+_HANGUL = re.compile(r"[가-힣ㄱ-ㆎ]")
+
+
 def jamo(text: str) -> str:
     """Each Hangul syllable as the keys that type it (대학로 → ㄷㅐㅎㅏㄱㄹㅗ); other characters as they are."""
+    if not _HANGUL.search(text):
+        return text
     out = []
     for ch in text:
         code = ord(ch) - HANGUL_FIRST

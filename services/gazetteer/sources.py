@@ -227,7 +227,8 @@ class Collector:
             x, y = g.node_xy[node]
             for i, ra in enumerate(here):
                 for rb in here[i + 1:]:
-                    self.b.add_crossing(int(ra), int(rb), float(x), float(y))
+                    if self.b.name[ra] != self.b.name[rb]:  # not one road meeting itself at a 시군구 boundary
+                        self.b.add_crossing(int(ra), int(rb), float(x), float(y))
 
     def _road_entry(self, rows: np.ndarray, names: np.ndarray, gu: np.ndarray, mid: np.ndarray, a: np.ndarray,
                     b: np.ndarray, length: np.ndarray, first: np.ndarray) -> int:

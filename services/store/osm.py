@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import osmium
 
 from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
@@ -47,13 +46,19 @@ _NAMED_KEYS = ("amenity", "shop", "tourism", "office", "leisure", "railway", "pu
                "historic", "man_made", "emergency", "aeroway", "building", "landuse", "natural", "place")
 _NAMED_SKIP = {"place": {"city_district", "borough", "suburb", "quarter", "neighbourhood", "city", "town",
                          "village", "county", "state", "province", "region", "country"}}
-ADDRESS_KEYS = ("addr:housenumber", "addr:street", "addr:place")
-NODE_KEYS = tuple(dict.fromkeys([k for k, _, _ in _POI_RULES] + ["place", *_NAMED_KEYS, *ADDRESS_KEYS]))
+# Only nodes with one of these keys reach Python: POIs, places, and what is named or numbered (the gazetteer's).
+NODE_KEYS = tuple(dict.fromkeys([k for k, _, _ in _POI_RULES] + ["place", "name", "addr:housenumber"]))
+
+
+_POI_KEYS = tuple(dict.fromkeys(k for k, _, _ in _POI_RULES))
 
 
 def poi_kind(tags: osmium.osm.TagList) -> str | None:
+    present = {k: v for k in _POI_KEYS if (v := tags.get(k)) is not None}  # each key asked of libosmium once
+    if not present:
+        return None
     for key, value, kind in _POI_RULES:
-        if tags.get(key) == value:
+        if present.get(key) == value:
             return kind
     return None
 
@@ -140,19 +145,19 @@ _OTHER_NAMES = ("name", "name:en", "alt_name", "alt_name:ko", "old_name", "short
 
 def named_of(tags: osmium.osm.TagList, lon: float, lat: float) -> OsmNamed | None:
     """What the gazetteer keeps of an object, or None (unnamed and without an address)."""
-    name = tags.get("name:ko") or tags.get("name", "")
-    housenumber = tags.get("addr:housenumber", "")
-    if not name and not housenumber:
+    if "name" not in tags and "addr:housenumber" not in tags and "name:ko" not in tags:
         return None
-    what = next((f"{k}={tags[k]}" for k in _NAMED_KEYS if k in tags and tags[k] not in _NAMED_SKIP.get(k, ())),
-                "")
+    t = {tag.k: tag.v for tag in tags}  # one pass: lookups on a TagList each cross into libosmium
+    name = t.get("name:ko") or t.get("name", "")
+    housenumber = t.get("addr:housenumber", "")
+    what = next((f"{k}={t[k]}" for k in _NAMED_KEYS if k in t and t[k] not in _NAMED_SKIP.get(k, ())), "")
     if not what and not housenumber:
         return None  # a name without a kind (a route, a boundary) is not a place
-    names = tuple(dict.fromkeys(v for k in _OTHER_NAMES if (v := tags.get(k, "")) and v != name))
+    names = tuple(dict.fromkeys(v for k in _OTHER_NAMES if (v := t.get(k, "")) and v != name))
     place = next((v for k in ("addr:place", "addr:quarter", "addr:neighbourhood", "addr:suburb", "addr:hamlet")
-                  if (v := tags.get(k, ""))), "")
-    city = tags.get("addr:district", "") or tags.get("addr:city", "")
-    return OsmNamed(name, names, what, lon, lat, tags.get("addr:street", ""), housenumber, place, city)
+                  if (v := t.get(k, ""))), "")
+    city = t.get("addr:district", "") or t.get("addr:city", "")
+    return OsmNamed(name, names, what, lon, lat, t.get("addr:street", ""), housenumber, place, city)
 
 
 @dataclass
@@ -193,9 +198,14 @@ class _Reader(osmium.SimpleHandler):
             wanted = kind is not None or "addr:housenumber" in tags or ("name" in tags and any(
                 k in tags for k in _NAMED_KEYS))
             if wanted and len(w.nodes) >= 3:  # a mapped building or site: its centre
+                nodes = w.nodes
+                # A few corners place a named building well enough for search, and each costs a call into
+                # libosmium; a POI of the kit keeps the mean of them all.
+                step = 1 if kind is not None else max(len(nodes) // 8, 1)
                 try:
-                    lon = float(np.mean([n.location.lon for n in w.nodes]))
-                    lat = float(np.mean([n.location.lat for n in w.nodes]))
+                    locations = [nodes[i].location for i in range(0, len(nodes), step)]
+                    lon = sum(loc.lon for loc in locations) / len(locations)
+                    lat = sum(loc.lat for loc in locations) / len(locations)
                 except osmium.InvalidLocationError:
                     return
                 if kind is not None:
