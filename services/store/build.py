@@ -76,11 +76,10 @@ def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, 
     경기도 수원시 영통구, 대전광역시; services/store/areas.py) and its child districts (code, name, level, geom)."""
     cat = catalogue()
     area = resolve_area(name)
-    children = [(c.code, c.name, "gu" if c.level == "sigungu" else "dong", cat.geometry(c))
-                for c in cat.children(area)]
+    below = cat.children(area)
+    children = [(c.code, c.name, "gu" if c.level == "sigungu" else "dong", cat.geometry(c)) for c in below]
     if area.level == "sigungu" and not area.code:  # a city of 구: its 구 and their 읍면동
-        gus = [c for c in cat.children(area)]
-        children += [(d.code, d.name, "dong", cat.geometry(d)) for g in gus for d in cat.children(g)]
+        children += [(d.code, d.name, "dong", cat.geometry(d)) for g in below for d in cat.children(g)]
     return cat.geometry(area), children
 
 
