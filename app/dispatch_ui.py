@@ -175,6 +175,7 @@ class DispatchController(QtCore.QObject):
         desk = self.desk
         now_ms = desk.session.clock_ms()
         desk.track_units()
+        desk.describe_places()
         pending = desk.pending()
         self.queue.refresh(now_ms, pending)
         if self.units_dock.isVisible():

@@ -171,7 +171,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.dispatch.select_incident(found.key)
             self.dispatch.zoom_to_incident()
         else:
-            self.canvas.center_on(found.x, found.y, width_m=1500.0 if found.kind != "district" else 6000.0)
+            if found.bounds is not None and found.kind in ("district", "road"):  # the whole of it, with a margin
+                x0, y0, x1, y1 = found.bounds
+                self.canvas.center_on((x0 + x1) / 2, (y0 + y1) / 2, width_m=max(x1 - x0, (y1 - y0) * 1.6) * 1.2)
+            else:
+                self.canvas.center_on(found.x, found.y, width_m=1500.0)
             self.desk.pins.put("found", found.x, found.y, found.name)
             QtCore.QTimer.singleShot(8000, lambda: self.desk.pins.remove("found"))
         self.back_to_map()  # N, A, D and Escape go to the console again, not into the search box

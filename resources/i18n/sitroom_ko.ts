@@ -986,6 +986,10 @@
         <source>address</source>
         <translation>주소</translation>
     </message>
+    <message>
+        <source>lot address</source>
+        <translation>지번 주소</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>

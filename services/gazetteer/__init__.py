@@ -75,9 +75,11 @@ class Where:
     address_m: float = float("inf")
 
     def label(self) -> str:
+        """"유성구 봉명동 · 대학로 / 계룡로" (the road, then the crossing road near): no words of one language,
+        since the label is stored with incidents and sent to the CAD."""
         road = self.address or self.road
         if not self.address and road and self.near:
-            road = f"{road} near {self.near}"
+            road = f"{road} / {self.near}"
         return " · ".join(p for p in (self.district, road) if p)
 
 

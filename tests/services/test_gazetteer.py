@@ -122,5 +122,5 @@ def test_the_words_for_a_point_name_the_crossing_road_when_close(gz: Gazetteer) 
     node = g.node_xy[7]  # an inner crossing of the grid
     where = gz.where(node[0] + 30.0, node[1] + 2.0)
     assert where.road and where.near and where.near != where.road and where.near_m < 40
-    assert where.label() == f"중구 · {where.road} near {where.near}"
+    assert where.label() == f"중구 · {where.road} / {where.near}"
     assert where.address == "" and where.address_m == float("inf")
