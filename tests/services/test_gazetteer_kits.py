@@ -93,7 +93,7 @@ def test_words_for_a_point_on_a_road_near_a_crossing(songpa: Path) -> None:
     x, y = mids[int(np.argmin(np.abs(d - 60)))]
     where = gz.where(float(x), float(y))
     assert where.road == "올림픽로" and where.near.startswith("송파대로") and where.near_m < 150
-    assert " · 올림픽로 near 송파대로" in where.label() or where.address
+    assert " · 올림픽로 / 송파대로" in where.label() or where.address
 
 
 def test_a_kit_without_a_gazetteer_or_with_a_damaged_one_still_searches(tmp_path: Path,
