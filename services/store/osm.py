@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import osmium
 
+from services.store.cameras import CameraSpec, from_osm_tags
 from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
 
 # highway=* values a fire engine can drive on, by class (links take their road's class).
@@ -100,6 +101,7 @@ class OsmPoi:
     lon: float
     lat: float
     layer: str = ""  # the user layer it came from ("" for OSM POIs)
+    camera: CameraSpec | None = None  # where a camera looks (kind "camera" only)
 
 
 @dataclass
@@ -136,7 +138,11 @@ class _Reader(osmium.SimpleHandler):
                                              level, n.location.lon, n.location.lat))
         kind = poi_kind(n.tags)
         if kind is not None and n.location.valid():
-            self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat))
+            camera = from_osm_tags(n.tags.get) if kind == "camera" else None
+            if kind == "camera" and camera is None:  # a guard: surveillance, but no camera
+                return
+            self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat,
+                                         camera=camera))
 
     def way(self, w: osmium.osm.Way) -> None:
         self.data.ways_seen += 1
