@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.cameras_ui import CamerasController
 from app.core.find import Found, find
 from app.core.room import Room
 from app.dispatch_ui import DispatchController
@@ -136,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
         self.details_dock = self._dock(details, self.tr("Details"), area.RightDockWidgetArea)
         self.dispatch.build_docks()
+        self.cameras = CamerasController(self)
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
@@ -205,6 +207,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
                      self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
             view.addAction(dock.toggleViewAction())
+        self.cameras.build_actions(view)
         view.addSeparator()
         styles = QtGui.QActionGroup(self)
         self.style_actions = {}
@@ -343,6 +346,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.loop.stop()
         self.save_state()
         self.dispatch.shutdown()
+        self.cameras.shutdown()
         self.room.stop()
         self.canvas.close_layers()
 

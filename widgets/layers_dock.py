@@ -7,9 +7,11 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtWidgets
 
 from layers.base import Layer
+from layers.cameras import CameraLayer
 from layers.vehicles import VehicleLayer
 from services.vocabulary import VehicleStatus, VehicleType
 from widgets import labels
+from widgets.camera_filter import CameraFilter
 
 
 class LayersWidget(QtWidgets.QWidget):
@@ -42,6 +44,10 @@ class LayersWidget(QtWidgets.QWidget):
                                        labels.vehicle_type)
         self.status_checks = self._group(box, self.tr("Vehicle status"), list(VehicleStatus),
                                          vehicles.shown_statuses, labels.vehicle_status)
+        cameras = next((lyr for lyr in layers if isinstance(lyr, CameraLayer)), None)
+        self.camera_filter = CameraFilter(cameras) if cameras is not None else None
+        if self.camera_filter is not None:
+            box.addWidget(self.camera_filter)
         box.addStretch(1)
 
     def _group(self, box: QtWidgets.QVBoxLayout, title: str, values: list, shown: set[int],
