@@ -97,8 +97,11 @@ class CamerasController(QtCore.QObject):
         self.wall.on_shown = self._shown
         self.wall.pop_out.connect(self.open_wall_window)
         self.wall.changed.connect(self._remember)
-        self.dock = window._dock(self.wall, self.tr("Video wall"), QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        window.splitDockWidget(window.details_dock, self.dock, QtCore.Qt.Orientation.Vertical)
+        # Below the right-hand docks, never a tab behind them (a hidden wall shows, and receives, nothing).
+        self.dock = QtWidgets.QDockWidget(self.tr("Video wall"), window)
+        self.dock.setObjectName("dock-video-wall")
+        self.dock.setWidget(self.wall)
+        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock, QtCore.Qt.Orientation.Vertical)
         self.dock.visibilityChanged.connect(lambda shown: self.wall.set_active(shown))
         self.cap.layer.activated.connect(self.open_live)
         window.loop.sig_frame.connect(self.frame)
@@ -150,6 +153,7 @@ class CamerasController(QtCore.QObject):
             self.cap.frames_shown += 1
 
     def _remember(self) -> None:
+        self._default_pending = False  # the wall was set up (by someone, or by the default itself)
         wall = self.window_wall or self.wall
         if wall is not None:
             settings().setValue("cameras/wall", json.dumps(wall.layout_state(), ensure_ascii=False))

@@ -8,7 +8,9 @@ everything here is Qt-free and runs in replay too, where frames come from the jo
 
 from __future__ import annotations
 
+import logging
 import math
+import sqlite3
 import time
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 _STATE = {StreamState.NO_SOURCE: CamState.NO_VIDEO, StreamState.CONNECTING: CamState.CONNECTING,
           StreamState.LIVE: CamState.LIVE, StreamState.FROZEN: CamState.FROZEN, StreamState.LOST: CamState.LOST,
           StreamState.REFUSED: CamState.REFUSED}
+log = logging.getLogger(__name__)
 _SEEN_EVERY_S = 10.0  # how often the viewing log learns that the cameras shown are still shown
 
 
@@ -195,7 +198,10 @@ class CamerasCapability(Capability):
         self.recorder.full_rate = set(self.layer.chosen) & shown if inc is not None and inc.open else set()
         if self._audit is not None and self._views and time.monotonic() - self._seen_at >= _SEEN_EVERY_S:
             self._seen_at = time.monotonic()
-            self._audit.cameras_seen(int(time.time() * 1000))
+            try:
+                self._audit.cameras_seen(int(time.time() * 1000))
+            except sqlite3.Error as exc:
+                log.error("viewing log %s: %s", self._audit.path, exc)
 
     # ------------------------------------------------------------ cameras for an incident
 
@@ -233,12 +239,15 @@ class CamerasCapability(Capability):
         if self._audit is None:
             return
         now_ms = int(time.time() * 1000)  # the real time of the viewing, in replay too
-        if shown:
-            cam = self.layer.get(camera)
-            self._views[camera] = self._audit.camera_opened(self._who, camera, cam.name if cam else camera,
-                                                            now_ms, self.incident or "")
-        elif camera in self._views:
-            self._audit.camera_closed(self._views.pop(camera), now_ms)
+        try:
+            if shown:
+                cam = self.layer.get(camera)
+                self._views[camera] = self._audit.camera_opened(self._who, camera, cam.name if cam else camera,
+                                                                now_ms, self.incident or "")
+            elif camera in self._views:
+                self._audit.camera_closed(self._views.pop(camera), now_ms)
+        except sqlite3.Error as exc:  # a log that cannot be written must not take the wall down: say so
+            log.error("viewing log %s: cannot record camera %s: %s", self._audit.path, camera, exc)
 
     def close(self) -> None:
         """The session ends: every stream stops, every viewing is closed in the log."""
@@ -246,8 +255,11 @@ class CamerasCapability(Capability):
             self.hub.close_all()
         if self._audit is not None:
             now_ms = int(time.time() * 1000)
-            for entry in self._views.values():
-                self._audit.camera_closed(entry, now_ms)
+            try:
+                for entry in self._views.values():
+                    self._audit.camera_closed(entry, now_ms)
+            except sqlite3.Error as exc:
+                log.error("viewing log %s: cannot close the views: %s", self._audit.path, exc)
             self._views.clear()
 
 
