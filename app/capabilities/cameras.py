@@ -168,6 +168,9 @@ class CamerasCapability(Capability):
         if session is None or hub is None:
             return
         now = session.clock() if now is None else now
+        player = getattr(session, "player", None)  # a replay: a seek judges the streams afresh
+        if player is not None and self._seeked not in player.on_reset:
+            player.on_reset.append(self._seeked)
         feeds = {cam.feed for cam in self.layer.cameras if cam.feed >= 0}
         for feed in feeds:
             if feed >= len(session.client.health):
@@ -202,6 +205,11 @@ class CamerasCapability(Capability):
                 self._audit.cameras_seen(int(time.time() * 1000))
             except sqlite3.Error as exc:
                 log.error("viewing log %s: %s", self._audit.path, exc)
+
+    def _seeked(self) -> None:
+        """A replay jumped: frames waiting are from before the jump, and what the streams did says nothing now."""
+        if self.hub is not None and self.session is not None:
+            self.hub.rewind(self.session.clock())
 
     # ------------------------------------------------------------ cameras for an incident
 

@@ -226,6 +226,15 @@ class VideoHub:
             return StreamReport(StreamState.CONNECTING if has else StreamState.NO_SOURCE, "", 0.0, {})
         return stream.health.report(self.clock() if now is None else now)
 
+    def rewind(self, now: float) -> None:
+        """The clock went back (a replay seeks backwards): every open stream is judged afresh from ``now``."""
+        with self._lock:
+            streams = [s for s in self._streams.values() if s.owners]
+            for s in streams:
+                s.pending = None
+        for s in streams:
+            s.health.reopen(now)
+
     def set_feed_state(self, feed: int, state: str, reason: str = "") -> None:
         """The feed carrying frame topics is up, down or refused (its health): streams on it follow."""
         with self._lock:
