@@ -119,6 +119,7 @@ class VideoHub:
         self._decode: Decode | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = False
+        self._paused = False
         self.stats = HubStats()
         # Set by the session: subscribe feed N to exactly these frame topics (FeedClient.set_topics).
         self.subscribe: Callable[[int, frozenset[bytes]], None] | None = None
@@ -281,34 +282,59 @@ class VideoHub:
             self._threads.append(t)
             t.start()
 
+    def pause_decoders(self, paused: bool) -> None:
+        """Stop (or resume) the decoder threads taking frames: ``decode_pending`` then does the work."""
+        with self._lock:
+            self._paused = paused
+            self._lock.notify_all()
+
+    def decode_pending(self, decode: Decode) -> int:
+        """Decode every waiting frame on the calling thread; how many. The benchmark's naive baseline (the GUI
+        thread decoding at full size) and tests; the app leaves this to the decoder threads."""
+        n = 0
+        while True:
+            with self._lock:
+                job = self._next_job()
+            if job is None:
+                return n
+            self._decode_one(*job, decode)
+            n += 1
+
+    def _next_job(self) -> tuple[Key, _Stream, _Encoded, Size | None] | None:
+        while self._ready:
+            key = self._ready.popleft()
+            stream = self._streams.get(key)
+            if stream is None or stream.pending is None:
+                continue
+            frame, stream.pending = stream.pending, None
+            return key, stream, frame, stream.size()
+        return None
+
     def _take(self) -> tuple[Key, _Stream, _Encoded, Size | None] | None:
         with self._lock:
             while not self._stopping:
-                while self._ready:
-                    key = self._ready.popleft()
-                    stream = self._streams.get(key)
-                    if stream is None or stream.pending is None:
-                        continue
-                    frame, stream.pending = stream.pending, None
-                    return key, stream, frame, stream.size()
+                job = None if self._paused else self._next_job()
+                if job is not None:
+                    return job
                 self._lock.wait(0.5)
         return None
 
     def _decoder(self) -> None:
         while (job := self._take()) is not None:
-            key, stream, frame, size = job
-            decode = self._decode
-            assert decode is not None
-            try:
-                image, w, h = decode(frame.jpeg, size)
-            except Exception as exc:  # a corrupt frame must cost one picture, never the thread
-                detail = f"{key[0]}: {exc}"[:200]
-                stream.health.fault("bad-jpeg", detail)
-                self.stats.refused += 1
-                if self.on_fault is not None and stream.source.kind == "topic":
-                    self.on_fault(stream.source.feed, "bad-jpeg", detail)
-                continue
-            self.deliver(key, image, w, h, frame.ts_ms, frame.rx, zlib.crc32(frame.jpeg), stream)
+            assert self._decode is not None
+            self._decode_one(*job, self._decode)
+
+    def _decode_one(self, key: Key, stream: _Stream, frame: _Encoded, size: Size | None, decode: Decode) -> None:
+        try:
+            image, w, h = decode(frame.jpeg, size)
+        except Exception as exc:  # a corrupt frame must cost one picture, never the thread
+            detail = f"{key[0]}: {exc}"[:200]
+            stream.health.fault("bad-jpeg", detail)
+            self.stats.refused += 1
+            if self.on_fault is not None and stream.source.kind == "topic":
+                self.on_fault(stream.source.feed, "bad-jpeg", detail)
+            return
+        self.deliver(key, image, w, h, frame.ts_ms, frame.rx, zlib.crc32(frame.jpeg), stream)
 
     def deliver(self, key: Key, image: Any, width: int, height: int, ts_ms: int, rx: float, digest: int,
                 stream: _Stream | None = None) -> None:
