@@ -97,7 +97,7 @@ def main(argv: list[str]) -> dict:
 
         wall.on_shown = shown
         deadline = time.monotonic() + 60
-        while (len(cams.layer) < args.tiles or not window.stats.vehicles_drawn) and time.monotonic() < deadline:
+        while (len(cams.layer) < args.tiles or session.vehicles.n < args.vehicles) and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
         cameras = sorted(c.id for c in cams.layer.cameras)[: args.tiles]
@@ -105,7 +105,7 @@ def main(argv: list[str]) -> dict:
                        f"{session.vehicles.n} vehicles; {seconds:g} s per phase")
         wall.clear()
         _run_phase(app, window, 2.0, ages)  # settle
-        cpu_none, t_none, _ = _run_phase(app, window, seconds, ages)
+        cpu_none, t_none, plain_frames = _run_phase(app, window, seconds, ages)
 
         wall.fill(cameras)
         deadline = time.monotonic() + 30
@@ -164,8 +164,8 @@ def main(argv: list[str]) -> dict:
                f"{shown_naive / t_naive:.0f} pictures/s shown, frame age p50 {common.median(naive_ages):.0f} ms, "
                f"p99 {naive_age_p99:.0f} ms")
     common.say(f"map with the wall: {map_ms:.1f} ms per frame median, p99 {map_p99:.1f} ms "
-               f"[{common.check_at_most(map_ms, GOAL_MAP_MS)} ≤ {GOAL_MAP_MS:g} ms]; naive wall: "
-               f"{common.median(naive_frames):.1f} ms")
+               f"[{common.check_at_most(map_ms, GOAL_MAP_MS)} ≤ {GOAL_MAP_MS:g} ms]; without a wall "
+               f"{common.median(plain_frames):.1f} ms; beside the naive wall {common.median(naive_frames):.1f} ms")
     return {
         "benchmark": "cctv", "quick": bool(args.quick), "tiles": len(cameras), "tiles_live": live,
         "fps": args.fps, "frame_size": args.size, "vehicles": int(session.vehicles.n), "seconds": seconds,
@@ -175,6 +175,7 @@ def main(argv: list[str]) -> dict:
         "naive_cores": naive_cores, "naive_cpu_per_tile_cores": naive_cores / n,
         "naive_frame_age_p99_ms": naive_age_p99, "naive_pictures_per_s": shown_naive / t_naive,
         "speedup_vs_naive": common.ratio(naive_cores, wall_cores),
-        "map_frame_ms": map_ms, "map_frame_p99_ms": map_p99, "naive_map_frame_ms": common.median(naive_frames),
+        "map_frame_ms": map_ms, "map_frame_p99_ms": map_p99, "map_frame_ms_no_wall": common.median(plain_frames),
+        "naive_map_frame_ms": common.median(naive_frames),
         "tile_px": f"{tile_px[0]}x{tile_px[1]}", "frames_shown_total": cams.frames_shown,
     }
