@@ -239,7 +239,7 @@ class CamerasController(QtCore.QObject):
         if wall is self.wall and self.dock is not None:
             self.dock.show()
             self.dock.raise_()
-        self.w.statusBar().showMessage(self.tr("{0} cameras can see {1} ({2}), best first.").format(
+        self.w.statusBar().showMessage(self.tr("Cameras that can see {1} ({2}), best first: {0}.").format(
             len(ids), inc.id, labels.incident_type(inc.type)) + note, 8000)
         return ids
 

@@ -185,6 +185,10 @@ class CamerasCapability(Capability):
                 hub.set_feed_state(feed, "connecting", f"waiting for feed {h.name}")
             else:
                 hub.set_feed_state(feed, "down", f"feed {h.name} {state.value}")
+        for key in hub.open_keys():  # what the camera's own backend says of it outranks its feed's health
+            cam = self.layer.get(key[0])
+            if cam is not None and cam.status != "ok":
+                hub.set_stream_source(key, "down", f"out of order ({cam.status})")
         shown: set[str] = set()
         for key in hub.open_keys():
             camera = key[0]

@@ -236,6 +236,11 @@ class VideoHub:
         for s in streams:
             s.health.reopen(now)
 
+    def set_stream_source(self, key: Key, state: str, reason: str = "") -> None:
+        stream = self._streams.get(key)
+        if stream is not None:
+            stream.health.set_source(state, reason)
+
     def set_feed_state(self, feed: int, state: str, reason: str = "") -> None:
         """The feed carrying frame topics is up, down or refused (its health): streams on it follow."""
         with self._lock:

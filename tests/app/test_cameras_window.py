@@ -181,3 +181,17 @@ def test_camera_without_direction_is_never_chosen(room, qtbot) -> None:
     e = cams.layer.get("E")
     assert [cams.layer.cameras[s.row].id for s in cams.cameras_for(e.x + 30.0, e.y)] == []
     assert cams.without_direction_near(e.x + 30.0, e.y) == 1
+
+
+def test_a_camera_its_backend_calls_out_of_order_is_never_live(room, qtbot) -> None:
+    window, backend = room
+    cams = cameras_of(window.session)
+    backend.cams["N"] = {**backend.cams["N"], "status": "offline"}
+    backend.seq = 0
+    wall = window.cameras.wall
+    qtbot.waitUntil(lambda: cams.layer.get("N") is not None and cams.layer.get("N").status == "offline",
+                    timeout=15000)
+    wall.fill(["N"])
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: "out of order" in tile.status_text(), timeout=15000)
+    assert tile.state.value == "lost"
