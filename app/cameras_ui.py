@@ -116,6 +116,10 @@ class CamerasController(QtCore.QObject):
     def enabled(self) -> bool:
         return self.wall is not None
 
+    def extra_health(self) -> list:
+        """The Feeds dock's row for the cameras' stream URLs (none without them)."""
+        return self.cap.extra_health() if self.cap is not None else []
+
     def build_actions(self, view: QtWidgets.QMenu) -> None:
         if self.dock is None:
             return

@@ -294,7 +294,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _feeds_menu(self, pos: QtCore.QPoint) -> None:
         row = self.feeds_widget.rowAt(pos.y())
-        if row < 0:
+        if not 0 <= row < len(self.session.client.feeds):  # the streams' row has no endpoint of its own
             return
         name = self.session.client.feeds[row].name
         menu = QtWidgets.QMenu(self)
@@ -369,7 +369,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def refresh_panels(self) -> None:
         now = self.session.clock()
         health = self.session.client.health
-        self.feeds_widget.show_health(health, now)
+        self.feeds_widget.show_health(health + self.cameras.extra_health(), now)
         live = sum(h.state(now) == FeedState.LIVE for h in health)
         bad = len(health) - live
         errors = sum(h.decode_errors for h in health)

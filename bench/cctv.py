@@ -60,6 +60,7 @@ def main(argv: list[str]) -> dict:
     p.add_argument("--fps", type=float, default=10.0)
     p.add_argument("--size", default="640x480", help="frame size (default 640x480)")
     p.add_argument("--vehicles", type=int, default=3000)
+    p.add_argument("--decoders", type=int, default=None, help="decoder threads (default: the app's, 2)")
     args = p.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 15.0)
     app = common.qt_app()
@@ -72,6 +73,10 @@ def main(argv: list[str]) -> dict:
     from services.video import wire
     from widgets.video.decoder import qt_decode
 
+    if args.decoders:
+        from app import cameras_ui
+
+        cameras_ui.DECODER_THREADS = args.decoders
     kit = common.load_city()
     run_dir = Path(tempfile.mkdtemp(prefix="sitroom-bench-cctv-"))
     cctv_ep, avl_ep = f"ipc://{run_dir}/cctv.sock", f"ipc://{run_dir}/avl.sock"
@@ -177,5 +182,5 @@ def main(argv: list[str]) -> dict:
         "speedup_vs_naive": common.ratio(naive_cores, wall_cores),
         "map_frame_ms": map_ms, "map_frame_p99_ms": map_p99, "map_frame_ms_no_wall": common.median(plain_frames),
         "naive_map_frame_ms": common.median(naive_frames),
-        "tile_px": f"{tile_px[0]}x{tile_px[1]}", "frames_shown_total": cams.frames_shown,
+        "tile_px": f"{tile_px[0]}x{tile_px[1]}", "decoders": len(hub._threads), "frames_shown_total": cams.frames_shown,
     }

@@ -80,6 +80,7 @@ class CamerasCapability(Capability):
 
         hub.subscribe = subscribe
         hub.on_fault = on_fault
+        hub.urls_allowed = lambda: getattr(session, "player", None) is None  # a replay has no live streams
         hub.on_view.append(self._viewed)
         retention = getattr(getattr(session.journal, "_files", None), "retention_bytes", None)
         from services.journal.writer import DEFAULT_RETENTION_BYTES
@@ -216,6 +217,10 @@ class CamerasCapability(Capability):
             self.hub.rewind(self.session.clock())
 
     # ------------------------------------------------------------ cameras for an incident
+
+    def extra_health(self) -> list:
+        """Rows for the Feeds dock beside the feeds': the stream URLs', when there are any."""
+        return [self.hub.streams_health] if self.hub is not None and self.hub.has_urls() else []
 
     def obstacles(self) -> Obstacles:
         """The kit's building footprints as sight-line obstacles (none until kits carry them)."""

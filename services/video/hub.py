@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.feeds.health import FeedHealth
 from services.video import wire
 from services.video.stream_state import StreamHealth, StreamReport, StreamState
 
@@ -128,6 +129,10 @@ class VideoHub:
         self.on_fault: Callable[[int, str, str], None] | None = None
         # Told when a camera starts or stops being shown (the viewing log): (camera, shown).
         self.on_view: list[Callable[[str, bool], None]] = []
+        # Stream URLs, all together, as a row of the Feeds dock: pictures received and failures by reason.
+        self.streams_health = FeedHealth("streams", "camera URLs")
+        # Whether stream URLs may be opened: not in a replay, which has only what the journal recorded.
+        self.urls_allowed: Callable[[], bool] = lambda: True
 
     # ------------------------------------------------------------ cameras
 
@@ -347,6 +352,10 @@ class VideoHub:
         stream = stream or self._streams.get(key)
         if stream is None:
             return
+        if stream.source.kind == "url":
+            h = self.streams_health
+            h.messages += 1
+            h.last_rx = self.clock()
         with self._lock:
             stream.serial += 1
             stream.picture = Picture(image, width, height, ts_ms, rx, stream.serial)
@@ -359,6 +368,9 @@ class VideoHub:
         with self._lock:
             stream = self._streams[key]
             if stream.source.kind != "url" or stream.reader is not None:
+                return
+            if not self.urls_allowed():
+                stream.health.has_source = False  # "no video": stream URLs are not in the journal
                 return
             from services.video.streams import StreamReader  # FFmpeg only when a URL is opened
 
@@ -401,6 +413,13 @@ class VideoHub:
             if self._subscribed.get(feed) != topics:
                 self._subscribed[feed] = topics
                 self.subscribe(feed, topics)
+
+    def stream_fault(self, reason: str, detail: str) -> None:
+        """A stream URL failed (reader threads): counted on the streams' row of the Feeds dock."""
+        self.streams_health.record_error(reason, detail)
+
+    def has_urls(self) -> bool:
+        return any(s.kind == "url" for s in self._sources.values())
 
     def close_all(self) -> None:
         """Stop every reader and decoder (the session ends)."""

@@ -91,9 +91,12 @@ class StreamReader:
                 got = self._read()
                 if not self._stop.is_set():
                     self.health.set_source("down", "stream ended")
+                    self.hub.stream_fault("stream-ended", f"{self.key[0]}: {self.url}")
             except Exception as exc:  # FFmpeg's errors and anything else: the stream is down, not the app
                 state, reason = describe(exc)
                 self.health.set_source(state, reason)
+                self.hub.stream_fault("stream-refused" if state == "refused" else "stream-lost",
+                                      f"{self.key[0]}: {reason}")
                 log.info("stream %s (%s): %s: %s", self.key[0], self.url, state, reason)
             if got:
                 backoff = BACKOFF_MIN_S

@@ -17,7 +17,7 @@ from services.journal import JournalPlayer, JournalWriter
 from services.journal.writer import write_meta
 from services.store.kit import load_kit, save_kit
 from services.video import wire
-from services.video.hub import SD
+from services.video.hub import SD, Source
 from services.video.stream_state import StreamState
 from tests.kits import CENTER_LONLAT, grid_kit
 
@@ -99,3 +99,16 @@ def _picture(cams):
     while cams.hub.stats.decoded + cams.hub.stats.superseded < want and time.monotonic() < deadline:
         time.sleep(0.002)
     return cams.hub.picture(("A", SD))
+
+
+def test_a_stream_url_camera_is_not_played_live_in_a_replay(journal) -> None:
+    directory, kit = journal
+    player = JournalPlayer(directory, clock=Clock(), precompute=False)
+    session = ReplaySession(kit, player)
+    cams = cameras_of(session)
+    cams.hub.declare("R", Source.of("rtsp://127.0.0.1:9/live"))
+    cams.hub.open(("R", SD), object(), (8, 6))
+    assert cams.hub.report(("R", SD)).state is StreamState.NO_SOURCE
+    assert cams.hub._streams[("R", SD)].reader is None
+    cams.close()
+    player.close()

@@ -195,3 +195,26 @@ def test_a_camera_its_backend_calls_out_of_order_is_never_live(room, qtbot) -> N
     tile = wall.tiles[0]
     qtbot.waitUntil(lambda: "out of order" in tile.status_text(), timeout=15000)
     assert tile.state.value == "lost"
+
+
+def test_stream_urls_have_a_row_in_the_feeds_dock(qtbot) -> None:
+    import dataclasses
+
+    from services.store.cameras import CameraSpec
+    from services.store.kit import Poi
+
+    kit = grid_kit(4)
+    x, y = kit.roads.node_xy[5]
+    cam = Poi("camera", "gate", float(x), float(y), 5, "cctv", CameraSpec(direction=0.0, url="http://127.0.0.1:9/"))
+    kit = dataclasses.replace(kit, pois=(*kit.pois, cam))
+    window = MainWindow(Room(LiveSession(kit, [])), language="en")
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    window.cameras.wall.fill(["cctv-0"])
+    qtbot.waitUntil(lambda: cameras_of(window.session).hub.streams_health.decode_errors > 0, timeout=20000)
+    window.refresh_panels()
+    assert window.feeds_widget.rowCount() == 1 and window.feeds_widget.item(0, 0).text() == "streams"
+    assert "stream-refused" in window.feeds_widget.item(0, 6).text()
+    qtbot.waitUntil(lambda: window.cameras.wall.tiles[0].state.value == "refused", timeout=10000)
+    window.close()

@@ -143,6 +143,7 @@ def test_a_stream_that_stalls_without_closing_is_lost_then_dialled_again(hub: Vi
     wait_for(lambda: state(hub, key) is StreamState.LIVE, WAIT_S, "live")
     wait_for(lambda: state(hub, key) is StreamState.LOST, WAIT_S, "lost while the server stalls")
     wait_for(lambda: reader(hub, key).connects >= 2, WAIT_S, "dialled again after the read timeout")
+    assert hub.streams_health.errors["stream-lost"] >= 1 and hub.streams_health.messages >= 15
     wait_for(lambda: state(hub, key) is StreamState.LIVE, WAIT_S, "live on the new connection")
 
 
@@ -150,6 +151,7 @@ def test_a_refused_connection_says_so(hub: VideoHub) -> None:
     key = watch(hub, f"http://127.0.0.1:{free_port()}/")
     wait_for(lambda: state(hub, key) is StreamState.REFUSED, WAIT_S, "refused")
     assert "refused" in hub.report(key).reason.lower()
+    assert hub.streams_health.errors["stream-refused"] >= 1  # the Feeds dock's streams row counts it
 
 
 def test_a_file_plays_at_its_own_pace(hub: VideoHub, tmp_path: Path) -> None:
