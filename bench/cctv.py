@@ -92,6 +92,7 @@ def main(argv: list[str]) -> dict:
         window.start()
         cams = cameras_of(session)
         hub, wall = cams.hub, window.cameras.wall
+        decoders = len(hub._threads)
         window.cameras.dock.setFloating(True)  # a wall the size of a second screen's quarter
         window.cameras.dock.resize(1280, 960)
         ages: list[float] = []
@@ -182,5 +183,5 @@ def main(argv: list[str]) -> dict:
         "speedup_vs_naive": common.ratio(naive_cores, wall_cores),
         "map_frame_ms": map_ms, "map_frame_p99_ms": map_p99, "map_frame_ms_no_wall": common.median(plain_frames),
         "naive_map_frame_ms": common.median(naive_frames),
-        "tile_px": f"{tile_px[0]}x{tile_px[1]}", "decoders": len(hub._threads), "frames_shown_total": cams.frames_shown,
+        "tile_px": f"{tile_px[0]}x{tile_px[1]}", "decoders": decoders, "frames_shown_total": cams.frames_shown,
     }
