@@ -22,7 +22,7 @@ class FindBox(QtWidgets.QLineEdit):
         super().__init__(parent)
         self._search, self._describe = search, describe
         self.found: list[Candidate] = []
-        self.popup = QtWidgets.QListWidget()
+        self.popup = QtWidgets.QListWidget(self)  # owned by the box: never outlives it (or the application)
         self.popup.setWindowFlags(QtCore.Qt.WindowType.ToolTip)  # floats under the box, takes no focus
         self.popup.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.popup.itemClicked.connect(lambda item: self._choose(self.popup.row(item)))
