@@ -20,6 +20,7 @@ from app.capabilities.base import Capability
 from layers.cameras import Camera, CameraLayer, CamState
 from services.feeds.client import Delivery
 from services.feeds.health import FeedState
+from services.journal.writer import DEFAULT_RETENTION_BYTES
 from services.store.cameras import DEFAULT_FOV, DEFAULT_RANGE_M
 from services.store.kit import Kit
 from services.video import wire
@@ -83,8 +84,6 @@ class CamerasCapability(Capability):
         hub.urls_allowed = lambda: getattr(session, "player", None) is None  # a replay has no live streams
         hub.on_view.append(self._viewed)
         retention = getattr(getattr(session.journal, "_files", None), "retention_bytes", None)
-        from services.journal.writer import DEFAULT_RETENTION_BYTES
-
         self.recorder.bytes_per_s = budget_bytes_per_s(retention or DEFAULT_RETENTION_BYTES)
         self._load_kit(session)
 
