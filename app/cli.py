@@ -108,11 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--layer", type=Path, action="append", default=[], metavar="FILE",
                        help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp); "
                             "repeat for more")
+    build.add_argument("--addresses", type=Path, action="append", default=[], metavar="FILE",
+                       help="official road-name addresses for search: 도로명주소 위치정보요약DB (entrc_*.txt, CP949; "
+                            "| or fixed layout), 출입구 정보 (RNENTDATA_*.txt) or 관련지번 (jibun_rnaddrkor_*.txt); "
+                            "repeat for more")
     build.add_argument("--tiles", type=Path, metavar="FILE.mbtiles", help="raster tiles to draw under the roads")
     build.add_argument("--source-crs", metavar="EPSG:N", help="CRS of GIS files that do not say (no .prj)")
     clip = build.add_mutually_exclusive_group()
     clip.add_argument("--bbox", type=_bbox_arg, metavar="W,S,E,N", help="clip to this lon/lat box")
-    clip.add_argument("--area", help='clip to a Korean area: "대전광역시" or "대전광역시 유성구"')
+    clip.add_argument("--area", help='clip to a Korean area as an address writes it: "대전광역시", '
+                                     '"대전광역시 유성구", "서울 마포구", "마포구" (when only one), '
+                                     '"경기도 수원시 영통구"')
     clip.add_argument("--clip", type=Path, metavar="POLYGON_FILE", help="clip to the polygons of this file")
     build.add_argument("--name", help="kit name (default: the area or the file name)")
     build.add_argument("--out", type=Path, required=True, help="kit directory to write")
@@ -284,6 +290,7 @@ def _run_kit(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, _interrupted)
         build_kit(args.out, osm=args.osm, roads=args.roads, layers=args.layer, name=args.name, bbox=args.bbox,
                   area=args.area, clip=args.clip, tiles=args.tiles, source_crs=args.source_crs,
+                  addresses=args.addresses,
                   progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True))
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
     if args.kit_command == "route":

@@ -73,8 +73,22 @@ class DispatchController(QtCore.QObject):
     def coverage(self):
         return self.desk.coverage_layer
 
+    def _follow_coverage_visibility(self) -> None:
+        """The panel's "Show on map" follows the layer when it is switched elsewhere (the Layers dock)."""
+        layer = self.desk.coverage_layer
+
+        def changed(what: str) -> None:
+            if what == "visible":
+                box = self.coverage_panel.on_map
+                box.blockSignals(True)
+                box.setChecked(layer.visible)
+                box.blockSignals(False)
+
+        layer.events.style.connect(changed)
+
     def set_kit(self, kit) -> None:
         """After the room moved to ``kit`` (the desk already followed): views of the old kit go."""
+        self._follow_coverage_visibility()  # a new kit brings a new coverage layer
         self.ranking = None
         self.incidents.mark_dirty()
         self.update_coverage(force=True)
@@ -103,6 +117,7 @@ class DispatchController(QtCore.QObject):
         self.recommend_panel.dispatch_requested.connect(self.dispatch_unit)
         self.coverage_panel.limit_changed.connect(self._limit_changed)
         self.coverage_panel.show_on_map.connect(lambda on: setattr(self.desk.coverage_layer, "visible", on))
+        self._follow_coverage_visibility()
         self.coverage_panel.report_requested.connect(self.time_of_day_report)
         self.coverage_panel.types_changed.connect(self._types_changed)
 
@@ -161,6 +176,7 @@ class DispatchController(QtCore.QObject):
         desk = self.desk
         now_ms = desk.session.clock_ms()
         desk.track_units()
+        desk.describe_places()
         pending = desk.pending()
         self.queue.refresh(now_ms, pending)
         if self.units_dock.isVisible():

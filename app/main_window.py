@@ -173,7 +173,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.dispatch.select_incident(found.key)
             self.dispatch.zoom_to_incident()
         else:
-            self.canvas.center_on(found.x, found.y, width_m=1500.0 if found.kind != "district" else 6000.0)
+            if found.bounds is not None and found.kind in ("district", "road"):  # the whole of it, with a margin
+                x0, y0, x1, y1 = found.bounds
+                self.canvas.center_on((x0 + x1) / 2, (y0 + y1) / 2, width_m=max(x1 - x0, (y1 - y0) * 1.6) * 1.2)
+            else:
+                self.canvas.center_on(found.x, found.y, width_m=1500.0)
             self.desk.pins.put("found", found.x, found.y, found.name)
             QtCore.QTimer.singleShot(8000, lambda: self.desk.pins.remove("found"))
         self.back_to_map()  # N, A, D and Escape go to the console again, not into the search box
@@ -443,7 +447,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.dispatch.click(x, y):
             return
         v = self.session.vehicles
-        row = v.nearest(x, y, self.canvas.click_radius_m(), v.shown_mask())
+        # Where each was drawn (a unit on scene stands beside its incident's marker, not under it).
+        row = self.canvas.item(v).nearest_drawn(x, y, self.canvas.click_radius_m(), v.shown_mask())
         self.select_ids(v.ids[[row]] if row >= 0 else np.empty(0, dtype=np.uint32))
 
     def _on_band(self, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -494,7 +499,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
         # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
-        self.resizeDocks([self.feeds_dock], [340], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.feeds_dock], [24 * self.fontMetrics().height()], QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.dispatch.queue_dock, self.feeds_dock], [3, 2], QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "coverage": "road coverage within 5 min of 30 stations, against an unbounded search per station",
     "journal": "journal GB/hour, writer CPU and seek at 72k vehicles, against the uncompressed format",
     "shift": "a scripted dispatcher's busy shift on the real window: calls out of view, ack times, plans once",
+    "geocode": "per-keystroke search on 1M addresses and a real kit, against a linear scan; index size",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
     "cctv": "a 4×4 video wall (16 × 10 fps of 640×480 JPEG): CPU, frame age, map frame time, against GUI decoding",
 }

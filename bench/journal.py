@@ -4,15 +4,16 @@ The stream is the demo's, built with the simulation: the demo fleet (``FleetSim`
 72,000 vehicles by default) driving at the congestion model's link speeds, buses reporting every second and
 taxis every two, sent as the AVL feed sends it (batches of 2,048), one heartbeat per second, and the
 traffic feed's link speeds (every road, every 5 s; a smaller fleet, as in ``--quick``, gets the same
-share of the roads and its figures are scaled to 72,000 vehicles). Received times are the simulated seconds plus a few
-milliseconds; the writer is flushed once per simulated second, as its 200 ms tick groups a live feed's
-burst.
+share of the roads and its figures are scaled to 72,000 vehicles), and the CAD's incidents (the demo's
+calls, ``IncidentGenerator``, each acknowledged, dispatched and closed a few minutes on, every open one
+sent again every 10 s). Received times are the simulated seconds plus a few milliseconds; the writer is
+flushed once per simulated second, as its 200 ms tick groups a live feed's burst.
 
 The same stream is written twice, in the same run: by today's writer (format 2, compressed) and by the
 uncompressed writer (format 1, the baseline). For each: bytes on disk, the CPU time the journal costs
 (``append`` calls plus the writer thread: encoding, compressing, writing) per second of stream, as a share
 of one core, and the median time of a replay seek (``JournalPlayer.seek`` to random places, back and
-forth, after the background checkpoints are built).
+forth, after the background checkpoints are built; their number and packed size are reported).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ GOAL_GB_PER_HOUR = 0.85  # 24 hours of 72,000 vehicles within the 20 GiB retenti
 GOAL_CPU_SHARE = 0.05
 GOAL_SEEK_MS = 100.0
 CITY_VEHICLES = 72_000
+_LIFE = ((600_000, "closed"), (120_000, "dispatched"), (40_000, "acknowledged"))  # ms after the call, newest first
 RETENTION_BYTES = 20 * 1024**3
 
 
@@ -41,15 +43,23 @@ def stream(vehicles: int, seconds: int, t0_ms: int) -> Iterator[list[tuple[str, 
     from services.feeds.protocol import LINK_DTYPE, Kind, Topic
     from services.sim import congestion
     from services.sim.fleet import FleetSim
+    from services.sim.incidents import IncidentGenerator
 
     kit = common.load_city()
     sim = FleetSim(kit, vehicles)
+    calls = IncidentGenerator(kit, seed=1, start_s=t0_ms / 1000)
+    incidents: dict[str, dict] = {}
     g = kit.roads
     # A smaller fleet gets the same share of the road network, so its figures scale to 72k vehicles.
     n_links = g.n_edges if vehicles >= CITY_VEHICLES else max(1, g.n_edges * vehicles // CITY_VEHICLES)
     links = np.zeros(n_links, LINK_DTYPE)
     links["link"] = g.edge_link[:n_links]
-    seq = {"avl": 0, "tr": 0}
+    seq = {"avl": 0, "tr": 0, "cad": 0}
+
+    def cad(inc: dict, t: int) -> tuple[str, list[bytes], int]:
+        seq["cad"] += 1
+        return "cad", protocol.encode_map(Topic.INCIDENT, Kind.INCIDENT, inc, src="sim-cad", sess="c1",
+                                          seq=seq["cad"], ts=t), t + 520
     for n in range(seconds):
         t = t0_ms + n * 1000
         hour = congestion.local_hour(t / 1000)
@@ -72,6 +82,21 @@ def stream(vehicles: int, seconds: int, t0_ms: int) -> Iterator[list[tuple[str, 
                 frames = protocol.encode_array(Topic.LINK, Kind.LINK_SPEEDS, links[a:a + 8192], src="sim-traffic",
                                                sess="t1", seq=seq["tr"], ts=t + 300)
                 out.append(("traffic", [bytes(f) for f in frames], t + 305))
+        changed = []
+        for inc in calls.advance(t / 1000):
+            incidents[inc["id"]] = inc
+            changed.append(inc)
+        for inc in list(incidents.values()):
+            age = t - inc["reported"]
+            status = next((st for after, st in _LIFE if age >= after), inc["status"])
+            if status != inc["status"]:
+                inc["status"] = status
+                changed.append(inc)
+        out += [cad(inc, t) for inc in changed]
+        if n % 10 == 0:
+            out += [cad(inc, t) for inc in incidents.values() if inc not in changed]
+        for key in [k for k, inc in incidents.items() if inc["status"] == "closed"]:
+            del incidents[key]
         yield out
 
 
@@ -97,8 +122,9 @@ def write(directory: Path, version: int, vehicles: int, seconds: int, t0_ms: int
             "records": records}
 
 
-def seeks(directory: Path, n: int, seed: int = 7) -> list[float]:
-    """Milliseconds of ``n`` seeks to random places, each one rebuilding (a jump back or far forward)."""
+def seeks(directory: Path, n: int, seed: int = 7) -> tuple[list[float], tuple[int, int]]:
+    """Milliseconds of ``n`` seeks to random places, each one rebuilding (a jump back or far forward), and the
+    number and packed bytes of the checkpoints they start from."""
     from services.journal import JournalPlayer
 
     p = JournalPlayer(directory)
@@ -108,6 +134,7 @@ def seeks(directory: Path, n: int, seed: int = 7) -> list[float]:
             p._thread.join()
         rng = np.random.default_rng(seed)
         span = p.end_ms - p.start_ms
+        checkpoints = p.checkpoints
         times = []
         for _ in range(n):
             target = p.start_ms + int(rng.uniform(0.05, 1.0) * span)
@@ -117,7 +144,7 @@ def seeks(directory: Path, n: int, seed: int = 7) -> list[float]:
             p.seek(target)
             times.append((time.perf_counter() - t) * 1000)
             p.drain(limit=64)
-        return times
+        return times, checkpoints
     finally:
         p.close()
 
@@ -143,13 +170,14 @@ def main(argv: list[str]) -> dict:
             d = work / f"v{version}"
             r = write(d, version, vehicles, seconds, t0_ms)
             r["gb_per_hour"] = r["bytes"] / seconds * 3600 / 1e9 * scale
-            ms = seeks(d, n_seeks)
+            ms, (r["checkpoints"], r["checkpoint_bytes"]) = seeks(d, n_seeks)
             r["seek_ms_median"] = statistics.median(ms)
             r["seek_ms_max"] = max(ms)
             common.say(f"  format {version} ({name:<12}) {r['bytes'] / 1e6:8.1f} MB on disk "
                        f"({r['bytes'] / r['frame_bytes'] * 100:5.1f}% of the frames), "
                        f"{r['gb_per_hour']:.2f} GB/hour at 72k, CPU {r['cpu_share'] * 100:.2f}% of a core, "
-                       f"seek median {r['seek_ms_median']:.1f} ms (max {r['seek_ms_max']:.1f})")
+                       f"seek median {r['seek_ms_median']:.1f} ms (max {r['seek_ms_max']:.1f}) from "
+                       f"{r['checkpoints']} checkpoints of {r['checkpoint_bytes'] / 1e6:.1f} MB")
             out[version] = r
             shutil.rmtree(d, ignore_errors=True)
     finally:
@@ -183,6 +211,8 @@ def main(argv: list[str]) -> dict:
         "seek_ms_median": new["seek_ms_median"],
         "baseline_seek_ms_median": old["seek_ms_median"],
         "seek_ms_max": new["seek_ms_max"],
+        "checkpoints": new["checkpoints"],
+        "checkpoint_mb": new["checkpoint_bytes"] / 1e6,
         "goal_gb_per_hour": GOAL_GB_PER_HOUR,
         "goal_cpu_share": GOAL_CPU_SHARE,
         "goal_seek_ms": GOAL_SEEK_MS,

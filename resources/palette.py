@@ -1,11 +1,13 @@
-"""Every colour SitRoom draws with, in one place (hex strings; widgets turn them into QColors)."""
+"""Every colour SitRoom draws with, and its type scale, in one place (hex strings and point sizes; widgets turn
+them into QColors and QFonts)."""
 
 from __future__ import annotations
 
 from services.store.kit import RoadClass
 from services.vocabulary import VehicleStatus, VehicleType
 
-# Control-room dark theme.
+# Control-room dark theme. Every text colour here reads at 4.5:1 or more (WCAG AA) on window, panel and base
+# (tests/widgets/test_readability.py computes each pair).
 UI = {
     "window": "#10151c",
     "panel": "#171e27",
@@ -13,12 +15,25 @@ UI = {
     "alt_base": "#141b23",
     "text": "#d7dee7",
     "muted": "#8593a3",
-    "accent": "#3d8bfd",
+    "accent": "#3d8bfd",  # focus rings, sliders, bars: never behind text (white on it is only 3.3:1)
+    "highlight": "#2563c9",  # selected rows and menu items, behind highlight_text
+    "highlight_text": "#ffffff",
     "border": "#263240",
     "ok": "#3ecf6e",
     "warn": "#f5b83d",
     "bad": "#ff5a5f",
     "map_bg": "#0b0f14",  # = MAP_STYLE["night"]["bg"], the map before a style is applied
+}
+
+# Type scale in points, so Qt turns it into pixels with the screen's logical DPI and scale factor: 11 pt is
+# 14.7 px on a 1920x1080 screen at scale 1 (96 DPI), twice that at 200%. The theme sets the application font
+# and fills the style sheet from it; map renderers build their fonts from it.
+FONT_PT = {
+    "body": 11.0,  # every widget's text
+    "heading": 13.0,  # dock and group titles: a step above the body
+    "figure": 20.0,  # the one number a panel is about (the city's coverage)
+    "map_label": 10.5,  # street, neighbourhood and place names, priority numbers: 14 px, over a halo
+    "map_title": 13.0,  # district names and the route's ETA
 }
 
 STATUS = {
@@ -79,9 +94,11 @@ PLACE = {"fire": "#ff6b4a", "ems": "#f2f2f2", "police": "#6e8bff", "hospital": "
          "facility": "#c8a2ff", "school": "#f5b83d", "camera": "#9fb0c3"}
 PLACE_OUTLINE = "#0b0f14"
 # Incidents: colour by priority (1 most urgent); the route a dispatcher is looking at and its alternative.
-# Priority 1 (most urgent) to 5. Always shown with its number too ("P1"), and the ramp also steps in
-# lightness, so no one needs to tell red from orange by hue alone. PRIORITY_TEXT: the number on the colour.
-PRIORITY = {1: "#e8243c", 2: "#ff9a3c", 3: "#f5d142", 4: "#5aa9ff", 5: "#9aa6b2"}
+# Priority 1 (most urgent) to 5. Always shown with its number too ("P1", and on the map beside the symbol), and
+# the urgent three step in lightness (dark red, orange, light yellow; also as seen with a red or green colour
+# deficiency), so no one needs to tell red from orange by hue alone. PRIORITY_TEXT: the number on the colour,
+# 4.5:1 or more.
+PRIORITY = {1: "#d81f37", 2: "#ec7a22", 3: "#f5d142", 4: "#5aa9ff", 5: "#9aa6b2"}
 PRIORITY_TEXT = {1: "#ffffff", 2: "#10151c", 3: "#10151c", 4: "#10151c", 5: "#10151c"}
 INCIDENT_OUTLINE = "#ffffff"
 ROUTE = "#00e5ff"

@@ -1,5 +1,6 @@
 """Coverage dock: the share of roads the available units reach within the limit, city-wide and by district,
-the least covered districts first, and the time-of-day report as a bar chart."""
+the least covered districts first, the legend of the map's coverage colours, and the time-of-day report as a
+bar chart."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import palette
 from services.vocabulary import VehicleType
+from widgets.legend import coverage_legend_row
+from widgets.theme import font
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,7 @@ class CoveragePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("coverage")
         self.city = QtWidgets.QLabel("—")
-        font = self.city.font()
-        font.setPointSizeF(font.pointSizeF() * 1.8)
-        font.setBold(True)
-        self.city.setFont(font)
+        self.city.setFont(font("figure", bold=True))
         self.detail = QtWidgets.QLabel()
         self.detail.setWordWrap(True)
         self.limit = QtWidgets.QDoubleSpinBox()
@@ -67,6 +67,8 @@ class CoveragePanel(QtWidgets.QWidget):
         top.addWidget(self.types)
         top.addWidget(self.on_map)
         top.addStretch(1)
+        # What "Show on map" colours the roads with, here where the switch is as well as in the Layers dock.
+        self.legend = coverage_legend_row()
         self.table = QtWidgets.QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([self.tr("District"), self.tr("Covered"), self.tr("Uncovered km")])
         self.table.verticalHeader().hide()
@@ -83,6 +85,7 @@ class CoveragePanel(QtWidgets.QWidget):
         lay.addLayout(top)
         lay.addWidget(self.city)
         lay.addWidget(self.detail)
+        lay.addWidget(self.legend)
         lay.addWidget(self.level)
         lay.addWidget(self.table, 1)
         lay.addWidget(report)

@@ -160,7 +160,8 @@ class IncidentQueue(QtWidgets.QWidget):
             units = [str(u) for u in inc.units] + [self.tr("{0} (waiting for CAD)").format(u)
                                                    for u in self._pending.get(inc.id, [])]
             values = (f"P{inc.priority}", labels.incident_type(inc.type), inc.id, labels.incident_status(inc.status),
-                      labels.duration(inc.age_s(self._now_ms)), golden, ", ".join(units), inc.desc)
+                      labels.duration(inc.age_s(self._now_ms)), golden, ", ".join(units),
+                      " — ".join(p for p in (inc.place, inc.desc) if p))  # where first: the dong and the road
             for c, text in enumerate(values):
                 item = table.item(r, c)
                 if item is None:

@@ -197,6 +197,7 @@ def found_kind(kind: str) -> str:
         "place": QCoreApplication.translate("Labels", "place"),
         "district": QCoreApplication.translate("Labels", "district"),
         "address": QCoreApplication.translate("Labels", "address"),
+        "lot": QCoreApplication.translate("Labels", "lot address"),
     }
     return names.get(kind, kind)
 

@@ -1,17 +1,22 @@
-"""Layers dock: visibility and opacity per layer, and the vehicle filters by type and status."""
+"""Layers dock: visibility and opacity per layer, what the colours of traffic and coverage mean (under each,
+while it is on), and the vehicle filters by type and status."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from layers.base import Layer
 from layers.cameras import CameraLayer
+from layers.coverage import CoverageLayer
+from layers.traffic import TrafficLayer
 from layers.vehicles import VehicleLayer
 from services.vocabulary import VehicleStatus, VehicleType
 from widgets import labels
 from widgets.camera_filter import CameraFilter
+from widgets.legend import Legend, coverage_legend, coverage_over_traffic_note, traffic_legend
 
 
 class LayersWidget(QtWidgets.QWidget):
@@ -20,11 +25,26 @@ class LayersWidget(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("layers")
         self.vehicles = vehicles
-        box = QtWidgets.QVBoxLayout(self)
+        # The contents scroll: with legends and text at a console's size they may be taller than the dock's
+        # share of the screen, and must never make the window taller than the screen.
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        contents = QtWidgets.QWidget()
+        scroll.setWidget(contents)
+        box = QtWidgets.QVBoxLayout(contents)
         grid = QtWidgets.QGridLayout()
         self.visibility: dict[str, QtWidgets.QCheckBox] = {}
         self.opacity: dict[str, QtWidgets.QSlider] = {}
-        for row, layer in enumerate(layers):
+        self.legends: dict[str, Legend] = {}  # by layer title: the layers whose colours need explaining
+        self._traffic: TrafficLayer | None = None
+        self._coverage: CoverageLayer | None = None
+        row = 0
+        for layer in layers:
             check = QtWidgets.QCheckBox(labels.layer_title(layer.title))
             check.setChecked(layer.visible)
             check.toggled.connect(lambda on, lyr=layer: setattr(lyr, "visible", on))
@@ -35,9 +55,22 @@ class LayersWidget(QtWidgets.QWidget):
             slider.valueChanged.connect(lambda v, lyr=layer: setattr(lyr, "opacity", v / 100))
             grid.addWidget(check, row, 0)
             grid.addWidget(slider, row, 1)
+            row += 1
             self.visibility[layer.title] = check
             self.opacity[layer.title] = slider
+            legend = None
+            if isinstance(layer, TrafficLayer):
+                legend, self._traffic = traffic_legend(), layer
+            elif isinstance(layer, CoverageLayer):
+                legend, self._coverage = coverage_legend(), layer
+            if legend is not None:
+                legend.setContentsMargins(24, 0, 0, 0)  # under the layer's name, not its check box
+                grid.addWidget(legend, row, 0, 1, 2)
+                row += 1
+                self.legends[layer.title] = legend
+            self._follow(layer, check)
         box.addLayout(grid)
+        self._show_legends()
 
         self.type_checks = self._group(box, self.tr("Vehicle types"),
                                        [t for t in VehicleType if t != VehicleType.UNKNOWN], vehicles.shown_types,
@@ -49,6 +82,32 @@ class LayersWidget(QtWidgets.QWidget):
         if self.camera_filter is not None:
             box.addWidget(self.camera_filter)
         box.addStretch(1)
+        # Only up and down: as wide as the contents need, plus room for the scroll bar.
+        scroll.setMinimumWidth(contents.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+
+    def _follow(self, layer: Layer, check: QtWidgets.QCheckBox) -> None:
+        """Keep the check box and the legends with the layer when something else turns it on or off (the
+        Coverage panel's "Show on map")."""
+
+        def on_style(what: str) -> None:
+            if not shiboken6.isValid(self):  # this dock was replaced (a new kit): let go of the layer
+                layer.events.style.disconnect(on_style)
+                return
+            if what == "visible":
+                with QtCore.QSignalBlocker(check):
+                    check.setChecked(layer.visible)
+                self._show_legends()
+
+        layer.events.style.connect(on_style)
+
+    def _show_legends(self) -> None:
+        """A legend shows while its layer is on; with coverage over the traffic, the traffic legend says so."""
+        for layer in (self._traffic, self._coverage):
+            if layer is not None:
+                self.legends[layer.title].setVisible(layer.visible)
+        if self._traffic is not None:
+            both = self._coverage is not None and self._coverage.visible and self._traffic.visible
+            self.legends[self._traffic.title].set_note(coverage_over_traffic_note() if both else "")
 
     def _group(self, box: QtWidgets.QVBoxLayout, title: str, values: list, shown: set[int],
                name: Callable[[int], str]) -> dict:

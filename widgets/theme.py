@@ -1,13 +1,34 @@
-"""The dark control-room theme: a Qt palette and a style sheet built from resources/palette.py."""
+"""The dark control-room theme: a Qt palette, the type scale and a style sheet built from resources/palette.py."""
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
 from resources import palette
+
+_STYLES = Path(str(files("resources") / "styles"))
+
+
+def font(size: str, *, bold: bool = False) -> QtGui.QFont:
+    """A font of the type scale (``palette.FONT_PT``): in points, so it follows the screen's DPI and scale."""
+    f = QtGui.QFont()
+    f.setPointSizeF(palette.FONT_PT[size])
+    f.setBold(bold)
+    return f
+
+
+def style_sheet() -> str:
+    """dark.qss with its @names filled: UI colours, ``@pt_<size>`` from the type scale, ``@styles`` its folder."""
+    values = {**palette.UI, **{f"pt_{k}": f"{v:g}pt" for k, v in palette.FONT_PT.items()},
+              "styles": _STYLES.as_posix()}
+    qss = re.sub(r"/\*.*?\*/", "", (_STYLES / "dark.qss").read_text(encoding="utf-8"), flags=re.DOTALL)
+    # Whole names only ("@highlight" must not eat the start of "@highlight_text"); an unknown one is an error.
+    return re.sub(r"@([a-z_]+)", lambda m: values[m.group(1)], qss)
 
 
 def apply_dark_theme(app: QtWidgets.QApplication) -> None:
@@ -20,12 +41,11 @@ def apply_dark_theme(app: QtWidgets.QApplication) -> None:
         pal.setColor(r, QtGui.QColor(c[key]))
     for r in (role.WindowText, role.Text, role.ButtonText, role.ToolTipText):
         pal.setColor(r, QtGui.QColor(c["text"]))
-    pal.setColor(role.Highlight, QtGui.QColor(c["accent"]))
-    pal.setColor(role.HighlightedText, QtGui.QColor("#ffffff"))
+    pal.setColor(role.Highlight, QtGui.QColor(c["highlight"]))
+    pal.setColor(role.HighlightedText, QtGui.QColor(c["highlight_text"]))
     pal.setColor(role.PlaceholderText, QtGui.QColor(c["muted"]))
     app.setPalette(pal)
-    qss = files("resources").joinpath("styles/dark.qss").read_text(encoding="utf-8")
-    for key, value in c.items():
-        qss = qss.replace("@" + key, value)
-    app.setStyleSheet(qss)
+    # Body text by the type scale, in points: Qt scales it with the desktop's DPI and scale factor.
+    app.setFont(font("body"))
+    app.setStyleSheet(style_sheet())
     pg.setConfigOptions(background=c["map_bg"], foreground=c["text"], antialias=False)

@@ -83,7 +83,9 @@ class UnitBoard(QtWidgets.QWidget):
                 item.setText(text)
                 if c == 0:
                     item.setData(QtCore.Qt.ItemDataRole.UserRole, r.unit)
-                colour = palette.STALE if r.stale else palette.STATUS.get(VehicleStatus(r.status), palette.UI["text"])
+                # Last-known rows in the muted text colour (the map's stale grey is too dark to read as text).
+                colour = palette.UI["muted"] if r.stale else palette.STATUS.get(VehicleStatus(r.status),
+                                                                                palette.UI["text"])
                 item.setForeground(QtGui.QColor(palette.UI["warn"] if r.pending and c == 3 else
                                                 colour if c == 3 else palette.UI["text"]))
             check = self.table.item(i, _IN_SERVICE_COL) or _item(self.table, i, _IN_SERVICE_COL)

@@ -46,7 +46,8 @@ class WaitingBand(QtWidgets.QWidget):
         self.update()
 
     def _text(self, inc: Incident, now_ms: int) -> str:
-        where = inc.place.split(" · ")[0] if inc.place else ""
+        # The dong (the last word of "유성구 봉명동 · 대학로 / 계룡로"): enough to tell two calls apart at a glance.
+        where = inc.place.split(" · ")[0].split()[-1] if inc.place else ""
         parts = [f"P{inc.priority}", labels.incident_type(inc.type), labels.duration(inc.age_s(now_ms))]
         return " · ".join(parts + ([where] if where else []))
 

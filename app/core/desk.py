@@ -150,6 +150,7 @@ class DispatchDesk:
         self.route_layer = session.layers.add("routes", RouteLayer())
         self.pins = session.layers.add("pins", PinLayer())  # the place of a call being taken
         self._gazetteer: Gazetteer | None = None
+        self._described: set[str] = set()
         self.coverage_layer = session.layers.add("coverage", CoverageLayer(session.kit))
         self.set_kit(session.kit)
 
@@ -164,6 +165,7 @@ class DispatchDesk:
         self.coverage = None
         self._coverage_key = None
         self._gazetteer = None
+        self._described.clear()  # another kit, other words for the same places
         if self.coverage_layer.kit is not kit:
             visible = self.coverage_layer.visible
             self.coverage_layer = self.session.layers.replace("coverage", CoverageLayer(kit))
@@ -220,6 +222,17 @@ class DispatchDesk:
         if self._gazetteer is None or self._gazetteer.kit is not self.session.kit:
             self._gazetteer = Gazetteer.from_kit(self.session.kit)
         return self._gazetteer
+
+    def describe_places(self, limit: int = 50) -> int:
+        """Put into words where incidents are that came without it (a CAD's calls carry coordinates): the gu
+        and dong and the nearest roads. At most ``limit`` a call, so a burst of calls costs little per frame."""
+        done = 0
+        for inc in self.book.incidents.values():
+            if not inc.place and inc.id not in self._described and done < limit:
+                inc.place = self.gazetteer.where(inc.x, inc.y).label()
+                self._described.add(inc.id)  # looked up once, even when nothing lies near
+                done += 1
+        return done
 
     def pending(self) -> dict[str, list[int]]:
         """Units whose dispatch waits for the CAD's answer, by incident (shown on the incident itself)."""

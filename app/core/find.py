@@ -18,6 +18,7 @@ class Found:
     x: float
     y: float
     key: str = ""  # the vehicle or incident id, for selecting it
+    bounds: tuple[float, float, float, float] | None = None  # a road's or district's extent, to show it whole
 
 
 def find(desk: DispatchDesk, text: str, limit: int = 10) -> list[Found]:
@@ -37,5 +38,6 @@ def find(desk: DispatchDesk, text: str, limit: int = 10) -> list[Found]:
     incidents = [i for i in desk.book.incidents.values() if normalize(i.id).find(q) >= 0]
     incidents.sort(key=lambda i: (not i.open, not normalize(i.id).startswith(q), i.id))
     out += [Found("incident", i.id + (f" · {i.place}" if i.place else ""), i.x, i.y, i.id) for i in incidents[:limit]]
-    out += [Found(p.kind, p.name, p.x, p.y) for p in desk.gazetteer.search(query, limit)]
+    out += [Found(p.kind, p.name + (f" · {p.area}" if p.area else ""), p.x, p.y, bounds=p.bounds)
+            for p in desk.gazetteer.search(query, limit)]
     return out[:limit]

@@ -986,6 +986,10 @@
         <source>address</source>
         <translation>주소</translation>
     </message>
+    <message>
+        <source>lot address</source>
+        <translation>지번 주소</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>
@@ -1000,6 +1004,49 @@
     <message>
         <source>Vehicle status</source>
         <translation>차량 상태</translation>
+    </message>
+</context>
+<context>
+    <name>Legend</name>
+    <message>
+        <source>under {0}%</source>
+        <translation>{0}% 미만</translation>
+    </message>
+    <message>
+        <source>{0}–{1}%</source>
+        <translation>{0}–{1}%</translation>
+    </message>
+    <message>
+        <source>{0}% or more: not coloured</source>
+        <translation>{0}% 이상: 색 없음</translation>
+    </message>
+    <message>
+        <source>up to {0:g} min</source>
+        <translation>{0:g}분 이내</translation>
+    </message>
+    <message>
+        <source>over {0:g} min or not reached</source>
+        <translation>{0:g}분 초과 또는 도달 불가</translation>
+    </message>
+    <message>
+        <source>{0:g}–{1:g} min</source>
+        <translation>{0:g}–{1:g}분</translation>
+    </message>
+    <message>
+        <source>Speed against free flow</source>
+        <translation>자유 흐름 대비 속도</translation>
+    </message>
+    <message>
+        <source>Minutes to reach, dashed</source>
+        <translation>도달 시간(분), 점선</translation>
+    </message>
+    <message>
+        <source>On the map, dashed: minutes to reach (the last colour also for roads not reached)</source>
+        <translation>지도의 점선: 도달 시간(분) (마지막 색은 도달하지 못하는 도로도 포함)</translation>
+    </message>
+    <message>
+        <source>Coverage is on: its dashed colours are minutes to reach, not speed.</source>
+        <translation>커버리지 표시 중: 점선 색은 속도가 아니라 도달 시간(분)입니다.</translation>
     </message>
 </context>
 <context>

@@ -26,6 +26,7 @@ is its own zstd frame, the raw bytes another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import msgpack
@@ -35,6 +36,7 @@ import zstandard
 _U64 = np.uint64
 _SMALL = 240  # residuals below this are their own symbol; 240 + n says n raw bytes follow
 _MAX_STREAMS = 32
+_LUT_SPREAD = 8  # an id-to-column table when the ids span at most this many times their count
 
 
 class CodecError(ValueError):
@@ -145,6 +147,8 @@ class History:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.col = spec.columns
+        self._lut_of: np.ndarray | None = None  # the keys the lookup table below was built for
+        self._lut: tuple[np.uint64, np.ndarray] | None = None
         self.clear()
 
     def __len__(self) -> int:
@@ -154,26 +158,102 @@ class History:
         self.keys = np.empty(0, _U64)
         self.table = np.zeros((len(self.col), 0), _U64)
 
+    def _known(self, keys: np.ndarray) -> np.ndarray | None:
+        """The column of each key when all are known, else None.
+
+        Ids mostly fill a range (vehicle numbers, link ids of one network): then a table from id to column,
+        rebuilt when the keys change, finds them several times quicker than a binary search."""
+        if self._lut_of is not self.keys:
+            self._lut_of = self.keys
+            lo, span = self.keys[0], int(self.keys[-1] - self.keys[0]) + 1
+            self._lut = None
+            if span <= _LUT_SPREAD * len(self.keys):
+                lut = np.full(span, -1, np.intp)
+                lut[self.keys - lo] = np.arange(len(self.keys))
+                self._lut = (lo, lut)
+        if self._lut is None:
+            idx = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            return idx if np.array_equal(self.keys[idx], keys) else None
+        lo, lut = self._lut
+        off = keys - lo  # a key below the range wraps round to a huge offset
+        if not len(off) or off.max() >= len(lut):
+            return None if len(off) else np.empty(0, np.intp)
+        idx = lut[off]
+        return idx if idx.min() >= 0 else None
+
     def slots(self, keys: np.ndarray) -> np.ndarray:
         """The column of each key, adding the keys not seen before (their columns start at zero)."""
         if len(self.keys):
-            idx = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            if np.array_equal(self.keys[idx], keys):
+            idx = self._known(keys)
+            if idx is not None:
                 return idx
-            fresh = np.unique(keys[self.keys[idx] != keys])
+            i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            fresh = np.unique(keys[self.keys[i] != keys])
         else:
             fresh = np.unique(keys)
         merged = np.concatenate([self.keys, fresh])
-        o = np.argsort(merged, kind="stable")
+        merged.sort()
         table = np.zeros((len(self.col), len(merged)), _U64)
-        table[:, :len(self.keys)] = self.table
-        self.keys, self.table = merged[o], table[:, o]
-        return np.searchsorted(self.keys, keys)
+        table[:, np.searchsorted(merged, self.keys)] = self.table
+        self.keys, self.table = merged, table
+        idx = self._known(keys)  # every key is known now
+        return idx if idx is not None else np.searchsorted(self.keys, keys)
 
     def copy(self) -> History:
         other = History(self.spec)
         other.keys, other.table = self.keys.copy(), self.table.copy()
         return other
+
+    def arrays(self) -> list[np.ndarray]:
+        """The history as uint64 arrays that pack small (:mod:`services.journal.checkpoint`): the sorted keys
+        as differences, the position before last as the step from it to the last (``d1``), the one before
+        that as its step (``d2``) and, when both are known, ``d1`` as its change from ``d2`` (small when the
+        vehicle keeps its speed). Positions not seen yet are 0 and stay so (``n``: how many were seen)."""
+        out = [np.diff(self.keys, prepend=_U64(0)), *self.table]
+        n = self.table[self.col["n"]]
+        for f in self.spec.motion:
+            p0, p1, p2 = (self.table[self.col[f"{f}{i}"]] for i in range(3))
+            d1, d2 = p0 - p1, p1 - p2
+            out[1 + self.col[f"{f}1"]] = np.where(n > _U64(2), _zigzag(d1 - d2), np.where(n > _U64(1), _zigzag(d1), p1))
+            out[1 + self.col[f"{f}2"]] = np.where(n > _U64(2), _zigzag(d2), p2)
+        return out
+
+    @classmethod
+    def from_arrays(cls, spec: Spec, arrays: Sequence[np.ndarray]) -> History:
+        """Inverse of :meth:`arrays`."""
+        h = cls(spec)
+        if len(arrays) != 1 + len(h.col):
+            raise ValueError("history layout differs")
+        h.keys = np.cumsum(arrays[0], dtype=_U64)
+        h.table = np.array(arrays[1:], _U64).reshape(len(h.col), len(h.keys))
+        n = h.table[h.col["n"]]
+        for f in spec.motion:
+            p0, a1, a2 = (h.table[h.col[f"{f}{i}"]] for i in range(3))
+            d2 = _unzigzag(a2)
+            p1 = np.where(n > _U64(2), p0 - (_unzigzag(a1) + d2), np.where(n > _U64(1), p0 - _unzigzag(a1), a1))
+            h.table[h.col[f"{f}2"]] = np.where(n > _U64(2), p1 - d2, a2)
+            h.table[h.col[f"{f}1"]] = p1
+        return h
+
+    def xor_last(self, records: np.ndarray) -> np.ndarray:
+        """A copy of ``records`` (of the spec's dtype) with every field the history remembers xor-ed with the
+        key's last value; its own inverse. A checkpoint stores the newest records this way: mostly they are
+        the last ones, and their remembered fields become zeros, which pack to nothing."""
+        out = records.copy()
+        if not len(self.keys) or not len(out):
+            return out
+        keys = _as_u64(out[self.spec.key])
+        i = self._known(keys)
+        hit: slice | np.ndarray = slice(None)  # usually every key is known
+        if i is None:
+            i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = np.flatnonzero(self.keys[i] == keys)
+            i = i[hit]
+        rows = [(f, self.col[f]) for f in (*self.spec.xor, *self.spec.diff)]
+        rows += [(f, self.col[f"{f}0"]) for f in self.spec.motion]
+        for f, row in rows:
+            out[f][hit] = _from_u64(_as_u64(out[f][hit]) ^ self.table[row, i], self.spec.dtype[f])
+        return out
 
 
 def _rounds(slots: np.ndarray, nkeys: int) -> list[np.ndarray] | None:

@@ -23,19 +23,30 @@ empty the layer models, and then delivers the state at the target instead of the
 - then the last :data:`TAIL_MS` before the target message by message, so trails, rates and ages are as
   they were.
 
-The newest-record state is kept in checkpoints every ``max(60 s, span / 24)`` of journal time (built in the
-background from ``start()``, and by any seek that passes them), so a seek anywhere in a long journal reads
-one checkpoint plus at most one interval. After a seek, vehicle trails hold only the state position and the
-tail's, and feed gap/restart counters count from the start of the tail; everything else equals a straight
-play, provided the session takes each delivery's ``rx`` as its receive time.
+Checkpoints make this quick. Each holds the newest-record state over the records before the first record of
+a block, and the codec's chain as it stands before that block (what decoding the vehicle and link columns
+needs), so a seek unpacks the nearest checkpoint before the tail and decodes only from there, never from
+the key block. They are placed by decoding work, every :data:`CHECKPOINT_RECORDS` array records (a seek
+decodes at most ~25 ms past one, at any fleet size), built in the background from ``start()`` and by any
+seek that passes them, and kept packed (:mod:`services.journal.checkpoint`, about 2.3 MB at 72,000 vehicles)
+within :data:`CHECKPOINT_BYTES`: past it only every n-th place keeps one, so a long journal of a large fleet
+has them further apart and its seeks decode further. Incident messages a catch-up replays are
+kept decoded from opening the journal on.
+
+After a seek, vehicle trails hold only the state position and the tail's, and feed gap/restart counters count
+from the start of the tail; everything else equals a straight play, provided the session takes each
+delivery's ``rx`` as its receive time.
 """
 
 from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import enum
+import itertools
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -49,6 +60,8 @@ import numpy as np
 from services.feeds import protocol
 from services.feeds.client import Delivery, FeedConfig
 from services.feeds.health import FeedHealth
+from services.journal import checkpoint
+from services.journal.blocks import AVL, LINK, Chain
 from services.journal.format import Record, frames_of
 from services.journal.reader import JournalReader, ReadStats
 
@@ -58,8 +71,18 @@ TAIL_MS = 15_000
 MIN_SPEED = 1.0
 MAX_SPEED = 60.0
 SPEEDS = (1, 2, 5, 10, 30, 60)
-CHECKPOINT_MIN_MS = 60_000
-CHECKPOINTS = 24
+# A checkpoint after every this many array records (vehicle and link rows; a message counts as
+# _MESSAGE_RECORDS more): decoding costs about 0.32 µs a record whatever the fleet (block, envelope and
+# merge included; measured on the build machine), so a seek decodes at most ~25 ms past its checkpoint.
+# That is 1.3 s of journal at 72,000 vehicles (where memory spaces them further, see CHECKPOINT_BYTES),
+# half a minute at 3,000.
+CHECKPOINT_RECORDS = 75_000
+_MESSAGE_RECORDS = 200  # a message's own share of the work (directory, envelope, buffers), in records
+CHECKPOINT_MIN_MS = 1_000  # never closer in journal time (a burst of messages within one second)
+# Packed checkpoints kept, at most: past it only every n-th place keeps one (see _thin). A checkpoint is
+# about 2.3 MB at 72,000 vehicles (0.1 MB at 3,000), so this keeps up to ~160 of them: every 2.7 s over
+# 5 minutes of a 72k journal, every 11 s over 30 minutes, every ~10 minutes over 24 hours.
+CHECKPOINT_BYTES = 384 * 1024 * 1024
 _REDUCE_EVERY = 1_000_000  # records buffered before the newest-per-key merge runs
 _SUB_BITS = 20  # record index within a message in the ordering key (a frame holds < 2**20 records)
 
@@ -117,7 +140,7 @@ class _Item:
 class _Latest:
     """The newest record per key (vehicle or link id) over a stretch of the journal, with its feed and time.
 
-    Arrays are replaced, never changed in place, so a copy shares them."""
+    Arrays are replaced, never changed in place."""
 
     def __init__(self, dtype: np.dtype, key: str, ts: str | None) -> None:
         self.dtype, self.key, self.ts = dtype, key, ts
@@ -164,31 +187,42 @@ class _Latest:
         self._parts = []
         self._buffered = 0
 
-    def copy(self) -> _Latest:
-        self.reduce()
-        other = _Latest(self.dtype, self.key, self.ts)
-        other.rec, other.feed, other.recv, other.order = self.rec, self.feed, self.recv, self.order
-        return other
-
     def groups(self, by_feed_only: bool = False) -> list[tuple[int, int, np.ndarray]]:
         """(feed, receive ms, records) per source message (or per feed), records in application order."""
         self.reduce()
         if not len(self.rec):
             return []
-        o = np.argsort(self.order, kind="stable")
-        feed, recv, rec = self.feed[o].astype(np.int64), self.recv[o], self.rec[o]
+        o = np.argsort(self.order)  # the order keys differ from each other: no need for a stable sort
+        feed, recv = self.feed[o].astype(np.int64), self.recv[o]
         key = feed if by_feed_only else recv * 65536 + feed
-        g = np.argsort(key, kind="stable")
-        ks = key[g]
-        cuts = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-        out = []
-        for part in np.split(g, cuts):
-            out.append((int(feed[part[0]]), int(recv[part].max()), np.ascontiguousarray(rec[part])))
-        return out
+        g = np.argsort(key, kind="stable")  # mostly in order already (positions follow receive times)
+        o, feed, recv, key = o[g], feed[g], recv[g], key[g]
+        rec = self.rec[o]
+        bounds = np.r_[0, np.flatnonzero(key[1:] != key[:-1]) + 1, len(key)].tolist()
+        return [(int(feed[a]), int(recv[a:b].max()), rec[a:b]) for a, b in itertools.pairwise(bounds)]
 
     @property
     def nbytes(self) -> int:
         return int(self.rec.nbytes + self.feed.nbytes + self.recv.nbytes + self.order.nbytes)
+
+
+def _marks(cost_before: np.ndarray, recv: np.ndarray, starts: np.ndarray) -> list[int]:
+    """Positions among ``starts`` where a checkpoint goes: the first after each CHECKPOINT_RECORDS of decoding
+    (``cost_before``: cumulated up to each position) and at least CHECKPOINT_MIN_MS after the one before."""
+    marks: list[int] = []
+    if not len(starts):
+        return marks
+    cost, ms = cost_before[starts], recv[starts]
+    j = 0
+    last_cost, last_ms = 0, int(recv[0])
+    while True:
+        j = max(j, int(np.searchsorted(cost, last_cost + CHECKPOINT_RECORDS)),
+                int(np.searchsorted(ms, last_ms + CHECKPOINT_MIN_MS)))
+        if j >= len(starts):
+            return marks
+        marks.append(int(starts[j]))
+        last_cost, last_ms = int(cost[j]), int(ms[j])
+        j += 1
 
 
 @dataclass
@@ -200,8 +234,48 @@ class _State:
     def empty(cls) -> _State:
         return cls(_Latest(protocol.AVL_DTYPE, "id", "ts"), _Latest(protocol.LINK_DTYPE, "link", None))
 
-    def copy(self) -> _State:
-        return _State(self.avl.copy(), self.link.copy())
+    def pack(self, chain: Chain | None) -> bytes:
+        """The state and the chain as one blob (:mod:`services.journal.checkpoint`). Only records and their
+        order keys are stored: the feed and receive time follow from the journal position in the key. The
+        records are stored against what the chain remembers of their vehicle or link (:meth:`History.xor_last`),
+        which they mostly equal: that halves the checkpoint."""
+        self.avl.reduce()
+        self.link.reduce()
+        avl, link = self.avl.rec, self.link.rec
+        if chain is not None:
+            avl, link = chain.history[AVL].xor_last(avl), chain.history[LINK].xor_last(link)
+        return checkpoint.pack([avl, self.avl.order, link, self.link.order, *(chain.arrays() if chain else [])])
+
+    @classmethod
+    def unpack(cls, blob: bytes, with_chain: bool, feed: np.ndarray, recv: np.ndarray) -> tuple[_State, Chain | None]:
+        layout = [protocol.AVL_DTYPE, np.dtype(np.int64), protocol.LINK_DTYPE, np.dtype(np.int64)]
+        arrays = checkpoint.unpack(blob, layout + Chain.layout() if with_chain else layout)
+        chain = Chain.from_arrays(arrays[4:]) if with_chain else None
+        if chain is not None:
+            arrays[0], arrays[2] = chain.history[AVL].xor_last(arrays[0]), chain.history[LINK].xor_last(arrays[2])
+        state = cls.empty()
+        for latest, rec, order in ((state.avl, *arrays[0:2]), (state.link, *arrays[2:4])):
+            pos = order >> _SUB_BITS
+            latest.rec, latest.order, latest.feed, latest.recv = rec, order, feed[pos], recv[pos]
+        return state, chain
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a decoded map's dicts and lists (what msgpack gives; the rest is immutable)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """The state over the first ``k`` records, packed with the codec's chain before the block of record ``k``
+    (so decoding goes on from there instead of from its key block)."""
+
+    blob: bytes
+    chain_at: tuple[int, int] | None  # (segment, block) the chain is for; None: nothing to decode with
 
 
 class JournalPlayer:
@@ -228,7 +302,8 @@ class JournalPlayer:
         self._playing = False
         self._anchor_pos = float(self.start_ms)
         self._anchor_wall = clock()
-        self._checkpoints: dict[int, _State] = {}
+        self._checkpoints: dict[int, _Checkpoint] = {}
+        self._ck_bytes = 0
         self._ck_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -277,37 +352,38 @@ class JournalPlayer:
         sl = self.meta.get("slice") if isinstance(self.meta.get("slice"), dict) else {}
         self.start_ms = int(sl.get("from_ms", first)) if len(self._recv) or sl else first
         self.end_ms = max(self.start_ms, int(sl.get("to_ms", last)) if sl else last)
-        span = self.end_ms - self.start_ms
-        spacing = max(CHECKPOINT_MIN_MS, span // CHECKPOINTS)
-        marks = self.start_ms + spacing * np.arange(1, span // spacing + 1, dtype=np.int64)
-        grid = np.searchsorted(self._recv, marks, side="left")
-        # On the first record of a key block at or after each mark: a seek from there decodes no chain twice.
-        if len(order):
-            rank = np.empty(len(order), np.int64)
-            rank[order] = np.arange(len(order))
-            base = np.r_[0, np.cumsum([len(s) for s in segs])[:-1]].astype(np.int64)
-            keys = np.sort(np.concatenate([rank[base[i] + s.key_records] for i, s in enumerate(segs)]))
-            if len(keys):
-                k = np.searchsorted(keys, grid)
-                grid = np.where(k < len(keys), keys[np.minimum(k, len(keys) - 1)], grid)
-        grid = np.unique(grid)
-        self._grid = [int(g) for g in grid if 0 < g < len(self._recv)]
+        # Checkpoint places: the first record of a block (decoding can start there), every CHECKPOINT_RECORDS.
+        starts = cat([s.slot == 0 if s.slot is not None else np.ones(len(s), bool) for s in segs], bool)[order]
+        cost = np.where(np.isin(self._kind, (_K.AVL, _K.LINK)), self._nrec + _MESSAGE_RECORDS, 0)
+        self._full_grid = _marks(np.r_[0, np.cumsum(cost)[:-1]].astype(np.int64), self._recv,
+                                 np.flatnonzero(starts[1:]) + 1 if len(starts) else np.empty(0, np.int64))
+        self._stride = 1  # of the full grid, the marks kept: every stride-th
+        self._grid = list(self._full_grid)
+        self._grid_set = set(self._grid)
 
     def _scan_events(self) -> None:
         """Incident events for the timeline, and which incident messages a catch-up must replay."""
         self._events: list[IncidentEvent] = []
         self._inc_keep = np.zeros(len(self._recv), dtype=bool)
+        # The messages a catch-up replays, kept decoded: a seek neither reads nor validates them again (a
+        # day of calls is thousands of them, a few hundred bytes each).
+        self._inc_records: dict[int, tuple[Record, protocol.Message]] = {}
         seen: set[tuple[str, str]] = set()
         previous: dict[str, tuple] = {}
         for p in np.flatnonzero(self._kind == _K.INC):
-            msg = self._decode_at(int(p))
-            if msg is None:
+            rec = self.record_at(int(p))
+            try:
+                msg = protocol.decode(rec.frames) if rec is not None else None
+            except protocol.DecodeError:
+                msg = None
+            if rec is None or msg is None:
                 continue
             inc = msg.payload
             state = (inc["status"], tuple(inc.get("units") or ()))
             if previous.get(inc["id"]) != state:
                 previous[inc["id"]] = state
                 self._inc_keep[p] = True
+                self._inc_records[int(p)] = (rec, msg)
             if (inc["id"], inc["status"]) not in seen:
                 seen.add((inc["id"], inc["status"]))
                 self._events.append(IncidentEvent(int(self._recv[p]), inc["id"], inc["type"], inc["status"],
@@ -417,6 +493,12 @@ class JournalPlayer:
         return list(self._events)
 
     @property
+    def checkpoints(self) -> tuple[int, int]:
+        """How many seek checkpoints are kept, and their packed bytes (at most CHECKPOINT_BYTES)."""
+        with self._ck_lock:
+            return len(self._checkpoints), self._ck_bytes
+
+    @property
     def stats(self) -> ReadStats:
         """The reader's counts: records, corrupt records skipped, torn bytes ignored."""
         return self._reader.stats
@@ -443,10 +525,14 @@ class JournalPlayer:
         fi = int(self._feed[p])
         health = self.health[fi]
         try:
-            msg = protocol.decode(rec.frames)
+            # As the live client does: a journal written before impossible positions were refused at the door
+            # still holds them; they are dropped and counted the same way.
+            msg, dropped, detail = protocol.drop_bad_positions(protocol.decode(rec.frames))
         except protocol.DecodeError as err:
             health.record_error(err.reason, err.detail)
             return None
+        if dropped:
+            health.record_error("bad-position", detail, dropped)
         rx = rec.recv_ms / 1000.0
         health.accept(msg.topic, msg.env, rx, msg.nbytes, int(self._nrec[p]))
         if msg.env.kind == protocol.Kind.HEARTBEAT:
@@ -504,14 +590,20 @@ class JournalPlayer:
             marks = sorted(self._checkpoints)
             i = bisect.bisect_right(marks, k)
             start = marks[i - 1] if i else 0
-            state = self._checkpoints[start].copy() if start else _State.empty()
+            ck = self._checkpoints[start] if start else None
+        state = _State.empty()
+        if ck is not None:
+            state, chain = _State.unpack(ck.blob, ck.chain_at is not None, self._feed, self._recv)
+            if ck.chain_at is not None and chain is not None:
+                self._reader.resume(*ck.chain_at, chain)
         self._advance(state, start, k)
         return state
 
     def _advance(self, state: _State, a: int, b: int, stop: threading.Event | None = None) -> bool:
         """Fold records [a, b) into ``state``, leaving checkpoints on the grid; False when stopped."""
         lo, hi = np.searchsorted(self._state_pos, (a, b), side="left")
-        marks = [g for g in self._grid if a < g <= b]
+        grid = self._grid
+        marks = grid[bisect.bisect_right(grid, a):bisect.bisect_right(grid, b)]
         positions = self._state_pos[lo:hi]
         for j, p in enumerate(positions):
             p = int(p)
@@ -537,8 +629,32 @@ class JournalPlayer:
 
     def _keep_checkpoint(self, k: int, state: _State) -> None:
         with self._ck_lock:
-            if k not in self._checkpoints:
-                self._checkpoints[k] = state.copy()
+            if k in self._checkpoints or k not in self._grid_set:
+                return
+        seg, rec = int(self._seg[k]), int(self._rec[k])
+        b = self._reader.block_of(seg, rec)
+        chain = self._reader.chain_before(seg, b) if b is not None else None
+        ck = _Checkpoint(state.pack(chain), (seg, b) if chain is not None and b is not None else None)
+        with self._ck_lock:
+            if k in self._checkpoints or k not in self._grid_set:
+                return
+            self._checkpoints[k] = ck
+            self._ck_bytes += len(ck.blob)
+            while self._ck_bytes > CHECKPOINT_BYTES and len(self._grid) > 1:
+                self._thin()
+
+    def _thin(self) -> None:
+        """Keep fewer checkpoint places, and only the checkpoints on them: every stride-th place of the full
+        grid, the stride a multiple of the one before (so the places kept are among those built), chosen so
+        that the whole journal's checkpoints fit CHECKPOINT_BYTES at the size seen so far, a tenth to spare.
+        Memory stays within it however long the journal; a seek decodes up to stride times further."""
+        mean = self._ck_bytes / max(1, len(self._checkpoints))
+        more = math.ceil(len(self._full_grid) * mean * 1.1 / CHECKPOINT_BYTES / self._stride)
+        self._stride *= max(2, more)
+        self._grid = self._full_grid[self._stride - 1::self._stride]
+        self._grid_set = set(self._grid)
+        for k in [k for k in self._checkpoints if k not in self._grid_set]:
+            self._ck_bytes -= len(self._checkpoints.pop(k).blob)
 
     def _precompute(self) -> None:
         try:
@@ -557,13 +673,18 @@ class JournalPlayer:
             _, first = np.unique(self._topic[rev], return_index=True)
             raw += list(rev[first])
         for p in sorted(int(x) for x in raw):
-            rec = self._reader.read(int(self._seg[p]), int(self._rec[p]))
-            if rec is None:
-                continue
-            try:
-                msg = protocol.decode(rec.frames)
-            except protocol.DecodeError:
-                continue
+            if p in self._inc_records:
+                rec, msg = self._inc_records[p]
+                # Each seek hands out a payload of its own, as decoding would (the session may keep it).
+                msg = dataclasses.replace(msg, payload=_fresh(msg.payload))
+            else:
+                rec = self._reader.read(int(self._seg[p]), int(self._rec[p]))
+                if rec is None:
+                    continue
+                try:
+                    msg = protocol.decode(rec.frames)
+                except protocol.DecodeError:
+                    continue
             items.append(_Item(rec.recv_ms, p, int(self._feed[p]), msg, rec.frames))
         state = self._state_at(k)
         for kind, topic, latest_of, by_feed in ((protocol.Kind.AVL_BATCH, protocol.Topic.AVL, state.avl, False),

@@ -15,7 +15,9 @@ Files are never modified here; :func:`recover` (run by the writer on start) trun
 
 Format 2 blocks are decoded whole and kept in a small cache; the vehicle and link columns are decoded in
 chain order, from a few remembered positions (so reading straight on, from more than one thread, never
-starts a chain over) or else from the block's key block.
+starts a chain over; a replay checkpoint hands one in with :meth:`JournalReader.resume`) or else from the
+block's key block. A record that is not one of those columns (an incident, a heartbeat, a camera frame)
+is read without them, so without its chain.
 """
 
 from __future__ import annotations
@@ -88,15 +90,6 @@ class SegmentIndex:
     block_offsets: np.ndarray | None = None  # int64
     key_of: np.ndarray | None = None  # int64: the block's key block, -1 when its chain has a gap before it
     block_ok: np.ndarray | None = None  # bool: CRC verified (True), or not yet checked
-
-    @property
-    def key_records(self) -> np.ndarray:
-        """Format 2: indices of the records that start a key block (any record is one in format 1)."""
-        if self.version == 1 or self.block is None or not len(self.block):
-            return np.arange(len(self.offsets))
-        firsts = np.r_[True, self.block[1:] != self.block[:-1]]
-        keys = np.array([h.key for h in self.blocks], bool)
-        return np.flatnonzero(firsts & keys[self.block])
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -299,6 +292,14 @@ def _resync(buf: mmap.mmap | bytes, start: int, size: int) -> int | None:
         pos += 1
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    """A decoded block's records; without ``whole`` its vehicle and link arrays were not decoded (None)."""
+
+    frames: list[list[bytes] | None]
+    whole: bool
+
+
 @dataclass
 class _Cursor:
     """A chain decoded up to (not including) block ``next`` of segment ``segment``."""
@@ -324,7 +325,7 @@ class JournalReader:
         self._maps: list[mmap.mmap | None] = []
         self._bad_reads: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[int, int], list[list[bytes] | None]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int], _Decoded] = OrderedDict()
         self._cursors: list[_Cursor] = []
         found = list_segments(self.directory)
         for i, (n, path) in enumerate(found):
@@ -464,20 +465,22 @@ class JournalReader:
         assert seg.block is not None and seg.slot is not None
         b, slot = int(seg.block[i]), int(seg.slot[i])
         with self._lock:
-            decoded = self._cache.get((segment, b))
-            if decoded is not None:
+            cached = self._cache.get((segment, b))
+            if cached is not None:
                 self._cache.move_to_end((segment, b))
-        if decoded is None:
-            decoded = self._decode_block(segment, b)
-            if decoded is None:
+        if cached is None or (cached.frames[slot] is None and not cached.whole):
+            cached = self._decode_block(segment, b, slot)
+            if cached is None:
                 return None
-        frames = decoded[slot]
+        frames = cached.frames[slot]
         if frames is None:
             self._bad(segment, [i], "lost the block before them in their chain")
             return None
         return Record(int(seg.recv_ms[i]), self.feed_names[seg.feeds[i]], list(frames))
 
-    def _decode_block(self, segment: int, b: int) -> list[list[bytes] | None] | None:
+    def _decode_block(self, segment: int, b: int, slot: int) -> _Decoded | None:
+        """Block ``b`` decoded for record ``slot``: whole, or without its vehicle and link arrays when the record
+        is not one of them (an incident or a CCTV frame needs no chain, which can cost seconds to rebuild)."""
         seg = self.segments[segment]
         mm = self._maps[segment]
         assert seg.key_of is not None and seg.block_offsets is not None
@@ -489,6 +492,15 @@ class JournalReader:
         except CorruptRecord:
             self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
             return None
+        if d.coding[slot] == blocks.RAW and (d.coding != blocks.RAW).any():
+            try:
+                heads = _Decoded(blocks.decode_block(mm, pos, h, d, None), whole=False)
+            except CorruptRecord as exc:
+                log.warning("journal: block at %s:%d: %s", seg.path.name, pos, exc)
+                self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
+                return None
+            self._cache_block(segment, b, heads)
+            return heads
         cursor = self._chain_before(segment, b) if (d.coding != blocks.RAW).any() else None
         try:
             decoded = blocks.decode_block(mm, pos, h, d, cursor.chain if cursor else None)
@@ -497,15 +509,50 @@ class JournalReader:
             seg.key_of[b:][seg.key_of[b:] == seg.key_of[b]] = -1
             self._bad(segment, np.flatnonzero(seg.block == b).tolist(), "do not decode")
             return None
+        if cursor is not None:
+            cursor.next = b + 1
+            self._keep_cursor(cursor)
+        whole = _Decoded(decoded, whole=True)
+        self._cache_block(segment, b, whole)
+        return whole
+
+    def _cache_block(self, segment: int, b: int, decoded: _Decoded) -> None:
         with self._lock:
-            if cursor is not None:
-                cursor.next = b + 1
-                self._cursors.append(cursor)
-                del self._cursors[:-_CURSORS]
             self._cache[(segment, b)] = decoded
             while len(self._cache) > _CACHED_BLOCKS:
                 self._cache.popitem(last=False)
-        return decoded
+
+    def block_of(self, segment: int, i: int) -> int | None:
+        """The block of record ``i`` of a format 2 segment (None in format 1, where records stand alone)."""
+        seg = self.segments[segment]
+        return None if seg.block is None else int(seg.block[i])
+
+    def chain_before(self, segment: int, b: int) -> blocks.Chain | None:
+        """A copy of the chain as it is before block ``b`` of ``segment``: what a checkpoint needs to go on
+        decoding from there (:meth:`resume`). None when the chain is broken before ``b``."""
+        seg = self.segments[segment]
+        if seg.key_of is None or int(seg.key_of[b]) < 0:
+            return None
+        if int(seg.key_of[b]) == b:
+            return blocks.Chain()
+        cursor = self._chain_before(segment, b)
+        if cursor is None:
+            return None
+        chain = cursor.chain.copy()
+        self._keep_cursor(cursor)
+        return chain
+
+    def resume(self, segment: int, b: int, chain: blocks.Chain) -> None:
+        """Decode block ``b`` of ``segment`` and the ones after it from ``chain`` (as :meth:`chain_before` gave
+        it; taken over, not copied) instead of from their key block."""
+        seg = self.segments[segment]
+        if seg.key_of is not None and 0 <= int(seg.key_of[b]) < b:
+            self._keep_cursor(_Cursor(segment, b, chain))
+
+    def _keep_cursor(self, cursor: _Cursor) -> None:
+        with self._lock:
+            self._cursors.append(cursor)
+            del self._cursors[:-_CURSORS]
 
     def _chain_before(self, segment: int, b: int) -> _Cursor | None:
         """A chain holding what the blocks before ``b`` (since its key block) said; None when it is broken.

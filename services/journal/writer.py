@@ -8,7 +8,7 @@ Flush and loss policy
   to 1 MiB of frames (format 2, see :mod:`services.journal.format`: compressed, one CRC per block) and
   writes each block with one ``write`` call. From then on the records are in the operating system's page
   cache. The blocks of a segment form chains from a key block (every segment's first, then one every
-  ``key_ms``, 30 s by default, and after any failed write); only the vehicle and link columns depend on the
+  ``key_ms``, 60 s by default, and after any failed write); only the vehicle and link columns depend on the
   chain.
 - **kill -9 / crash of the app**: blocks written survive; what is lost is what was still queued, i.e. the
   records appended during the last ``flush_ms`` (plus the block the kill cut in half, which is dropped

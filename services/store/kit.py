@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -27,9 +28,13 @@ import shapely
 from services.store.cameras import CameraSpec
 from services.store.errors import KitError
 
+if TYPE_CHECKING:
+    from services.gazetteer.index import GazetteerIndex
+
 KIT_FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)  # version 1 had no road names, lanes or bridge/tunnel flags
 TILES_FILE = "tiles.mbtiles"
+GAZETTEER_FILE = "gazetteer.npz"  # names, addresses and crossings for search (services/gazetteer); optional
 # Below this share of its districts' area inside the roads' hull, a kit's data covers only part of its area.
 # A kit whose data covers its 시군구 keeps about 0.96 of it inside the hull (the median over the NGII 시군구
 # with roads stopping 500 m short of every boundary; 0.58 for the 5% with islands or odd shapes), while a
@@ -298,7 +303,7 @@ def kit_target(path: Path) -> Path:
     return path
 
 
-_KIT_FILES = {"kit.json", "roads.npz", TILES_FILE}
+_KIT_FILES = {"kit.json", "roads.npz", TILES_FILE, GAZETTEER_FILE}
 
 
 def _is_kit_dir(path: Path) -> bool:
@@ -311,9 +316,10 @@ def _is_kit_dir(path: Path) -> bool:
     return isinstance(meta, dict) and meta.get("format") in READABLE_FORMATS and names <= _KIT_FILES
 
 
-def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
+def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None, gazetteer: GazetteerIndex | None = None) -> Path:
     """Write ``kit`` to directory ``path`` atomically; returns the absolute path written. ``tiles``: an MBTiles
-    file to include. An existing ``path`` is replaced only when it is a kit or empty (``kit_target``)."""
+    file to include; ``gazetteer``: its search index (without one, the kit's names are indexed when it opens).
+    An existing ``path`` is replaced only when it is a kit or empty (``kit_target``)."""
     path = kit_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -330,6 +336,13 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
             shutil.copyfile(tiles, tmp / TILES_FILE)
         _write_npz(tmp / "roads.npz", kit.roads.arrays())
         checksum = hashlib.sha256((tmp / "roads.npz").read_bytes()).hexdigest()
+        gazetteer_meta = None
+        if gazetteer is not None:
+            gazetteer.save(tmp / GAZETTEER_FILE)
+            counts = gazetteer.counts
+            gazetteer_meta = {"file": GAZETTEER_FILE, "entries": counts.entries, "addresses": counts.addresses,
+                              "lots": counts.lots, "crossings": counts.crossings,
+                              "sha256": hashlib.sha256((tmp / GAZETTEER_FILE).read_bytes()).hexdigest()}
         meta = {
             "format": KIT_FORMAT_VERSION,
             "name": kit.name,
@@ -340,6 +353,7 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None) -> Path:
             "sources": list(kit.sources),
             "roads_sha256": checksum,
             "tiles": tiles_meta,
+            "gazetteer": gazetteer_meta,
             "road_names": [list(n) for n in kit.road_names],
             "districts": [
                 {"code": d.code, "name": d.name, "name_en": d.name_en, "level": d.level, "parent": d.parent,

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import osmium
 
 from services.store.cameras import CameraSpec, from_osm_tags
@@ -42,12 +41,25 @@ _POI_RULES: tuple[tuple[str, str, str], ...] = (
     ("man_made", "surveillance", "camera"),
 )
 _PLACE_LEVEL = {"city_district": "gu", "borough": "gu", "suburb": "gu", "quarter": "dong", "neighbourhood": "dong"}
-NODE_KEYS = tuple(dict.fromkeys([k for k, _, _ in _POI_RULES] + ["place"]))
+# Named things a call-taker may be told ("in front of 롯데월드몰", "at 잠실역"), by the key that says what they are;
+# the gazetteer keeps them (the kit's own POIs are only the kinds dispatch needs).
+_NAMED_KEYS = ("amenity", "shop", "tourism", "office", "leisure", "railway", "public_transport", "healthcare",
+               "historic", "man_made", "emergency", "aeroway", "building", "landuse", "natural", "place")
+_NAMED_SKIP = {"place": {"city_district", "borough", "suburb", "quarter", "neighbourhood", "city", "town",
+                         "village", "county", "state", "province", "region", "country"}}
+# Only nodes with one of these keys reach Python: POIs, places, and what is named or numbered (the gazetteer's).
+NODE_KEYS = tuple(dict.fromkeys([k for k, _, _ in _POI_RULES] + ["place", "name", "addr:housenumber"]))
+
+
+_POI_KEYS = tuple(dict.fromkeys(k for k, _, _ in _POI_RULES))
 
 
 def poi_kind(tags: osmium.osm.TagList) -> str | None:
+    present = {k: v for k in _POI_KEYS if (v := tags.get(k)) is not None}  # each key asked of libosmium once
+    if not present:
+        return None
     for key, value, kind in _POI_RULES:
-        if tags.get(key) == value:
+        if present.get(key) == value:
             return kind
     return None
 
@@ -116,10 +128,46 @@ class OsmPlace:
 
 
 @dataclass
+class OsmNamed:
+    """A named or addressed node or building: what it is called, what it is, and its address when tagged."""
+
+    name: str  # name:ko or name ("" for an address alone)
+    names: tuple[str, ...]  # its other names (name, name:en, alt_name, old_name, short_name, official_name)
+    what: str  # "amenity=cafe", "railway=station", "building=yes"…
+    lon: float
+    lat: float
+    street: str = ""  # addr:street
+    housenumber: str = ""  # addr:housenumber (road-name address number, or a lot number with addr:place)
+    place: str = ""  # addr:place / addr:quarter / addr:suburb …: the 동 or 리 of a lot address
+    city: str = ""  # addr:city / addr:district: the 시군구 (Korean OSM puts the dong here too)
+
+
+_OTHER_NAMES = ("name", "name:en", "alt_name", "alt_name:ko", "old_name", "short_name", "official_name", "int_name")
+
+
+def named_of(tags: osmium.osm.TagList, lon: float, lat: float) -> OsmNamed | None:
+    """What the gazetteer keeps of an object, or None (unnamed and without an address)."""
+    if "name" not in tags and "addr:housenumber" not in tags and "name:ko" not in tags:
+        return None
+    t = {tag.k: tag.v for tag in tags}  # one pass: lookups on a TagList each cross into libosmium
+    name = t.get("name:ko") or t.get("name", "")
+    housenumber = t.get("addr:housenumber", "")
+    what = next((f"{k}={t[k]}" for k in _NAMED_KEYS if k in t and t[k] not in _NAMED_SKIP.get(k, ())), "")
+    if not what and not housenumber:
+        return None  # a name without a kind (a route, a boundary) is not a place
+    names = tuple(dict.fromkeys(v for k in _OTHER_NAMES if (v := t.get(k, "")) and v != name))
+    place = next((v for k in ("addr:place", "addr:quarter", "addr:neighbourhood", "addr:suburb", "addr:hamlet")
+                  if (v := t.get(k, ""))), "")
+    city = t.get("addr:district", "") or t.get("addr:city", "")
+    return OsmNamed(name, names, what, lon, lat, t.get("addr:street", ""), housenumber, place, city)
+
+
+@dataclass
 class OsmData:
     ways: list[OsmWay] = field(default_factory=list)
     pois: list[OsmPoi] = field(default_factory=list)
     places: list[OsmPlace] = field(default_factory=list)
+    named: list[OsmNamed] = field(default_factory=list)  # for the gazetteer
     ways_seen: int = 0  # every way in the file, roads or not
     missing_locations: int = 0  # road ways skipped because a node had no location
 
@@ -139,10 +187,11 @@ class _Reader(osmium.SimpleHandler):
         kind = poi_kind(n.tags)
         if kind is not None and n.location.valid():
             camera = from_osm_tags(n.tags.get) if kind == "camera" else None
-            if kind == "camera" and camera is None:  # a guard: surveillance, but no camera
-                return
-            self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat,
-                                         camera=camera))
+            if kind != "camera" or camera is not None:  # a guard is surveillance, but no camera
+                self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat,
+                                             camera=camera))
+        if n.location.valid() and (named := named_of(n.tags, n.location.lon, n.location.lat)) is not None:
+            self.data.named.append(named)
 
     def way(self, w: osmium.osm.Way) -> None:
         self.data.ways_seen += 1
@@ -151,13 +200,23 @@ class _Reader(osmium.SimpleHandler):
         cls = HIGHWAY_CLASS.get(highway) if highway else None
         if cls is None:
             kind = poi_kind(tags)
-            if kind is not None and len(w.nodes) >= 3:  # a mapped building or site: its centre
+            wanted = kind is not None or "addr:housenumber" in tags or ("name" in tags and any(
+                k in tags for k in _NAMED_KEYS))
+            if wanted and len(w.nodes) >= 3:  # a mapped building or site: its centre
+                nodes = w.nodes
+                # A few corners place a named building well enough for search, and each costs a call into
+                # libosmium; a POI of the kit keeps the mean of them all.
+                step = 1 if kind is not None else max(len(nodes) // 8, 1)
                 try:
-                    lon = np.mean([n.location.lon for n in w.nodes])
-                    lat = np.mean([n.location.lat for n in w.nodes])
+                    locations = [nodes[i].location for i in range(0, len(nodes), step)]
+                    lon = sum(loc.lon for loc in locations) / len(locations)
+                    lat = sum(loc.lat for loc in locations) / len(locations)
                 except osmium.InvalidLocationError:
                     return
-                self.data.pois.append(OsmPoi(kind, tags.get("name", ""), float(lon), float(lat)))
+                if kind is not None:
+                    self.data.pois.append(OsmPoi(kind, tags.get("name", ""), lon, lat))
+                if (named := named_of(tags, lon, lat)) is not None:
+                    self.data.named.append(named)
             return
         if tags.get("access") in _NO_ACCESS or tags.get("motor_vehicle") in _NO_ACCESS or tags.get("area") == "yes":
             return

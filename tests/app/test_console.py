@@ -245,7 +245,7 @@ def test_find_anything_from_the_toolbar(console, qtbot) -> None:
     box = window.find_edit
     assert QtWidgets.QApplication.focusWidget() is box
     _type(box, "남북로 4")
-    assert box.popup.isVisible() and box.found[0].name == "남북로 4" and box.found[0].kind == "road"
+    assert box.popup.isVisible() and box.found[0].name == "남북로 4 · 중구" and box.found[0].kind == "road"
     QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
     pin = window.session.layers["pins"].pins["found"]
     x0, y0, x1, y1 = window.canvas.view_rect()

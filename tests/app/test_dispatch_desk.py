@@ -216,3 +216,12 @@ def test_a_plan_ranks_each_type_and_picks_the_fastest_of_each(desk) -> None:
     assert 2 in [o.unit for o in desk.plan("INC-9").picks]
     board = {r.unit: r for r in desk.unit_board(now_ms=10_000)}
     assert set(board) == {1, 2, 3, 4, 5, 6} and board[1].status == A and board[1].station == "중앙 119안전센터"
+
+
+def test_calls_from_the_cad_are_put_into_words(desk) -> None:
+    inc = desk.book.get("INC-1")  # came with coordinates only
+    assert inc.place == ""
+    assert desk.describe_places() == 1
+    assert inc.place.startswith("중구 · ") and ("동서로" in inc.place or "남북로" in inc.place)
+    assert " / " in inc.place  # at a crossing: both roads
+    assert desk.describe_places() == 0  # once

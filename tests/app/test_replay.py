@@ -189,7 +189,7 @@ def test_things_appear_at_their_replay_times(recording) -> None:
 def test_seek_back_and_forth_equals_a_straight_play(recording, monkeypatch: pytest.MonkeyPatch) -> None:
     journal, kit, _ = recording
     monkeypatch.setattr(player_mod, "TAIL_MS", 300)  # the recording is short: make every jump a rebuild
-    monkeypatch.setattr(player_mod, "CHECKPOINT_MIN_MS", 400)
+    monkeypatch.setattr(player_mod, "CHECKPOINT_RECORDS", 200)  # checkpoints every few records: seeks use them
     straight = ReplaySession(kit, JournalPlayer(journal, clock=FakeClock(), precompute=False))
     p = straight.player
     span = p.end_ms - p.start_ms

@@ -63,9 +63,11 @@ def hb_frames(seq: int, ts: int, src: str = "avl") -> list[bytes]:
     return protocol.encode_heartbeat(src=src, sess="s1" if src == "avl" else "c1", seq=seq, seqs={}, ts=ts)
 
 
-def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | None = None, **kw) -> JournalWriter:
+def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | None = None, ticks: bool = False,
+              **kw) -> JournalWriter:
     """AVL every second (vehicle 3 only until 40 s), heartbeats, incidents I1 and I2 walking their lifecycles,
-    link speeds every 10 s, a CCTV frame every 5 s; nothing from the AVL feed during ``gap`` (seconds)."""
+    link speeds every 10 s, a CCTV frame every 5 s; nothing from the AVL feed during ``gap`` (seconds).
+    ``ticks``: written second by second, as the live writer's flush ticks cut blocks (else in a few blocks)."""
     w = JournalWriter(directory, flush_ms=20, meta={"kit": {"name": "grid"}}, **kw)
     life = {10: ("I1", "new"), 20: ("I1", "acknowledged"), 25: ("I1", "dispatched"), 30: ("I2", "new"),
             35: ("I1", "en_route"), 50: ("I1", "on_scene"), 70: ("I2", "acknowledged"), 90: ("I1", "closed")}
@@ -93,6 +95,8 @@ def synthetic(directory: Path, seconds: int = 120, *, gap: tuple[int, int] | Non
         if s % 5 == 0:
             w.append("cctv", [b"cctv.cam1", protocol.encode_envelope(Kind.CCTV_FRAME, "cam", "k1", s // 5 + 1, t),
                               f"frame{s}".encode()], t + 4)
+        if ticks:
+            w.flush()
     return w
 
 
@@ -489,8 +493,8 @@ def test_replay_clock_makes_feeds_live_or_stale_as_they_were(tmp_path: Path) -> 
 
 
 def test_seek_gives_the_state_of_a_straight_play(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(player_mod, "CHECKPOINT_MIN_MS", 20_000)
-    synthetic(tmp_path / "j", 120).close()
+    monkeypatch.setattr(player_mod, "CHECKPOINT_RECORDS", 3_000)  # a checkpoint every few seconds of journal
+    synthetic(tmp_path / "j", 120, ticks=True).close()
     targets = [T0 + 5_500, T0 + 33_000, T0 + 45_000, T0 + 61_000, T0 + 95_000, T0 + 119_000]
     # Straight: the clock moves forward in steps of less than TAIL_MS, each message handed out once.
     straight = JournalPlayer(tmp_path / "j", clock=FakeClock(), precompute=False)
@@ -546,6 +550,31 @@ def test_seek_delivers_state_first_with_original_receive_times(tmp_path: Path) -
     assert p.health[0].messages == 101 + 100  # AVL at 0…100 s, heartbeats at 0.001…99.001 s
 
 
+def test_a_seek_replays_incidents_without_decoding_them_again(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day of calls is thousands of incident messages: a seek hands out the ones it keeps decoded on open,
+    each time a payload of its own."""
+    synthetic(tmp_path / "j", 120).close()
+    p = JournalPlayer(tmp_path / "j", clock=FakeClock(), precompute=False)
+    decoded: list[bytes] = []
+    decode = protocol.decode
+    monkeypatch.setattr(protocol, "decode", lambda frames: decoded.append(bytes(frames[0])) or decode(frames))
+    got = []
+    for _ in range(2):
+        p.seek(T0 + 100_000)
+        assert Topic.INCIDENT not in decoded
+        out = [d for d in p.drain() if d.message.env.kind == Kind.INCIDENT]
+        incs = [d.message.payload for d in out]
+        got.append([(i["id"], i["status"], list(i["units"])) for d, i in zip(out, incs, strict=True)
+                    if d.recv_ms <= T0 + 100_000 - player_mod.TAIL_MS])
+        for i in incs:  # what a consumer does to its payload stays with it
+            i["status"] = "closed"
+            i["units"].append(99)
+        p.seek(T0)
+        decoded.clear()
+    assert got[0] == got[1] and len(got[0]) == 7
+
+
 def test_events_for_jumping(tmp_path: Path) -> None:
     synthetic(tmp_path / "j", 100).close()
     p = JournalPlayer(tmp_path / "j", clock=FakeClock())
@@ -595,3 +624,21 @@ def test_journal_imports_without_qt() -> None:
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_replay_refuses_impossible_positions_an_old_journal_holds(tmp_path: Path) -> None:
+    d = tmp_path / "j"
+    w = JournalWriter(d, meta={"kit": {"name": "grid"}}, flush_ms=10)
+    frames = avl_frames(1, T0, ids=(1, 2, 3))
+    rec = np.frombuffer(frames[2], dtype=AVL_DTYPE).copy()
+    rec["lon"][1] = np.nan  # written before the door refused such records
+    w.append("avl", [frames[0], frames[1], rec.tobytes()], T0)
+    w.close()
+    player = JournalPlayer(d, clock=FakeClock(), precompute=False)
+    try:
+        player.seek(player.end_ms)
+        got = [dl for dl in player.drain() if dl.message.env.kind == Kind.AVL_BATCH]
+        assert [dl.message.payload["id"].tolist() for dl in got] == [[1, 3]]
+        assert player.health[0].errors["bad-position"] == 1
+    finally:
+        player.close()

@@ -10,7 +10,7 @@ import pytest
 
 from services.feeds import protocol
 from services.feeds.protocol import LINK_DTYPE, Kind, Topic
-from services.journal import JournalPlayer, JournalReader, JournalWriter, export, recover
+from services.journal import JournalPlayer, JournalReader, JournalWriter, checkpoint, export, recover
 from services.journal.blocks import AVL_SPEC, LINK_SPEC
 from services.journal.codec import ArrayCodec, History
 from services.journal.format import SEGMENT_HEADER, encode_record, segment_header, segment_version
@@ -90,6 +90,23 @@ def test_format_2_segments_say_so(tmp_path: Path) -> None:
     (_, path), = list_segments(tmp_path / "j")
     assert segment_version(path.read_bytes()[:SEGMENT_HEADER.size]) == 2
     assert JournalReader(tmp_path / "j").meta["format"] == 2
+
+
+def test_a_key_block_starts_each_minute(tmp_path: Path) -> None:
+    """The key interval: what a damaged block can cost (the positions up to the next key block) against the
+    bytes of coding every position afresh."""
+    w = JournalWriter(tmp_path / "j", flush_ms=60_000)
+    rec = np.zeros(3, protocol.AVL_DTYPE)
+    rec["id"] = [1, 2, 3]
+    for s in range(130):
+        rec["ts"] = T0 + s * 1000
+        rec["lon"] += 1e-5
+        w.append("avl", protocol.encode_array(Topic.AVL, Kind.AVL_BATCH, rec, src="a", sess="s", seq=s + 1,
+                                              ts=T0 + s * 1000), T0 + s * 1000)
+        w.flush()  # a block per second
+    w.close()
+    with JournalReader(tmp_path / "j") as r:
+        assert [h.first_ms - T0 for h in r.segments[0].blocks if h.key] == [0, 60_000, 120_000]
 
 
 def _old_journal(directory: Path, stream: list[tuple[str, list[bytes], int]]) -> None:
@@ -187,18 +204,193 @@ def test_a_flipped_byte_inside_a_compressed_block_is_caught(tmp_path: Path, flee
 
 @pytest.mark.parametrize("seed", range(3))
 def test_array_codec_round_trips_any_bytes(seed: int) -> None:
-    """Lossless whatever the arrays hold: random bytes, repeated ids within a block, NaN and infinities."""
+    """Lossless whatever the arrays hold: random bytes, repeated ids within a block, ids close together and
+    far apart, NaN and infinities; also when decoding goes on from a history packed into a checkpoint."""
     rng = np.random.default_rng(seed)
     for spec in (AVL_SPEC, LINK_SPEC):
         enc, dec = ArrayCodec(spec), ArrayCodec(spec)
         he, hd = History(spec), History(spec)
-        for block in range(12):
+        top = np.iinfo(spec.dtype[spec.key]).max
+        for block in range(16):
             n = int(rng.integers(1, 400))
             recs = np.frombuffer(rng.bytes(n * spec.dtype.itemsize), spec.dtype).copy()
-            recs[spec.key] = rng.integers(0, 50, n)  # ids repeat, within and across blocks
+            recs[spec.key] = rng.integers(1000, 1050, n)  # ids repeat, within and across blocks
+            if block % 4 == 3:  # and now and then one far off, above or below the others
+                far = [0, 999, top, int(rng.integers(0, top, dtype=np.uint64))]
+                recs[spec.key][rng.integers(0, n)] = far[int(rng.integers(0, len(far)))]
             if spec is AVL_SPEC:
                 recs["lon"][::7] = np.nan
                 recs["lat"][::11] = -np.inf
-            key = block % 5 == 0
+            key = block % 6 == 0
             blob = enc.encode(recs, he, key=key)
+            if block % 3 == 2:
+                arrays = checkpoint.unpack(checkpoint.pack(hd.arrays()), [a.dtype for a in hd.arrays()])
+                hd = History.from_arrays(spec, arrays)
             assert dec.decode(blob, hd, key=key).tobytes() == recs.tobytes()
+            assert np.array_equal(hd.keys, he.keys) and np.array_equal(hd.table, he.table)
+            assert hd.xor_last(hd.xor_last(recs)).tobytes() == recs.tobytes()
+
+
+def test_checkpoints_pack_any_arrays_exactly() -> None:
+    rng = np.random.default_rng(5)
+    arrays = [np.frombuffer(rng.bytes(40 * 999), protocol.AVL_DTYPE).copy(), np.arange(7, dtype=np.int64),
+              np.empty(0, np.uint64), np.frombuffer(rng.bytes(16 * 5), LINK_DTYPE).copy()]
+    blob = checkpoint.pack(arrays)
+    got = checkpoint.unpack(blob, [a.dtype for a in arrays])
+    assert [g.tobytes() for g in got] == [a.tobytes() for a in arrays]
+    assert all(g.flags.writeable and g.dtype == a.dtype for g, a in zip(got, arrays, strict=True))
+    with pytest.raises(ValueError):
+        checkpoint.unpack(blob, [a.dtype for a in arrays[:3]])
+
+
+# ---------------------------------------------------------------- seeking at city scale
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _with_cad(stream: list[tuple[str, list[bytes], int]]) -> list[tuple[str, list[bytes], int]]:
+    """The fleet stream with a CAD (three incidents walking their lifecycle, every open one repeated every
+    5 s) and a CCTV camera (a frame every 4 s) beside it, in receive order."""
+    life = {2: ("A", "new"), 6: ("A", "acknowledged"), 9: ("B", "new"), 14: ("A", "dispatched"),
+            21: ("C", "new"), 27: ("B", "acknowledged"), 33: ("A", "closed")}
+    extra: list[tuple[str, list[bytes], int]] = []
+    status: dict[str, str] = {}
+    seq = 0
+    for s in range(40):
+        t = T0 + s * 1000
+        if s in life:
+            status[life[s][0]] = life[s][1]
+        for inc, st in status.items():
+            if (s in life and life[s][0] == inc) or s % 5 == 0:
+                seq += 1
+                payload = {"id": inc, "type": "fire", "priority": 2, "lon": 127.38, "lat": 36.35, "status": st,
+                           "reported": t, "units": []}
+                extra.append(("cad", protocol.encode_map(Topic.INCIDENT, Kind.INCIDENT, payload, src="cad",
+                                                         sess="c", seq=seq, ts=t), t + 5))
+        if s % 4 == 1:
+            extra.append(("cctv", [b"cctv.cam1", protocol.encode_envelope(Kind.CCTV_FRAME, "cam", "k", s, t),
+                                   f"frame {s}".encode()], t + 6))
+    return sorted(stream + extra, key=lambda r: r[2])
+
+
+def _kept(deliveries: list) -> dict:
+    """What the session's layers keep of what a player handed out: each vehicle's record with the highest
+    source time (the last applied among equals) with its feed and receive time, each link's last valid
+    speed, each incident's last status, each camera's last frame."""
+    avl = [d for d in deliveries if d.message.env.kind == Kind.AVL_BATCH]
+    vehicles = {}
+    if avl:
+        rec = np.concatenate([d.message.payload for d in avl])
+        feed = np.concatenate([np.full(len(d.message.payload), d.feed) for d in avl])
+        recv = np.concatenate([np.full(len(d.message.payload), d.recv_ms) for d in avl])
+        o = np.lexsort((np.arange(len(rec)), rec["ts"], rec["id"]))
+        last = o[np.r_[rec["id"][o][1:] != rec["id"][o][:-1], True]]
+        vehicles = {int(rec["id"][i]): (rec[i].tobytes(), int(feed[i]), int(recv[i])) for i in last}
+    links: dict[int, float] = {}
+    incidents: dict[str, str] = {}
+    cctv: dict[bytes, bytes] = {}
+    for d in deliveries:
+        m = d.message
+        if m.env.kind == Kind.LINK_SPEEDS:
+            ok = np.isfinite(m.payload["kmh"]) & (m.payload["kmh"] >= 0)
+            links.update(zip(m.payload["link"][ok].tolist(), m.payload["kmh"][ok].tolist(), strict=True))
+        elif m.env.kind == Kind.INCIDENT:
+            incidents[m.payload["id"]] = m.payload["status"]
+        elif m.env.kind == Kind.CCTV_FRAME:
+            cctv[m.topic] = bytes(m.payload)
+    return {"vehicles": vehicles, "links": links, "incidents": incidents, "cctv": cctv}
+
+
+@pytest.mark.parametrize("case", ["one chain", "segments, little memory"])
+def test_a_seek_at_city_scale_gives_exactly_the_state_of_a_straight_play(tmp_path: Path, fleet_stream, case: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,500 vehicles and every road's speed: after a seek (from a checkpoint, decoding from inside a chain)
+    the layers hold what they hold after playing straight to the same moment, record for record."""
+    from services.journal import player as player_mod
+
+    monkeypatch.setattr(player_mod, "TAIL_MS", 2_000)  # the state, not the tail, brings nearly every vehicle
+    monkeypatch.setattr(player_mod, "CHECKPOINT_RECORDS", 20_000)
+    little = case != "one chain"
+    if little:
+        monkeypatch.setattr(player_mod, "CHECKPOINT_BYTES", 1_200_000)
+    stream = _with_cad(fleet_stream)
+    d = tmp_path / "j"
+    write(d, stream, **({"segment_bytes": 300_000} if little else {}))
+    targets = [T0 + ms for ms in (3_500, 9_000, 14_200, 19_900, 25_000, 31_700, 36_000, 38_900)]
+    straight = JournalPlayer(d, clock=FakeClock(), precompute=False)
+    seen: list = []
+    expected = {}
+    for t in targets:
+        while straight.position_ms < t:
+            straight.seek(min(t, straight.position_ms + 1_500))  # forward, within the tail: no rebuild
+            seen += straight.drain()
+        expected[t] = _kept(seen)
+    assert straight.resets == 0
+    straight.close()
+
+    rows: list[int] = []
+    decode = ArrayCodec.decode
+
+    def counted(self: ArrayCodec, blob: bytes, history: History, *, key: bool) -> np.ndarray:
+        out = decode(self, blob, history, key=key)
+        rows.append(len(out))
+        return out
+
+    monkeypatch.setattr(ArrayCodec, "decode", counted)
+    p = JournalPlayer(d, clock=FakeClock())
+    p.start()
+    p._thread.join()  # the background checkpoints, all of them
+    with JournalReader(d) as r:
+        mid_chain = [k for k, ck in p._checkpoints.items()
+                     if ck.chain_at and not r.segments[ck.chain_at[0]].blocks[ck.chain_at[1]].key]
+    assert len(mid_chain) >= 2
+    if little:
+        assert len(list_segments(d)) >= 3
+        # Thinned to fit, not far below it.
+        assert p._stride >= 2 and player_mod.CHECKPOINT_BYTES / 3 < p._ck_bytes <= player_mod.CHECKPOINT_BYTES
+    for t in (targets[7], targets[0], targets[5], targets[2], targets[6], targets[3], targets[4], targets[1]):
+        rows.clear()
+        p.seek(t)
+        # From the checkpoint before the tail, not from the key block: at most the spacing and a block or two
+        # (a block of this stream holds at most every road's speed and a second of positions).
+        assert sum(rows) <= p._stride * player_mod.CHECKPOINT_RECORDS + 2 * 41_000
+        got = _kept(p.drain())
+        want = expected[t]
+        assert got["vehicles"].keys() == want["vehicles"].keys()
+        assert got["vehicles"] == want["vehicles"]
+        assert got["links"] == want["links"]
+        assert got["incidents"] == want["incidents"] and got["cctv"] == want["cctv"]
+    assert p.resets == len(targets) and p.stats.corrupt_records == 0
+    p.close()
+
+
+def test_an_incident_reads_without_decoding_the_positions_before_it(tmp_path: Path, fleet_stream,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A seek replays incident messages and camera frames from anywhere in the journal: reading one must not
+    rebuild the vehicle and link columns of its chain (seconds of decoding at city scale)."""
+    stream = _with_cad(fleet_stream)
+    write(tmp_path / "j", stream)
+    decoded: list[int] = []
+    decode = ArrayCodec.decode
+    monkeypatch.setattr(ArrayCodec, "decode", lambda self, blob, history, *, key: decoded.append(1) or decode(
+        self, blob, history, key=key))
+    with JournalReader(tmp_path / "j") as r:
+        seg = r.segments[0]
+        assert not seg.blocks[-1].key
+        topics = np.array(r.topic_names, dtype=object)[seg.topics]
+        last_inc = int(np.flatnonzero(topics == Topic.INCIDENT)[-1])
+        rec = r.read(0, last_inc)
+        assert rec is not None and (rec.feed, rec.frames, rec.recv_ms) in stream
+        assert protocol.decode(rec.frames).payload["id"] == "C"
+        assert decoded == []
+        # The positions of the same block still read whole, from the chain.
+        same_block = int(np.flatnonzero((seg.block == seg.block[last_inc]) & (topics == Topic.AVL))[0])
+        rec = r.read(0, same_block)
+        assert rec is not None and (rec.feed, rec.frames, rec.recv_ms) in stream and decoded
+        assert r.stats.corrupt_records == 0

@@ -15,6 +15,7 @@ from widgets.map.drawing import cosmetic_pen, rings_path, view_scale
 from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
 from widgets.map.tiles_item import TilesItem
+from widgets.theme import font
 
 _DONG_OUTLINE_SCALE = 0.02
 _DONG_LABEL_SCALE = 0.07
@@ -143,8 +144,7 @@ class LabelsItem(pg.GraphicsObject):
         self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
         self._district_paths: dict[str, list[tuple[float, float, str, _Label]]] = {}
         self._road_paths: dict[tuple[str, int], tuple[_Label, float]] = {}
-        self._road_font = QtGui.QFont()
-        self._road_font.setPixelSize(11)
+        self._road_font = font("map_label")
         self.placed = 0  # labels drawn in the last paint (district and road)
         self.boxes: list[QtCore.QRectF] = []  # their screen boxes, gap included
         self.restyle("style")
@@ -160,11 +160,10 @@ class LabelsItem(pg.GraphicsObject):
         if lang not in self._district_paths:
             out = []
             for d in self.layer.districts:
-                font = QtGui.QFont()
-                font.setPixelSize(15 if d.level == "gu" else 11)
-                font.setBold(d.level == "gu")
+                gu = d.level == "gu"
                 path = QtGui.QPainterPath()
-                path.addText(0, 0, font, d.name_en if lang == "en" and d.name_en else d.name)
+                path.addText(0, 0, font("map_title" if gu else "map_label", bold=gu),
+                             d.name_en if lang == "en" and d.name_en else d.name)
                 path.translate(-path.boundingRect().center())
                 out.append((d.label_xy[0], d.label_xy[1], d.level, _Label(path)))
             self._district_paths[lang] = out

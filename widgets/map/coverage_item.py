@@ -1,4 +1,7 @@
-"""Renderer of the CoverageLayer: every road coloured by the minutes it takes the nearest unit to reach it."""
+"""Renderer of the CoverageLayer: every road coloured by the minutes it takes the nearest unit to reach it.
+
+Drawn wide and dashed, over the traffic layer's thin solid lines: with both on, the congestion colours still
+show in the gaps and beside the dashes, and neither is taken for the other."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from widgets.map.registry import renders
 
 @renders(CoverageLayer)
 class CoverageItem(BandedPathsItem):
-    width, alpha = 2.2, 210
+    width, alpha = 4.0, 230
+    dashes = (1.0, 1.5)  # 4 px of colour, 6 px of gap: beads on the traffic's thin line
 
     def __init__(self, layer: CoverageLayer) -> None:
         super().__init__(layer, layer.segments)

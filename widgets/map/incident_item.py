@@ -1,4 +1,5 @@
-"""Renderer of the IncidentLayer: a shape per incident type, coloured by priority; new incidents flash."""
+"""Renderer of the IncidentLayer: a shape per incident type, coloured by priority, with the priority's number
+in a badge up and to the right (so priority never rests on telling red from orange); new incidents flash."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from services.vocabulary import INCIDENT_TYPES
 from widgets.map.drawing import bounds_of
 from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
+from widgets.theme import font
 
 _R = 11.0  # symbol radius in pixels
 _FLASH_HZ = 2.0
+_BADGE_AT = QtCore.QPointF(_R + 3.0, -_R - 3.0)  # the badge's centre from the symbol's: beside it, not on it
+_REACH_PX = 40.0  # how far from its point an incident's drawing reaches (flash halo, badge)
 
 
 def incident_symbol(kind: str) -> QtGui.QPainterPath:
@@ -53,10 +57,16 @@ class IncidentItem(LayerItem):
         self._symbols = [incident_symbol(k) for k in INCIDENT_TYPES]
         self._outline = QtGui.QPen(QtGui.QColor(palette.INCIDENT_OUTLINE), 1.5)
         self._select = QtGui.QPen(QtGui.QColor(palette.SELECTION), 3.0)
+        self._badge_font = font("map_label", bold=True)
+        digits = QtGui.QFontMetricsF(self._badge_font).tightBoundingRect("12345")
+        self._badge_r = max(digits.width() / 5, digits.height()) / 2 + 3.5  # a digit and a margin all round
+        self._badge_pen = QtGui.QPen(QtGui.QColor(palette.INCIDENT_OUTLINE), 1.2)
+        self.badges: list[tuple[int, QtCore.QRectF]] = []  # (priority, screen box) of each badge last painted
         self._bounds = QtCore.QRectF()
         self._arrays: IncidentArrays | None = None
         self._selected: str | None = None
         self.flash_on = True
+        self._scale = 1.0  # pixels per metre
         super().__init__(layer)
 
     def wants_refresh(self, moment: Moment) -> bool:
@@ -69,8 +79,18 @@ class IncidentItem(LayerItem):
         if a is not self._arrays:
             self.prepareGeometryChange()
             self._arrays = a
-            self._bounds = bounds_of(a.x, a.y, pad=500.0)
+            self._update_bounds()
         self._selected = self.layer.selected
+
+    def _update_bounds(self) -> None:
+        a = self._arrays
+        if a is not None:
+            self._bounds = bounds_of(a.x, a.y, pad=max(500.0, _REACH_PX / max(self._scale, 1e-9)))
+
+    def on_view_changed(self, scale: float) -> None:
+        self.prepareGeometryChange()
+        self._scale = scale
+        self._update_bounds()
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
@@ -78,6 +98,7 @@ class IncidentItem(LayerItem):
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
         a = self._arrays
         self.drawn = 0
+        self.badges = []
         if a is None or not a.ids:
             return
         tr = p.transform()
@@ -104,5 +125,18 @@ class IncidentItem(LayerItem):
             p.setPen(self._outline)
             p.setBrush(colour)
             p.drawPath(path)
+            self._paint_badge(p, at, int(a.priority[i]))
         p.restore()
         self.drawn = len(a.ids)
+
+    def _paint_badge(self, p: QtGui.QPainter, at: QtCore.QPointF, priority: int) -> None:
+        """The priority's number on a disc of its colour; steady while the symbol flashes, so it reads at once."""
+        r = self._badge_r
+        box = QtCore.QRectF(at + _BADGE_AT - QtCore.QPointF(r, r), QtCore.QSizeF(2 * r, 2 * r))
+        p.setPen(self._badge_pen)
+        p.setBrush(QtGui.QColor(palette.PRIORITY.get(priority, palette.PRIORITY[5])))
+        p.drawEllipse(box)
+        p.setFont(self._badge_font)
+        p.setPen(QtGui.QColor(palette.PRIORITY_TEXT.get(priority, palette.PRIORITY_TEXT[5])))
+        p.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, str(priority))
+        self.badges.append((priority, box))

@@ -88,6 +88,7 @@ class BandedPathsItem(LayerItem):
     cached = True
     width = 2.0
     alpha = 200
+    dashes: ClassVar[tuple[float, ...]] = ()  # dash and gap lengths in pen widths; empty: a solid line
 
     def __init__(self, layer: Layer, segments: np.ndarray) -> None:
         self._paths: list[tuple[QtGui.QPen, QtGui.QPainterPath]] = []
@@ -101,8 +102,17 @@ class BandedPathsItem(LayerItem):
         """(mask over the segments, colour) for each band to draw, bottom first."""
         raise NotImplementedError
 
+    @classmethod
+    def pen(cls, colour: str) -> QtGui.QPen:
+        """The pen a band of ``colour`` is drawn with (legends draw their swatches with it too)."""
+        pen = cosmetic_pen(colour, cls.width, cls.alpha)
+        if cls.dashes:
+            pen.setDashPattern(list(cls.dashes))
+            pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)  # round caps would close the gaps
+        return pen
+
     def take(self, moment: Moment) -> None:
-        self._paths = [(cosmetic_pen(colour, self.width, self.alpha), segments_path(self._segments[mask]))
+        self._paths = [(self.pen(colour), segments_path(self._segments[mask]))
                        for mask, colour in self.bands() if mask.any()]
 
     def boundingRect(self) -> QtCore.QRectF:

@@ -1,4 +1,8 @@
-"""Renderer of the PlacesLayer: a small symbol per place by kind, names of stations at street zoom."""
+"""Renderer of the PlacesLayer: a small symbol per place by kind, names of stations at street zoom.
+
+Names are placed greedily, most important kind first: beside the symbol to the right, else left, below, above
+or on a diagonal, wherever the name covers neither a name already placed nor a symbol; a name with no room is
+left out (two stations at one spot: one name on each side, or one name)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from resources import palette
 from widgets.map.drawing import bounds_of, view_scale
 from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
+from widgets.theme import font
 
 _SYMBOL_PX = 9.0
 _MIN_SCALE = {"fire": 0.0, "ems": 0.0, "police": 0.0, "hospital": 0.0, "shelter": 0.03, "facility": 0.03,
@@ -17,6 +22,32 @@ _MIN_SCALE = {"fire": 0.0, "ems": 0.0, "police": 0.0, "hospital": 0.0, "shelter"
 _NAME_SCALE = 0.25
 _NAMED = {"fire", "ems", "police", "hospital", "shelter", "facility"}
 _MAX_DRAWN = 3000
+_NAME_GAP_PX = 3.0  # between a name and its symbol
+_HALO_PX = 3.5
+_NAME_REACH_PX = 300.0  # how far from its place a name may reach, for the item's bounds
+
+
+class ScreenBoxes:
+    """Boxes already taken on the screen, bucketed in a coarse grid so each test looks at its neighbours only."""
+
+    _CELL = 64.0
+
+    def __init__(self) -> None:
+        self.boxes: list[QtCore.QRectF] = []
+        self._grid: dict[tuple[int, int], list[int]] = {}
+
+    def _cells(self, box: QtCore.QRectF) -> list[tuple[int, int]]:
+        c = self._CELL
+        return [(i, j) for i in range(int(box.left() // c), int(box.right() // c) + 1)
+                for j in range(int(box.top() // c), int(box.bottom() // c) + 1)]
+
+    def free(self, box: QtCore.QRectF) -> bool:
+        return not any(box.intersects(self.boxes[k]) for cell in self._cells(box) for k in self._grid.get(cell, ()))
+
+    def take(self, box: QtCore.QRectF) -> None:
+        for cell in self._cells(box):
+            self._grid.setdefault(cell, []).append(len(self.boxes))
+        self.boxes.append(box)
 
 
 def _symbol(kind: str) -> QtGui.QPainterPath:
@@ -51,10 +82,20 @@ class PlacesItem(LayerItem):
         self._symbols = [_symbol(k) for k in KINDS]
         self._brushes = [QtGui.QBrush(QtGui.QColor(palette.PLACE[k])) for k in KINDS]
         self._outline = QtGui.QPen(QtGui.QColor(palette.PLACE_OUTLINE), 1.2)
-        self._font = QtGui.QFont()
-        self._font.setPixelSize(11)
+        self._font = font("map_label")
+        self._metrics = QtGui.QFontMetricsF(self._font)
+        self._halo = QtGui.QPen(QtGui.QColor(palette.PLACE_OUTLINE), _HALO_PX)
+        self._halo.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
         self._bounds = bounds_of(layer.x, layer.y, pad=50.0)
+        self.name_boxes: list[QtCore.QRectF] = []  # the screen boxes of the names last painted
         super().__init__(layer)
+
+    def on_view_changed(self, scale: float) -> None:
+        # Names are sized in pixels: at street zoom one reaches further than the places' own box (the device
+        # cache clips to the bounds).
+        pad = 50.0 if scale < _NAME_SCALE else max(50.0, _NAME_REACH_PX / scale)
+        self.prepareGeometryChange()
+        self._bounds = bounds_of(self.layer.x, self.layer.y, pad=pad)
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
@@ -72,17 +113,43 @@ class PlacesItem(LayerItem):
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         p.setPen(self._outline)
+        taken = ScreenBoxes()
+        half = _SYMBOL_PX / 2
+        points = []
         for r in rows:
             at = tr.map(QtCore.QPointF(float(self.layer.x[r]), float(self.layer.y[r])))
+            points.append(at)
             k = int(self.layer.kind[r])
             p.setBrush(self._brushes[k])
             p.drawPath(self._symbols[k].translated(at))
+            taken.take(QtCore.QRectF(at.x() - half, at.y() - half, _SYMBOL_PX, _SYMBOL_PX))
+        self.name_boxes = []
         if scale >= _NAME_SCALE:
-            p.setFont(self._font)
-            p.setPen(QtGui.QColor(palette.UI["text"]))
-            for r in rows:
-                if KINDS[int(self.layer.kind[r])] in _NAMED and self.layer.names[r]:
-                    at = tr.map(QtCore.QPointF(float(self.layer.x[r]), float(self.layer.y[r])))
-                    p.drawText(at + QtCore.QPointF(_SYMBOL_PX, 4), self.layer.names[r])
+            self._paint_names(p, rows, points, taken)
         p.restore()
         self.drawn = len(rows)
+
+    def _paint_names(self, p: QtGui.QPainter, rows: np.ndarray, points: list[QtCore.QPointF],
+                     taken: ScreenBoxes) -> None:
+        text = QtGui.QPainterPath()
+        ascent = self._metrics.ascent()
+        h = self._metrics.height()
+        d = _SYMBOL_PX / 2 + _NAME_GAP_PX
+        for r, at in zip(rows, points, strict=True):
+            name = self.layer.names[r]
+            if KINDS[int(self.layer.kind[r])] not in _NAMED or not name:
+                continue
+            w = self._metrics.horizontalAdvance(name)
+            right, left = at.x() + d, at.x() - d - w
+            for x, y in ((right, at.y() - h / 2), (left, at.y() - h / 2),  # right, left
+                         (at.x() - w / 2, at.y() + d), (at.x() - w / 2, at.y() - d - h),  # below, above
+                         (right, at.y() - h - d / 2), (right, at.y() + d / 2),  # up or down to the right
+                         (left, at.y() - h - d / 2), (left, at.y() + d / 2)):  # and to the left
+                box = QtCore.QRectF(x, y, w, h)
+                if taken.free(box):
+                    taken.take(box)
+                    self.name_boxes.append(box)
+                    text.addText(QtCore.QPointF(x, y + ascent), self._font, name)
+                    break
+        p.strokePath(text, self._halo)
+        p.fillPath(text, QtGui.QColor(palette.UI["text"]))

@@ -5,6 +5,12 @@ with one ``drawPixmapFragments`` call, rotated to each heading. Only vehicles in
 At low zoom or high counts the view shows density instead: vehicles per few-pixel cell on a brightness
 ramp (grey where they are stale), counting only those the filters show, with the rare urgent statuses
 (en route, on scene) drawn on top as dots of their own colour.
+
+A unit on scene stands where its incident's marker is drawn, and incidents are drawn above vehicles: its
+symbol is drawn a fixed few pixels beside where it is, joined to its true position by a thin line, and the
+units standing at one spot fan out around it, one slot each. ON_SCENE means "at an incident", so this needs no
+knowledge of the incidents layer, and it holds at every zoom because the incident's marker has a fixed size in
+pixels too. Clicks find a unit where it is drawn (:meth:`nearest_drawn`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,29 @@ _DENSITY_ALPHA = 200
 _URGENT = np.zeros(256, dtype=bool)
 _URGENT[[VehicleStatus.EN_ROUTE, VehicleStatus.ON_SCENE]] = True
 _TRAILS_MAX = 4000  # draw trails only when this few vehicles are in view
+# Units on scene, beside their incident: its marker is 11 px in radius with the priority number up and to the
+# right, a vehicle symbol at most 14 px from its centre; density dots are 3 px.
+SCENE_OFFSET_PX = 28.0
+SCENE_DOT_OFFSET_PX = 17.0
+_SCENE_ANGLES = np.radians([10.0, 75.0, 140.0, 205.0, 260.0])  # screen, clockwise from east: not up-right
+_SCENE_SPOT_PX = 24.0  # units on scene closer than about this stand at one spot: they share the slots
+
+
+def scene_offsets(px: np.ndarray, py: np.ndarray, ids: np.ndarray,
+                  radius_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Screen offsets (x right, y down) of units on scene from their screen positions: the units at one spot
+    (a cell of the screen) take its slots in id order, five around it, then five further out."""
+    cx = np.floor(np.asarray(px) / _SCENE_SPOT_PX).astype(np.int64)
+    cy = np.floor(np.asarray(py) / _SCENE_SPOT_PX).astype(np.int64)
+    order = np.lexsort((np.asarray(ids), cy, cx))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (cx[order][1:] != cx[order][:-1]) | (cy[order][1:] != cy[order][:-1])
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    slot = np.empty(len(order), dtype=np.int64)
+    slot[order] = np.arange(len(order)) - starts
+    a = _SCENE_ANGLES[slot % len(_SCENE_ANGLES)]
+    r = radius_px * (1.0 + 0.8 * (slot // len(_SCENE_ANGLES)))
+    return r * np.cos(a), r * np.sin(a)
 
 
 def _ramp(colours: tuple[str, ...]) -> np.ndarray:
@@ -139,6 +168,10 @@ class VehicleItem(LayerItem):
         self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._bounds = QtCore.QRectF()
         self.paint_ms = 0.0
+        # The last paint's map-to-screen transform and where it drew the units on scene (ids, screen x and y),
+        # for picking them where they were seen.
+        self._paint_tr: QtGui.QTransform | None = None
+        self._scene_drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._ramps = (_ramp(palette.DENSITY), _ramp(palette.DENSITY_STALE))
         # The last density drawn: level per cell (0 empty) and which cells held stale vehicles only.
         self.density: tuple[np.ndarray, np.ndarray] | None = None
@@ -183,6 +216,7 @@ class VehicleItem(LayerItem):
         t0 = time.perf_counter()
         snap = self.snapshot
         self.drawn = 0
+        self._scene_drawn = None
         if snap is None or not len(snap):
             return
         view = self.viewRect()
@@ -204,14 +238,26 @@ class VehicleItem(LayerItem):
             self._atlas = SymbolAtlas(dpr)
         aggregate = len(rows) > AGGREGATE_ABOVE or scale < AGGREGATE_BELOW_SCALE
         self.density = None
+        self._paint_tr = QtGui.QTransform(tr)
+        # Where each symbol goes: its position, or beside it for a unit on scene.
+        sx, sy = px.copy(), py.copy()
+        scene = np.flatnonzero(snap.status[rows] == VehicleStatus.ON_SCENE)
+        if len(scene):
+            dx, dy = scene_offsets(px[scene], py[scene], snap.ids[rows[scene]],
+                                   SCENE_DOT_OFFSET_PX if aggregate else SCENE_OFFSET_PX)
+            sx[scene] += dx
+            sy[scene] += dy
+        self._scene_drawn = (snap.ids[rows[scene]], sx[scene], sy[scene])
         p.save()
         p.resetTransform()
         if not aggregate and len(snap.trail_rows):
             self._paint_trails(p, tr, snap)
+        if len(scene):
+            self._paint_leaders(p, px[scene], py[scene], sx[scene], sy[scene])
         if aggregate:
-            self.drawn = self._paint_density(p, snap, rows, px, py)
+            self.drawn = self._paint_density(p, snap, rows, px, py, sx, sy)
         else:
-            self.drawn = self._paint_symbols(p, snap, rows, px, py, scale)
+            self.drawn = self._paint_symbols(p, snap, rows, sx, sy, scale)
         self._paint_selection(p, tr, snap)
         p.restore()
         self.paint_ms = (time.perf_counter() - t0) * 1000
@@ -248,8 +294,9 @@ class VehicleItem(LayerItem):
         return len(rows)
 
     def _paint_density(self, p: QtGui.QPainter, snap: VehicleSnapshot, rows: np.ndarray, px: np.ndarray,
-                       py: np.ndarray) -> int:
-        """Vehicles per cell as one small image stretched over the view, then the urgent ones as dots."""
+                       py: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> int:
+        """Vehicles per cell (counted where they are: ``px``, ``py``) as one small image stretched over the
+        view, then the urgent ones as dots (where their symbols go: ``sx``, ``sy``)."""
         vp = p.viewport()
         gw = max(1, -(-vp.width() // DENSITY_CELL_PX))
         gh = max(1, -(-vp.height() // DENSITY_CELL_PX))
@@ -271,8 +318,18 @@ class VehicleItem(LayerItem):
         urgent = np.flatnonzero(_URGENT[snap.status[rows]])
         if len(urgent):
             src = self._atlas.source(np.full(len(urgent), _DOT_ROW), self._columns(snap, rows[urgent]))
-            self._draw(p, px[urgent], py[urgent], src, 1.0 / self._atlas.dpr, 0.0)
+            self._draw(p, sx[urgent], sy[urgent], src, 1.0 / self._atlas.dpr, 0.0)
         return len(rows)
+
+    def _paint_leaders(self, p: QtGui.QPainter, px: np.ndarray, py: np.ndarray, sx: np.ndarray,
+                       sy: np.ndarray) -> None:
+        """A thin line from where each unit on scene is to where its symbol is drawn."""
+        x = np.stack([px, sx], axis=1).ravel()
+        y = np.stack([py, sy], axis=1).ravel()
+        colour = QtGui.QColor(palette.STATUS[VehicleStatus.ON_SCENE])
+        colour.setAlpha(200)
+        p.setPen(QtGui.QPen(colour, 1.2))
+        p.drawPath(pg.arrayToQPath(x, y, connect="pairs"))
 
     def _paint_trails(self, p: QtGui.QPainter, tr: QtGui.QTransform, snap: VehicleSnapshot) -> None:
         keep = snap.shown[snap.trail_rows]
@@ -303,6 +360,43 @@ class VehicleItem(LayerItem):
         pen = QtGui.QPen(QtGui.QColor(palette.SELECTION), 2.0)
         p.setPen(pen)
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        drawn = dict(zip(*self._drawn_scene_xy(), strict=True))
         for r in sel[:500]:
-            c = tr.map(QtCore.QPointF(float(snap.x[r]), float(snap.y[r])))
+            # A unit on scene: the ring goes round its symbol, drawn beside the incident.
+            c = drawn.get(int(snap.ids[r]))
+            if c is None:
+                c = tr.map(QtCore.QPointF(float(snap.x[r]), float(snap.y[r])))
             p.drawEllipse(c, 14.0, 14.0)
+
+    def _drawn_scene_xy(self) -> tuple[list[int], list[QtCore.QPointF]]:
+        if self._scene_drawn is None:
+            return [], []
+        ids, sx, sy = self._scene_drawn
+        return [int(i) for i in ids], [QtCore.QPointF(float(x), float(y)) for x, y in zip(sx, sy, strict=True)]
+
+    # ------------------------------------------------------------ picking
+
+    def nearest_drawn(self, x: float, y: float, radius: float, mask: np.ndarray | None = None) -> int:
+        """Row of the vehicle whose symbol is nearest (x, y) within ``radius`` metres, or -1: the layer's
+        ``nearest``, except that a unit on scene is found where the last paint drew it, beside its incident."""
+        lay = self.layer
+        n = lay.n
+        tr, scene = self._paint_tr, self._scene_drawn
+        if not n or tr is None or scene is None or not len(scene[0]):
+            return lay.nearest(x, y, radius, mask)
+        shown = np.ones(n, dtype=bool) if mask is None else np.asarray(mask[:n], dtype=bool)
+        on_scene = lay.status[:n] == VehicleStatus.ON_SCENE
+        best = lay.nearest(x, y, radius, shown & ~on_scene)
+        best_d = float(np.hypot(lay.x[best] - x, lay.y[best] - y)) if best >= 0 else np.inf
+        ids, sx, sy = scene
+        rows = lay.rows_for(ids)
+        ok = rows >= 0
+        ok[ok] = shown[rows[ok]] & on_scene[rows[ok]]
+        if ok.any():
+            at = tr.map(QtCore.QPointF(x, y))
+            d = np.hypot(sx - at.x(), sy - at.y()) / max(float(np.hypot(tr.m11(), tr.m12())), 1e-12)  # metres
+            d = np.where(ok, d, np.inf)
+            k = int(np.argmin(d))
+            if d[k] <= radius and d[k] < best_d:
+                return int(rows[k])
+        return best
