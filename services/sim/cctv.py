@@ -31,6 +31,7 @@ from services.video import wire
 log = logging.getLogger(__name__)
 
 DEFAULT_CAMERAS = 48
+CENTRE_RADIUS_M = 3500.0
 SD_SIZE = (480, 270)
 HD_SIZE = (1280, 720)
 JPEG_QUALITY = 72
@@ -81,8 +82,9 @@ class SimCamera:
 
 
 def place_cameras(kit: Kit, n: int, seed: int = 17, *, fps: tuple[float, float] = (5.0, 15.0),
-                  faults: bool = True) -> list[SimCamera]:
-    """``n`` cameras at crossings of the bigger roads, spread over the city, each looking down one of them."""
+                  faults: bool = True, radius_m: float = CENTRE_RADIUS_M) -> list[SimCamera]:
+    """``n`` cameras at crossings of the bigger roads within ``radius_m`` of the city's centre (where a city
+    puts most of its traffic cameras), spread out, each looking down one of the roads."""
     from services.geo import Projector
 
     g = kit.roads
@@ -94,6 +96,10 @@ def place_cameras(kit: Kit, n: int, seed: int = 17, *, fps: tuple[float, float] 
     crossings = np.flatnonzero(degree >= 3)
     if len(crossings) < n:
         crossings = np.unique(g.edge_src[big])
+    centre = np.median(g.node_xy[crossings], axis=0)
+    central = crossings[np.hypot(*(g.node_xy[crossings] - centre).T) <= radius_m]
+    if len(central) >= n:
+        crossings = central
     # Spread: farthest-point sampling from a random start.
     xy = g.node_xy[crossings]
     chosen = [int(rng.integers(len(crossings)))]
