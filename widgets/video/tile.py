@@ -20,6 +20,7 @@ from widgets.map.camera_item import CAMERA_MIME
 from widgets.video.decoder import as_qimage
 
 TILE_MIME = "application/x-sitroom-tile"  # a tile dragged onto another: they swap
+_WORDS_EVERY_S = 0.5
 _COLOUR = {StreamState.NO_SOURCE: CamState.NO_VIDEO, StreamState.CONNECTING: CamState.CONNECTING,
            StreamState.LIVE: CamState.LIVE, StreamState.FROZEN: CamState.FROZEN, StreamState.LOST: CamState.LOST,
            StreamState.REFUSED: CamState.REFUSED}
@@ -47,6 +48,8 @@ class VideoTile(QtWidgets.QWidget):
         self._report = StreamReport(StreamState.NO_SOURCE, "", 0.0, {})
         self._text = ""
         self._age = ""
+        self._fps = 0.0
+        self._said_at = float("-inf")
         self._press: QtCore.QPointF | None = None
         self.setAcceptDrops(True)
         self.setMinimumSize(80, 60)
@@ -102,16 +105,18 @@ class VideoTile(QtWidgets.QWidget):
             return
         pic = self.hub.picture(self._key)
         report = self.hub.report(self._key, now)
-        age = "" if pic is None else f"{max(0, now_ms - pic.ts_ms) / 1000:.1f}"
-        text = f"{report.state.value}|{report.reason}|{report.fps:.0f}|{age}"
         fresh = pic is not None and (self._picture is None or pic.serial != self._picture.serial)
         if fresh:
             self._picture = pic
             self._image = as_qimage(pic.image, pic.width, pic.height)
         self._report = report
-        if fresh or text != self._text:
-            self._text = text
-            self._age = age
+        # The state (and why) repaints at once; fps and age change with every frame, so they are brought up
+        # to date with the next picture, or twice a second when none comes (no second paint per picture).
+        text = f"{report.state.value}|{report.reason}|{sum(report.faults.values())}"
+        if fresh or text != self._text or now - self._said_at >= _WORDS_EVERY_S:
+            self._text, self._said_at = text, now
+            self._age = "" if self._picture is None else f"{max(0, now_ms - self._picture.ts_ms) / 1000:.1f}"
+            self._fps = report.fps
             self.update()
             if fresh and self.on_shown is not None:
                 self.on_shown(pic)
@@ -129,7 +134,7 @@ class VideoTile(QtWidgets.QWidget):
         if r.reason and r.state is not StreamState.LIVE:
             words += f" · {r.reason}"
         if r.state is StreamState.LIVE:
-            words += " · " + self.tr("{0:.0f} fps").format(r.fps)
+            words += " · " + self.tr("{0:.0f} fps").format(self._fps)
         if self._picture is not None:
             words += " · " + self.tr("{0} s old").format(self._age)
         faults = sum(r.faults.values())
