@@ -38,6 +38,26 @@ def _lonlat_arg(text: str) -> tuple[float, float]:
     return (lon, lat)
 
 
+def _fps_arg(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX frames per second, got {text!r}") from None
+    if not 0 < lo <= hi <= 60:
+        raise argparse.ArgumentTypeError(f"frame rates must satisfy 0 < MIN <= MAX <= 60, got {text!r}")
+    return (lo, hi)
+
+
+def _size_arg(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not (16 <= w <= 4096 and 16 <= h <= 4096):
+        raise argparse.ArgumentTypeError(f"frame size out of 16..4096, got {text!r}")
+    return (w, h)
+
+
 def _gui_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("ko", "en"), default=None, help="interface language (default: system)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit by itself after this long")
@@ -110,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--to", dest="end", type=_lonlat_arg, required=True, metavar="LON,LAT")
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
-    sim.add_argument("backend", choices=("avl", "traffic", "cad"))
+    sim.add_argument("backend", choices=("avl", "traffic", "cad", "cctv"))
     sim.add_argument("--endpoint", required=True,
                      help="where to publish, e.g. tcp://127.0.0.1:5556 (cad: where dispatch commands come in)")
     sim.add_argument("--kit", type=Path, help="kit directory (default: the demo city)")
@@ -128,6 +148,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, help="cad: seed of the incident generator")
     sim.add_argument("--opening-queue", type=float, default=None, metavar="SECONDS",
                      help="cad: a fresh CAD opens with the calls of this many past seconds (default 300)")
+    sim.add_argument("--cameras", type=int, default=48, help="cctv: how many cameras (default 48)")
+    sim.add_argument("--fps", type=_fps_arg, default=(5.0, 15.0), metavar="MIN,MAX",
+                     help="cctv: each camera's frame rate is drawn from this range (default 5,15)")
+    sim.add_argument("--size", type=_size_arg, default=(480, 270), metavar="WxH",
+                     help="cctv: frame size of the main streams (default 480x270; full-resolution ones 1280x720)")
+    sim.add_argument("--no-faults", action="store_true",
+                     help="cctv: no camera freezes, drops out, lacks a direction or is out of order")
+    sim.add_argument("--prerender", type=int, default=0, metavar="N",
+                     help="cctv: cycle N frames rendered at start instead of rendering each (benchmarks)")
+
+    cameras = sub.add_parser("cameras", help="the cameras' viewing log")
+    cam_sub = cameras.add_subparsers(dest="cameras_command", required=True)
+    camlog = cam_sub.add_parser("log", help="who saw which camera, from when to when (from the audit log)")
+    camlog.add_argument("--csv", type=Path, required=True, metavar="FILE", help="write the log here as CSV")
+    camlog.add_argument("--audit", type=Path, metavar="FILE",
+                        help="the audit log (default: audit.sqlite in the config directory)")
+    camlog.add_argument("--from", dest="from_", metavar="WHEN", help="views after: epoch ms or a local ISO time")
+    camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
     from app import keys as keys_command
 
@@ -165,10 +203,54 @@ def _run_sim(args: argparse.Namespace) -> int:
                 assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
                 seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration,
                 **({"opening_queue_s": args.opening_queue} if args.opening_queue is not None else {}))
+    elif args.backend == "cctv":
+        from services.sim import cctv
+
+        cctv.run(kit, args.endpoint, cameras=args.cameras, fps=args.fps, size=args.size, faults=not args.no_faults,
+                 prerender=args.prerender, parent_pid=args.parent_pid, duration_s=args.duration)
     else:
         from services.sim import traffic
 
         traffic.run(kit, args.endpoint, parent_pid=args.parent_pid, duration_s=args.duration)
+    return 0
+
+
+def _run_cameras(args: argparse.Namespace) -> int:
+    """``sitroom cameras log --csv FILE``: the viewing log as CSV (times as epoch ms and local ISO)."""
+    import csv
+    from datetime import datetime
+
+    from app.core.replay import parse_when
+    from app.settings import config_dir
+    from services.incidents.audit import AuditLog
+
+    path = args.audit or config_dir() / "audit.sqlite"
+    if not path.is_file():
+        print(f"sitroom: no audit log at {path}", file=sys.stderr)
+        return 1
+    try:
+        lo = parse_when(args.from_, 0) if args.from_ else None
+        hi = parse_when(args.to, 0) if args.to else None
+    except ValueError as exc:
+        print(f"sitroom: {exc}", file=sys.stderr)
+        return 2
+    audit = AuditLog(path)
+    try:
+        views = audit.camera_views(lo, hi)
+    finally:
+        audit.close()
+
+    def iso(ms: int | None) -> str:
+        return "" if ms is None else datetime.fromtimestamp(ms / 1000).isoformat(timespec="seconds")
+
+    with open(args.csv, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["who", "camera", "name", "incident", "from", "to", "seconds", "from_ms", "to_ms", "ended"])
+        for who, camera, name, incident, start, end, ended in views:
+            seconds = "" if end is None else f"{(end - start) / 1000:.1f}"
+            out.writerow([who, camera, name, incident, iso(start), iso(end), seconds, start,
+                          "" if end is None else end, ended or "still shown"])
+    print(f"{len(views)} camera views → {args.csv}")
     return 0
 
 
@@ -359,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             from app import link_cut_drill
 
             return link_cut_drill.main(args.options)
+        if args.command == "cameras":
+            return _run_cameras(args)
         if args.command == "keys":
             from app import keys as keys_command
 

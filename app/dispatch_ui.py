@@ -129,6 +129,7 @@ class DispatchController(QtCore.QObject):
             ("R", self.tr("Recommend units (rank again)"), self.recommend),
             ("D", self.tr("Dispatch the chosen unit"), self.dispatch_selected),
             ("Z", self.tr("Zoom to the selected incident"), self.zoom_to_incident),
+            ("V", self.tr("Video wall: the cameras that can see the selected incident"), self.cameras_for_incident),
             ("C", self.tr("Close incident…"), lambda: self.finish("closed")),
             ("X", self.tr("Cancel incident…"), lambda: self.finish("cancelled")),
             ("Ctrl+N", self.tr("New incident at the map centre…"), self.new_incident_at_centre),
@@ -300,6 +301,11 @@ class DispatchController(QtCore.QObject):
         inc = self.desk.book.get(inc_id)
         x0, _y0, x1, _y1 = self.w.canvas.view_rect()
         self.w.canvas.center_on(inc.x, inc.y, width_m=min(x1 - x0, width_m))
+
+    def cameras_for_incident(self) -> None:
+        """V: fill the video wall with the cameras that can see the selected incident (app/cameras_ui.py)."""
+        if (inc := self._require()) is not None:
+            self.w.cameras.show_incident(inc)
 
     def show_ranking_on_map(self) -> None:
         """The incident and its ranked units in view (what A shows): the route of the chosen one is drawn."""

@@ -57,6 +57,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
+    from app.capabilities.cameras import cameras_of
     from app.core.desk import DispatchDesk
     from app.core.room import Room
     from app.core.session import LiveSession
@@ -73,6 +74,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     session.use_history_dir(default_cache_dir() / "speed-history")
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
+    if (cams := cameras_of(session)) is not None:
+        cams.attach_audit(audit, getpass.getuser())  # who saw which camera, when
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
     journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
         else state_dir / "journal"
@@ -145,7 +148,20 @@ def run_stats(window, started: float) -> dict:
         "reasons": {h.name: h.reason_counts() for h in health},
         "incident_updates_refused": dict(session.incidents.refused),
         "first_live_frame_s": None if first is None else round(first - started, 3),
+        **camera_stats(session),
     }
+
+
+def camera_stats(session) -> dict:
+    """``cameras`` on the map, ``cameras_live`` (a stream shown and live) and ``frames_shown`` (pictures drawn)."""
+    from app.capabilities.cameras import cameras_of
+    from layers.cameras import CamState
+
+    cams = cameras_of(session)
+    if cams is None:
+        return {"cameras": 0, "cameras_live": 0, "frames_shown": 0}
+    return {"cameras": len(cams.layer), "cameras_live": int((cams.layer.state == CamState.LIVE).sum()),
+            "frames_shown": cams.frames_shown}
 
 
 def run_demo(args: argparse.Namespace) -> int:

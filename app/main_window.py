@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.cameras_ui import CamerasController
 from app.core.find import Found, find
 from app.core.room import Room
 from app.dispatch_ui import DispatchController
@@ -136,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
         self.details_dock = self._dock(details, self.tr("Details"), area.RightDockWidgetArea)
         self.dispatch.build_docks()
+        self.cameras = CamerasController(self)
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
@@ -209,6 +211,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
                      self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
             view.addAction(dock.toggleViewAction())
+        self.cameras.build_actions(view)
         view.addSeparator()
         styles = QtGui.QActionGroup(self)
         self.style_actions = {}
@@ -295,7 +298,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _feeds_menu(self, pos: QtCore.QPoint) -> None:
         row = self.feeds_widget.rowAt(pos.y())
-        if row < 0:
+        if not 0 <= row < len(self.session.client.feeds):  # the streams' row has no endpoint of its own
             return
         name = self.session.client.feeds[row].name
         menu = QtWidgets.QMenu(self)
@@ -347,6 +350,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.loop.stop()
         self.save_state()
         self.dispatch.shutdown()
+        self.cameras.shutdown()
         self.room.stop()
         self.canvas.close_layers()
 
@@ -369,7 +373,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def refresh_panels(self) -> None:
         now = self.session.clock()
         health = self.session.client.health
-        self.feeds_widget.show_health(health, now)
+        self.feeds_widget.show_health(health + self.cameras.extra_health(), now)
         live = sum(h.state(now) == FeedState.LIVE for h in health)
         bad = len(health) - live
         errors = sum(h.decode_errors for h in health)

@@ -111,3 +111,10 @@ ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"
 PIN = "#ffd60a"  # a place being decided on (the call being taken): nothing else on the map is this yellow
 TRAIL = "#4fb3ff"
+# Cameras: the view cone's colour by stream state (layers/cameras.py CamState, by value). Live is teal, not
+# green (green means an available vehicle); trouble is amber (frozen), red (lost), magenta (refused).
+CAMERA_STATE = {0: "#8fa3b8", 1: "#5b6673", 2: "#9ec5ff", 3: "#2ec4b6", 4: "#f5b83d", 5: "#ff5a5f", 6: "#d65db1",
+                7: "#a83c3c"}
+CAMERA_CHOSEN = "#00e5ff"  # the cameras chosen for an incident, and their sight lines
+CAMERA_FAULT = "#ff5a5f"  # a camera that cannot be judged (no direction)
+VIDEO_BG = "#05080b"  # a tile's ground where no picture is

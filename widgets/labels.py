@@ -44,6 +44,7 @@ def layer_title(key: str) -> str:
         "Routes": QCoreApplication.translate("Labels", "Routes"),
         "Coverage": QCoreApplication.translate("Labels", "Coverage"),
         "Call location": QCoreApplication.translate("Labels", "Call location"),
+        "Cameras": QCoreApplication.translate("Labels", "Cameras"),
     }
     return names.get(key, key)
 
@@ -199,3 +200,27 @@ def found_kind(kind: str) -> str:
         "lot": QCoreApplication.translate("Labels", "lot address"),
     }
     return names.get(kind, kind)
+
+
+def stream_state(code: str) -> str:
+    """A camera stream's state (services/video/stream_state.py StreamState values)."""
+    names = {
+        "no-source": QCoreApplication.translate("Labels", "no video"),
+        "connecting": QCoreApplication.translate("Labels", "connecting"),
+        "live": QCoreApplication.translate("Labels", "live"),
+        "frozen": QCoreApplication.translate("Labels", "FROZEN"),
+        "lost": QCoreApplication.translate("Labels", "LOST"),
+        "refused": QCoreApplication.translate("Labels", "REFUSED"),
+    }
+    return names.get(code, code)
+
+
+def camera_group(code: str) -> str:
+    """The Layers dock's camera filters (layers/cameras.py STATE_GROUPS)."""
+    names = {
+        "live": QCoreApplication.translate("Labels", "live or connecting"),
+        "trouble": QCoreApplication.translate("Labels", "frozen, lost or out of order"),
+        "idle": QCoreApplication.translate("Labels", "with video, not shown"),
+        "no-video": QCoreApplication.translate("Labels", "without video"),
+    }
+    return names.get(code, code)

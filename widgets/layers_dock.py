@@ -9,11 +9,13 @@ import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from layers.base import Layer
+from layers.cameras import CameraLayer
 from layers.coverage import CoverageLayer
 from layers.traffic import TrafficLayer
 from layers.vehicles import VehicleLayer
 from services.vocabulary import VehicleStatus, VehicleType
 from widgets import labels
+from widgets.camera_filter import CameraFilter
 from widgets.legend import Legend, coverage_legend, coverage_over_traffic_note, traffic_legend
 
 
@@ -75,6 +77,10 @@ class LayersWidget(QtWidgets.QWidget):
                                        labels.vehicle_type)
         self.status_checks = self._group(box, self.tr("Vehicle status"), list(VehicleStatus),
                                          vehicles.shown_statuses, labels.vehicle_status)
+        cameras = next((lyr for lyr in layers if isinstance(lyr, CameraLayer)), None)
+        self.camera_filter = CameraFilter(cameras) if cameras is not None else None
+        if self.camera_filter is not None:
+            box.addWidget(self.camera_filter)
         box.addStretch(1)
         # Only up and down: as wide as the contents need, plus room for the scroll bar.
         scroll.setMinimumWidth(contents.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())

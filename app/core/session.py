@@ -152,7 +152,7 @@ class LiveSession:
         now = self.clock() if now is None else now
         applied = 0
         for d in self.client.drain(limit):
-            if self.journal is not None:
+            if self.journal is not None and self.kinds.journals(d):
                 self.journal.append(self.client.feeds[d.feed].name, frames_of(d.message), self.clock_ms())
             handler = self.kinds.handler(d.message.env.kind)
             if handler is None:

@@ -9,6 +9,9 @@ arriving meanwhile wait. The snapshot is delivered (``Delivery.snapshot``), then
 than it. The same happens again after a gap in ``seq``, a new ``sess``, a reconnect or an inbox overflow, so
 the app converges to the publisher's state whatever PUB/SUB dropped. A publisher whose heartbeats do not
 announce a snapshot service works as before: gaps are only counted.
+
+Besides the prefixes configured for a feed, :meth:`FeedClient.set_topics` subscribes it to a set that changes
+while it runs (the camera frames on screen), from any thread; the socket thread applies each change.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -157,6 +160,10 @@ class FeedClient:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._state: list[_Feed] = [_Feed() for _ in self.feeds]
+        # Topics subscribed besides the configured ones: wanted (replaced whole by any thread) and applied
+        # (the socket thread's own record of what its SUB holds).
+        self._wanted: list[frozenset[bytes]] = [frozenset() for _ in self.feeds]
+        self._applied: list[frozenset[bytes]] = [frozenset() for _ in self.feeds]
         self._req_ids = itertools.count(1)
         self.error: BaseException | None = None  # set when strict mode stopped the thread
 
@@ -184,6 +191,17 @@ class FeedClient:
         except IndexError:  # the socket thread's append pushed an old entry out meanwhile
             pass
         return out
+
+    def set_topics(self, feed: int, topics: Iterable[bytes]) -> None:
+        """Subscribe feed ``feed`` to exactly these topic prefixes besides its configured ones, unsubscribing
+        whatever an earlier call added and this one leaves out. Any thread; applied by the socket thread
+        within one poll interval. The sequence numbers of topics added or dropped are forgotten, so the
+        messages never listened to are not counted as gaps."""
+        self._wanted[feed] = frozenset(bytes(t) for t in topics)
+
+    def topics(self, feed: int) -> frozenset[bytes]:
+        """The topics added with :meth:`set_topics` (what is wanted; the socket thread may lag a poll behind)."""
+        return self._wanted[feed]
 
     @property
     def pending(self) -> int:
@@ -272,6 +290,7 @@ class FeedClient:
                         self._drain(sock, i, self._decode_reply, self._reply)
                     else:
                         self._monitor(sock, i)
+                self._apply_topics()
                 self._timers(time.monotonic())
         except Exception as exc:  # strict mode, or a bug: keep it for the owner to see
             self.error = exc
@@ -281,6 +300,19 @@ class FeedClient:
             self._ready.set()
             for st in self._state:
                 self._close_feed(st)
+
+    def _apply_topics(self) -> None:
+        for feed, st in enumerate(self._state):
+            want, have = self._wanted[feed], self._applied[feed]
+            if want is have or st.sub is None:
+                continue
+            fixed = {*self.feeds[feed].topics, protocol.Topic.HEARTBEAT}
+            for topic in want - have - fixed:
+                st.sub.setsockopt(zmq.SUBSCRIBE, topic)
+            for topic in have - want - fixed:
+                st.sub.setsockopt(zmq.UNSUBSCRIBE, topic)
+            self.health[feed].forget_topics((want ^ have) - fixed)
+            self._applied[feed] = want
 
     def _monitor(self, monitor: zmq.Socket, feed: int) -> None:
         st, health = self._state[feed], self.health[feed]

@@ -1,13 +1,15 @@
 """Per-source feed health: rates, ages, sequence gaps, publisher restarts, snapshots, handshakes and errors.
 
 Written by the socket thread, read by the GUI. Every field is a plain int/float/str/dict replaced whole, so a
-reader sees a consistent enough value without locks.
+reader sees a consistent enough value without locks. ``record_error`` may also be called from other threads
+(the camera decoders count the frames they refuse) and takes a lock.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -73,6 +75,7 @@ class FeedHealth:
     _retired: dict[str, set] = field(default_factory=dict)  # src -> sessions it has left behind
     _rate: deque = field(default_factory=lambda: deque(maxlen=64))  # (t, messages) samples
     _logged: set = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def state(self, now: float) -> FeedState:
         if self.last_rx is None:
@@ -112,12 +115,14 @@ class FeedHealth:
     # ------------------------------------------------------------ written by the socket thread
 
     def record_error(self, reason: str, detail: str, n: int = 1) -> None:
-        """``n`` messages (or, for ``bad-position``, records) dropped for ``reason``."""
-        self.decode_errors += n
-        self.errors[reason] += n
-        self.last_error = f"{reason}: {detail}" if detail else reason
-        if reason not in self._logged:  # once per source and reason, never a log flood
+        """``n`` messages (or, for ``bad-position``, records) dropped for ``reason``. Any thread."""
+        with self._lock:
+            self.decode_errors += n
+            self.errors[reason] += n
+            self.last_error = f"{reason}: {detail}" if detail else reason
+            first = reason not in self._logged  # once per source and reason, never a log flood
             self._logged.add(reason)
+        if first:
             log.warning("feed %s (%s): dropping bad message: %s", self.name, self.endpoint, self.last_error)
 
     def accept(self, topic: bytes, env: Envelope, now: float, nbytes: int, records: int) -> bool:
@@ -181,6 +186,15 @@ class FeedHealth:
         for key in [k for k in self._last_seq if k[0] == src]:
             del self._last_seq[key]
         for key in [k for k in self._floor if k[0] == src]:
+            del self._floor[key]
+
+    def forget_topics(self, prefixes: set[bytes] | frozenset[bytes]) -> None:
+        """Sequence numbers of these topics (and those they prefix) no longer say anything: the receiver stopped
+        or started listening to them, so the messages in between were never meant to arrive (not a gap)."""
+        names = tuple(p.decode("ascii") for p in prefixes)
+        for key in [k for k in self._last_seq if k[1].startswith(names)]:
+            del self._last_seq[key]
+        for key in [k for k in self._floor if k[1].startswith(names)]:
             del self._floor[key]
 
     def heartbeat_seqs(self, src: str, seqs: dict) -> list[str]:

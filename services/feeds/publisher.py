@@ -103,7 +103,10 @@ class _MapState:
 
 class Publisher:
     def __init__(self, endpoint: str, src: str, *, context: zmq.Context | None = None, sndhwm: int = 100_000,
-                 bind: bool = True, snapshot: str | None = None, security: Security | None = None) -> None:
+                 bind: bool = True, snapshot: str | None = None, security: Security | None = None,
+                 xpub: bool = False) -> None:
+        """``xpub``: an XPUB socket, so the publisher also learns which topics are subscribed
+        (:meth:`subscriptions`: a camera backend renders only the cameras someone watches)."""
         self.src = src
         self.sess = uuid.uuid4().hex[:12]
         self.endpoint = endpoint
@@ -114,7 +117,8 @@ class Publisher:
         self.warning = check_plaintext(endpoint, security) or ""
         if self.warning:
             log.warning("publisher %s: %s", src, self.warning)
-        self.socket = self._ctx.socket(zmq.PUB)
+        self.socket = self._ctx.socket(zmq.XPUB if xpub else zmq.PUB)
+        self._subscribed: set[bytes] = set()
         self.socket.setsockopt(zmq.SNDHWM, sndhwm)
         self.socket.setsockopt(zmq.LINGER, 0)
         self._router: zmq.Socket | None = None
@@ -221,6 +225,17 @@ class Publisher:
         self.socket.send_multipart(protocol.encode_heartbeat(src=self.src, sess=self.sess, seq=seq, seqs=seqs,
                                                              snapshot=self._router is not None))
         return True
+
+    def subscriptions(self) -> set[bytes]:
+        """(XPUB only) The topic prefixes at least one subscriber wants now, after reading every subscription
+        and unsubscription waiting on the socket. Call from the thread that sends."""
+        while self.socket.poll(0):
+            msg = self.socket.recv()
+            if msg[:1] == b"\x01":
+                self._subscribed.add(msg[1:])
+            elif msg[:1] == b"\x00":
+                self._subscribed.discard(msg[1:])
+        return set(self._subscribed)
 
     def close(self) -> None:
         self._stop.set()

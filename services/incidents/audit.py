@@ -1,4 +1,5 @@
-"""The local audit log: every incident change (who, what, when) and the incidents' current state, in SQLite.
+"""The local audit log: every incident change (who, what, when) and the incidents' current state, in SQLite;
+and the viewing log: every camera a person had on screen, from when to when (Korean CCTV rules ask for it).
 
 WAL mode with ``synchronous=NORMAL``: an entry is safe from an application crash (kill -9) as soon as it is
 written; a power cut can lose the last transactions since the previous WAL checkpoint. Writes are one row
@@ -26,7 +27,20 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_incident ON events (incident);
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS camera_views (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    who TEXT NOT NULL,
+    camera TEXT NOT NULL,
+    name TEXT NOT NULL,
+    incident TEXT NOT NULL,  -- the incident the camera was opened for, or ""
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,  -- NULL while shown
+    seen_ms INTEGER NOT NULL,  -- the last time it was known to be shown (where a crash leaves the end)
+    ended TEXT NOT NULL DEFAULT ''  -- "closed", or "app stopped" when the end is the last time seen
+);
+CREATE INDEX IF NOT EXISTS camera_views_start ON camera_views (start_ms);
 """
+VIEW_COLUMNS = ("who", "camera", "name", "incident", "start_ms", "end_ms", "ended")
 
 
 class AuditLog:
@@ -40,6 +54,9 @@ class AuditLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # Views the last run never closed (killed, crashed): they ended when they were last seen.
+        with self._db:
+            self._db.execute("UPDATE camera_views SET end_ms = seen_ms, ended = 'app stopped' WHERE end_ms IS NULL")
 
     def attach(self, book: IncidentBook) -> None:
         """Restore the saved incidents into ``book`` and record every later change."""
@@ -65,6 +82,34 @@ class AuditLog:
     def incidents(self) -> list[Incident]:
         return [Incident.from_dict(json.loads(body)) for (body,) in
                 self._db.execute("SELECT body FROM incidents ORDER BY updated_ms")]
+
+    # ------------------------------------------------------------ the viewing log
+
+    def camera_opened(self, who: str, camera: str, name: str, start_ms: int, incident: str = "") -> int:
+        """``who`` starts seeing ``camera``; returns the entry to close."""
+        with self._db:
+            cur = self._db.execute("INSERT INTO camera_views (who, camera, name, incident, start_ms, seen_ms) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)", (who, camera, name, incident, start_ms, start_ms))
+        return int(cur.lastrowid)
+
+    def camera_closed(self, entry: int, end_ms: int) -> None:
+        with self._db:
+            self._db.execute("UPDATE camera_views SET end_ms = ?, seen_ms = ?, ended = 'closed' "
+                             "WHERE seq = ? AND end_ms IS NULL", (end_ms, end_ms, entry))
+
+    def cameras_seen(self, now_ms: int) -> None:
+        """Every camera still shown is still shown now (called every few seconds: bounds what a crash loses)."""
+        with self._db:
+            self._db.execute("UPDATE camera_views SET seen_ms = ? WHERE end_ms IS NULL", (now_ms,))
+
+    def camera_views(self, from_ms: int | None = None, to_ms: int | None = None) -> list[tuple]:
+        """(who, camera, name, incident, start_ms, end_ms, ended) of the views overlapping [from_ms, to_ms],
+        oldest first; ``end_ms`` None while still shown."""
+        lo = -(2**62) if from_ms is None else from_ms
+        hi = 2**62 if to_ms is None else to_ms
+        return list(self._db.execute(
+            "SELECT who, camera, name, incident, start_ms, end_ms, ended FROM camera_views "
+            "WHERE start_ms <= ? AND COALESCE(end_ms, ?) >= ? ORDER BY start_ms, seq", (hi, hi, lo)))
 
     def close(self) -> None:
         self._db.close()

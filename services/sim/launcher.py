@@ -26,15 +26,17 @@ from services.feeds.client import FeedConfig
 from services.feeds.protocol import Topic
 from services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
 from services.sim.netlab import BACKEND_IP, NetLab
+from services.video.wire import CAM_TOPIC
 
-BACKENDS = ("avl", "traffic", "cad")
+BACKENDS = ("avl", "traffic", "cad", "cctv")
 # The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
+# The cameras' feed carries only their declarations until a view subscribes to a camera's frames.
 _FEEDS = (("avl", "avl", (Topic.AVL,)), ("traffic", "traffic", (Topic.LINK,)),
-          ("incidents", "cad", (Topic.INCIDENT,)))
+          ("incidents", "cad", (Topic.INCIDENT,)), ("cctv", "cctv", (CAM_TOPIC,)))
 CAD_STATE_FILE = "cad-state.sqlite"
 # Behind a NetLab link the sockets the control room reaches are tcp on the backends' address (the rest
 # stays ipc); the namespace is private, so fixed ports collide with nothing.
-_NETWORK_PORTS = {"avl": 7101, "traffic": 7102, "incidents": 7103, "cad": 7104}
+_NETWORK_PORTS = {"avl": 7101, "traffic": 7102, "incidents": 7103, "cad": 7104, "cctv": 7105}
 
 
 @dataclass

@@ -292,7 +292,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     poi_xy = np.stack(projector(np.array([p.lon for p in pois]), np.array([p.lat for p in pois])), axis=1) \
         if pois else np.zeros((0, 2))
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
-    kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer)
+    kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer, p.camera)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
     node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
     bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))

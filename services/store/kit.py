@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from services.store.cameras import CameraSpec
 from services.store.errors import KitError
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ class Poi:
     y: float
     node: int = -1  # nearest road-graph node, -1 if unknown
     layer: str = ""  # the user layer it came from; "" for POIs of the map data
+    camera: CameraSpec | None = None  # where a camera looks and its streams (kind "camera")
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,8 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None, gazetteer: Gaze
                  "wkb": shapely.to_wkb(d.geometry, hex=True)}
                 for d in kit.districts
             ],
-            "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node, "layer": p.layer}
+            "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node, "layer": p.layer,
+                      **({"camera": p.camera.to_json()} if p.camera is not None else {})}
                      for p in kit.pois],
         }
         (tmp / "kit.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -449,7 +452,8 @@ def load_kit(path: Path) -> Kit:
             if isinstance(node, bool) or not isinstance(node, int) or not -1 <= node < roads.n_nodes:
                 raise ValueError(f"POI node {str(node)[:20]} is not a node of the graph")
             pois.append(Poi(_text(p["kind"], "POI kind"), _text(p["name"], "POI name"), _number(p["x"], "POI x"),
-                            _number(p["y"], "POI y"), node, _text(p.get("layer", ""), "POI layer")))
+                            _number(p["y"], "POI y"), node, _text(p.get("layer", ""), "POI layer"),
+                            CameraSpec.from_json(p["camera"]) if "camera" in p else None))
         road_names = tuple((_text(a, "road name"), _text(b, "road name"), _text(c, "road name"))
                            for a, b, c in meta.get("road_names", ()))
         bounds = tuple(_number(v, "bounds_lonlat") for v in meta["bounds_lonlat"])

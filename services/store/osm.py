@@ -12,6 +12,7 @@ from pathlib import Path
 
 import osmium
 
+from services.store.cameras import CameraSpec, from_osm_tags
 from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
 
 # highway=* values a fire engine can drive on, by class (links take their road's class).
@@ -112,6 +113,7 @@ class OsmPoi:
     lon: float
     lat: float
     layer: str = ""  # the user layer it came from ("" for OSM POIs)
+    camera: CameraSpec | None = None  # where a camera looks (kind "camera" only)
 
 
 @dataclass
@@ -184,7 +186,10 @@ class _Reader(osmium.SimpleHandler):
                                              level, n.location.lon, n.location.lat))
         kind = poi_kind(n.tags)
         if kind is not None and n.location.valid():
-            self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat))
+            camera = from_osm_tags(n.tags.get) if kind == "camera" else None
+            if kind != "camera" or camera is not None:  # a guard is surveillance, but no camera
+                self.data.pois.append(OsmPoi(kind, n.tags.get("name", ""), n.location.lon, n.location.lat,
+                                             camera=camera))
         if n.location.valid() and (named := named_of(n.tags, n.location.lon, n.location.lat)) is not None:
             self.data.named.append(named)
 

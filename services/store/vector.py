@@ -25,6 +25,8 @@ import shapely
 from pyogrio import raw
 
 from services.geo import transformer
+from services.store.cameras import CAMERA_COLUMNS, CameraSpec
+from services.store.cameras import from_columns as camera_from_columns
 from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
 from services.store.osm import HIGHWAY_CLASS, OsmData, OsmPoi, OsmWay, parse_maxspeed
 
@@ -308,9 +310,22 @@ def read_points(path: Path, *, kind: str | None = None, source_crs: str | None =
     feature = keep[feature]
     lon, lat = layer.lonlat(shapely.get_coordinates(pts), feature)
     names, kinds = layer.field("name"), layer.field("kind", "type")
-    return [OsmPoi(_row_kind(_text(kinds[i]) if kinds is not None else "", default),
-                   _text(names[i]) if names is not None else "", float(x), float(y), path.stem)
-            for i, x, y in zip(feature, lon, lat, strict=True)]
+    extra = {c: layer.field(c) for c in CAMERA_COLUMNS if layer.field(c) is not None}
+    points = []
+    for i, x, y in zip(feature, lon, lat, strict=True):
+        kind = _row_kind(_text(kinds[i]) if kinds is not None else "", default)
+        camera = _camera({c: _text(v[i]) for c, v in extra.items()}, f"{path} feature {i}") \
+            if kind == "camera" else None
+        points.append(OsmPoi(kind, _text(names[i]) if names is not None else "", float(x), float(y), path.stem,
+                             camera))
+    return points
+
+
+def _camera(values: dict[str, str], where: str) -> CameraSpec:
+    try:
+        return camera_from_columns(values, where)
+    except ValueError as exc:
+        raise KitError(str(exc)) from None
 
 
 def _csv_points(path: Path, default: str, source_crs: str | None) -> list[OsmPoi]:
@@ -340,7 +355,8 @@ def _csv_rows(path: Path, rows, default: str, source_crs: str | None) -> list[Os
         raise KitError(f"{path}: no lon/lat columns (found: {', '.join(header) or 'none'}; "
                        "expected lon/lng/longitude/x and lat/latitude/y)")
     name_i, kind_i = col.get("name"), next((col[c] for c in ("kind", "type") if c in col), None)
-    found: list[tuple[int, float, float, str, str]] = []
+    extra_i = {c: col[c] for c in CAMERA_COLUMNS if c in col}
+    found: list[tuple[int, float, float, str, str, dict[str, str]]] = []
     for row in rows:
         if not any(c.strip() for c in row):
             continue
@@ -351,7 +367,8 @@ def _csv_rows(path: Path, rows, default: str, source_crs: str | None) -> list[Os
                 xy.append(float(value))
             except ValueError:
                 raise KitError(f"{path} line {rows.line_num}: {label} {value!r} is not a number") from None
-        found.append((rows.line_num, *xy, cell[2], cell[3]))
+        found.append((rows.line_num, *xy, cell[2], cell[3],
+                      {c: row[i].strip() if i < len(row) else "" for c, i in extra_i.items()}))
     if not found:
         raise KitError(f"{path}: no points in it")
     x, y = np.array([f[1] for f in found]), np.array([f[2] for f in found])
@@ -364,8 +381,12 @@ def _csv_rows(path: Path, rows, default: str, source_crs: str | None) -> list[Os
         if not (np.isfinite(lon) and np.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
             hint = "" if source_crs else " (projected x/y? give --source-crs)"
             raise KitError(f"{path} line {line}: lon/lat ({lon}, {lat}) is outside -180..180, -90..90{hint}")
-    return [OsmPoi(_row_kind(k, default), name, float(lon), float(lat), path.stem)
-            for (_, _, _, name, k), lon, lat in zip(found, x, y, strict=True)]
+    points = []
+    for (line, _, _, name, k, extra), lon, lat in zip(found, x, y, strict=True):
+        kind = _row_kind(k, default)
+        camera = _camera(extra, f"{path} line {line}") if kind == "camera" else None
+        points.append(OsmPoi(kind, name, float(lon), float(lat), path.stem, camera))
+    return points
 
 
 def read_clip(path: Path, *, source_crs: str | None = None) -> shapely.Geometry:
