@@ -65,6 +65,40 @@
     </message>
 </context>
 <context>
+    <name>CameraFilter</name>
+    <message>
+        <source>Cameras</source>
+        <translation>CCTV</translation>
+    </message>
+</context>
+<context>
+    <name>CamerasController</name>
+    <message>
+        <source>Video wall</source>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Video wall in its own window</source>
+        <translation>영상 월을 별도 창으로</translation>
+    </message>
+    <message>
+        <source>SitRoom — video wall</source>
+        <translation>SitRoom — 영상 월</translation>
+    </message>
+    <message>
+        <source>{0} more cameras in range have no direction and were left out.</source>
+        <translation>범위 안의 CCTV {0}대는 방향 정보가 없어 제외했습니다.</translation>
+    </message>
+    <message>
+        <source>No camera can see {0}.</source>
+        <translation>{0}을(를) 볼 수 있는 CCTV가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Cameras that can see {1} ({2}), best first: {0}.</source>
+        <translation>{1}({2})을(를) 볼 수 있는 CCTV, 적합한 순: {0}.</translation>
+    </message>
+</context>
+<context>
     <name>CoveragePanel</name>
     <message>
         <source> min</source>
@@ -159,6 +193,10 @@
     <message>
         <source>Units</source>
         <translation>출동대 현황</translation>
+    </message>
+    <message>
+        <source>Video wall: the cameras that can see the selected incident</source>
+        <translation>영상 월: 선택한 사건을 볼 수 있는 CCTV</translation>
     </message>
     <message>
         <source>Close incident…</source>
@@ -683,6 +721,10 @@
         <translation>신고 위치</translation>
     </message>
     <message>
+        <source>Cameras</source>
+        <translation>CCTV</translation>
+    </message>
+    <message>
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -990,6 +1032,46 @@
         <source>lot address</source>
         <translation>지번 주소</translation>
     </message>
+    <message>
+        <source>no video</source>
+        <translation>영상 없음</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>연결 중</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>실시간</translation>
+    </message>
+    <message>
+        <source>FROZEN</source>
+        <translation>정지 화면</translation>
+    </message>
+    <message>
+        <source>LOST</source>
+        <translation>영상 끊김</translation>
+    </message>
+    <message>
+        <source>REFUSED</source>
+        <translation>연결 거부</translation>
+    </message>
+    <message>
+        <source>live or connecting</source>
+        <translation>실시간 또는 연결 중</translation>
+    </message>
+    <message>
+        <source>frozen, lost or out of order</source>
+        <translation>정지·끊김·순서 오류</translation>
+    </message>
+    <message>
+        <source>with video, not shown</source>
+        <translation>영상 있음, 표시 안 함</translation>
+    </message>
+    <message>
+        <source>without video</source>
+        <translation>영상 없음</translation>
+    </message>
 </context>
 <context>
     <name>LayersWidget</name>
@@ -1047,6 +1129,13 @@
     <message>
         <source>Coverage is on: its dashed colours are minutes to reach, not speed.</source>
         <translation>커버리지 표시 중: 점선 색은 속도가 아니라 도달 시간(분)입니다.</translation>
+    </message>
+</context>
+<context>
+    <name>LiveView</name>
+    <message>
+        <source>Camera {0}</source>
+        <translation>CCTV {0}</translation>
     </message>
 </context>
 <context>
@@ -1434,6 +1523,72 @@ The open kit stays open.</source>
     <message>
         <source>Available: {0}</source>
         <translation>가용: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>{0:.0f} fps</source>
+        <translation>{0:.0f} fps</translation>
+    </message>
+    <message>
+        <source>{0} s old</source>
+        <translation>{0}초 전</translation>
+    </message>
+    <message>
+        <source>{0} bad frames ({1})</source>
+        <translation>불량 프레임 {0}개 ({1})</translation>
+    </message>
+    <message>
+        <source>Drop a camera here</source>
+        <translation>여기에 CCTV를 끌어 놓으십시오</translation>
+    </message>
+    <message>
+        <source>Remove from the wall</source>
+        <translation>월에서 빼기</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWall</name>
+    <message>
+        <source>Presets</source>
+        <translation>프리셋</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>저장…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>비우기</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>CCTV</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>격자</translation>
+    </message>
+    <message>
+        <source>Own window</source>
+        <translation>별도 창</translation>
+    </message>
+    <message>
+        <source>Filter cameras</source>
+        <translation>CCTV 필터</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>프리셋 저장</translation>
+    </message>
+    <message>
+        <source>Name of this layout:</source>
+        <translation>이 배치의 이름:</translation>
     </message>
 </context>
 <context>

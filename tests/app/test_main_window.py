@@ -110,9 +110,6 @@ def test_view_is_restored(qtbot) -> None:
     second.close()
 
 
-AWAITING_TRANSLATION = {"Video wall"}
-
-
 def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
     _app, lang = make_app("ko")
     try:
@@ -120,11 +117,8 @@ def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
         qtbot.addWidget(window)
         assert window.layers_dock.windowTitle() == "레이어"
         assert window.feeds_dock.windowTitle() == "피드"
-        # Every dock, the dispatcher's too: none stays in English (but the docks whose Korean is added to
-        # resources/i18n in the translation pass after their branch is merged).
+        # Every dock, the dispatcher's and the cameras' too: none stays in English.
         for dock in window.findChildren(QtWidgets.QDockWidget):
-            if dock.windowTitle() in AWAITING_TRANSLATION:
-                continue
             assert not any(c.isascii() and c.isalpha() for c in dock.windowTitle()), dock.windowTitle()
         assert window.dispatch.queue_dock.windowTitle() == "사건"
         assert window.feeds_widget.horizontalHeaderItem(1).text() == "상태"
