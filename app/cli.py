@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--layer", type=Path, action="append", default=[], metavar="FILE",
                        help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp); "
                             "repeat for more")
+    build.add_argument("--buildings", type=Path, action="append", default=[], metavar="FILE",
+                       help="building footprints (polygons: .gpkg, .shp, .geojson), e.g. the building registry's GIS "
+                            "file; repeat for more (OpenStreetMap's buildings come with --osm)")
     build.add_argument("--tiles", type=Path, metavar="FILE.mbtiles", help="raster tiles to draw under the roads")
     build.add_argument("--source-crs", metavar="EPSG:N", help="CRS of GIS files that do not say (no .prj)")
     clip = build.add_mutually_exclusive_group()
@@ -202,7 +205,8 @@ def _run_kit(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, _interrupted)
         build_kit(args.out, osm=args.osm, roads=args.roads, layers=args.layer, name=args.name, bbox=args.bbox,
                   area=args.area, clip=args.clip, tiles=args.tiles, source_crs=args.source_crs,
-                  progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True))
+                  progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True),
+                  buildings=args.buildings)
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
     if args.kit_command == "route":
         return _print_route(kit, args.start, args.end)
@@ -257,6 +261,10 @@ def _print_info(kit) -> None:
     user_layers = Counter(p.layer for p in kit.pois if p.layer)
     if user_layers:
         print(f"  user layers: {', '.join(f'{k} ({v})' for k, v in sorted(user_layers.items()))}")
+    if len(kit.footprints) or kit.facilities:
+        facilities = Counter(f.kind for f in kit.facilities)
+        print(f"  buildings: {len(kit.footprints):,} footprints ({int((kit.footprints.levels > 0).sum()):,} with "
+              f"storeys); facilities: {', '.join(f'{k} {v}' for k, v in sorted(facilities.items())) or 'none'}")
     if kit.tiles_path is not None:
         print(f"  raster tiles: {kit.tiles_path}")
     print("  sources: " + "; ".join(f"{src['name']} ({src.get('licence') or 'licence not given'})"

@@ -207,6 +207,8 @@ def _merge(parts: list[OsmData]) -> OsmData:
             top = max(top, max(w.nodes) + 1)
         out.pois.extend(part.pois)
         out.places.extend(part.places)
+        out.footprints.extend(part.footprints)
+        out.facilities.extend(part.facilities)
         out.ways_seen += part.ways_seen
         out.missing_locations += part.missing_locations
         offset += top
@@ -216,12 +218,13 @@ def _merge(parts: list[OsmData]) -> OsmData:
 def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), layers: list[Path] = (),
               bbox: tuple[float, float, float, float] | None = None, area: str | None = None,
               clip: Path | None = None, name: str | None = None, tiles: Path | None = None,
-              source_crs: str | None = None, progress: Progress | None = None) -> Kit:
+              source_crs: str | None = None, progress: Progress | None = None, buildings: list[Path] = ()) -> Kit:
     """Read every source, clip, build the graph and POIs, and write the kit atomically to ``out``.
 
     ``osm``: an OpenStreetMap extract (PBF or XML); ``roads``: GeoJSON, GeoPackage or Shapefile road
     files (the Korean node-link ``MOCT_LINK.shp`` keeps its link ids); ``layers``: point layers from
-    CSV (lon/lat) or those formats. ``progress(fraction, message)`` hears of each step."""
+    CSV (lon/lat) or those formats; ``buildings``: polygon layers of building footprints (OpenStreetMap's
+    buildings come with ``osm``). ``progress(fraction, message)`` hears of each step."""
     say = progress or (lambda _f, _msg: None)
     if osm is None and not roads:
         raise KitError("nothing to build from: give an OSM extract (--osm) or road files (--roads)")
@@ -275,6 +278,10 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         data.pois.extend(points)
         sources.append({"name": layer.name, "licence": "as supplied", "attribution": ""})
         say(0.55, f"{layer.name}: {len(points):,} points")
+    from services.store.vector_buildings import read_footprints
+
+    outlines = [f for path in buildings for f in read_footprints(Path(path), source_crs=source_crs)]
+    sources += [{"name": Path(path).name, "licence": "as supplied", "attribution": ""} for path in buildings]
     nodes_lonlat = _node_lonlat(data)
     centre = clip_geom.centroid.coords[0] if clip_geom is not None else tuple(nodes_lonlat[1].mean(axis=0))
     crs = crs_for(*centre)
@@ -304,6 +311,11 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
     kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
+    from services.store.buildings import kit_buildings
+
+    footprints, facilities = kit_buildings(data, outlines, data.pois, clip_geom, projector)
+    if len(footprints) or facilities:
+        say(0.87, f"{len(footprints):,} building footprints, {len(facilities):,} facilities")
     node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
     bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))
     if not children and crs == "EPSG:5179":  # a Korean kit clipped by box or polygon: its districts all the same
@@ -324,7 +336,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         sources.append({"name": Path(tiles).name, "licence": "as supplied", "attribution": ""})
     first = Path(osm) if osm is not None else Path(roads[0])
     kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
-              road_names=tuple(names), created=_created())
+              road_names=tuple(names), created=_created(), footprints=footprints, facilities=facilities)
     say(0.9, f"writing {out}")
     written = save_kit(kit, out, tiles=Path(tiles) if tiles is not None else None)
     say(1.0, f"wrote {written}")
