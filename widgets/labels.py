@@ -44,6 +44,7 @@ def layer_title(key: str) -> str:
         "Routes": QCoreApplication.translate("Labels", "Routes"),
         "Coverage": QCoreApplication.translate("Labels", "Coverage"),
         "Call location": QCoreApplication.translate("Labels", "Call location"),
+        "Facilities": QCoreApplication.translate("Labels", "Facilities"),
     }
     return names.get(key, key)
 
