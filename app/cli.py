@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the demo backends and the control room on the demo city")
     demo.add_argument("--vehicles", type=int, default=3000, help="fleet size (default 3000, up to 100000)")
+    demo.add_argument("--sensors", type=int, default=3000,
+                      help="facility sensors read once a second (default 3000, up to 20000; 0: none)")
     _gui_options(demo)
 
     run = sub.add_parser("run", help="the control room on a kit and your own feeds")
@@ -107,11 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--to", dest="end", type=_lonlat_arg, required=True, metavar="LON,LAT")
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
-    sim.add_argument("backend", choices=("avl", "traffic", "cad"))
+    sim.add_argument("backend", choices=("avl", "traffic", "cad", "sensors"))
     sim.add_argument("--endpoint", required=True,
                      help="where to publish, e.g. tcp://127.0.0.1:5556 (cad: where dispatch commands come in)")
     sim.add_argument("--kit", type=Path, help="kit directory (default: the demo city)")
     sim.add_argument("--vehicles", type=int, default=3000)
+    sim.add_argument("--sensors", type=int, default=3000, help="sensors: how many, over the kit's facilities")
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     sim.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     sim.add_argument("--assignments", metavar="ENDPOINT",
@@ -162,6 +165,13 @@ def _run_sim(args: argparse.Namespace) -> int:
                 assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
                 seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration,
                 **({"opening_queue_s": args.opening_queue} if args.opening_queue is not None else {}))
+    elif args.backend == "sensors":
+        from services.sim import sensors
+
+        if not 1 <= args.sensors <= 20_000:
+            print(f"sitroom sim sensors: --sensors must be 1..20000, got {args.sensors}", file=sys.stderr)
+            return 2
+        sensors.run(kit, args.endpoint, sensors=args.sensors, parent_pid=args.parent_pid, duration_s=args.duration)
     else:
         from services.sim import traffic
 
@@ -377,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
             return gui.run_last(build_parser().parse_args(["demo"]))
         if not 1 <= args.vehicles <= 100_000:
             print(f"sitroom demo: --vehicles must be 1..100000, got {args.vehicles}", file=sys.stderr)
+            return 2
+        if not 0 <= args.sensors <= 20_000:
+            print(f"sitroom demo: --sensors must be 0..20000, got {args.sensors}", file=sys.stderr)
             return 2
         return gui.run_demo(args)
     except KeyboardInterrupt:

@@ -57,6 +57,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
+    from app.capabilities.facilities import monitor_of
     from app.core.desk import DispatchDesk
     from app.core.room import Room
     from app.core.session import LiveSession
@@ -73,6 +74,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     session.use_history_dir(default_cache_dir() / "speed-history")
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
+    if (facilities := monitor_of(session)) is not None:
+        audit.attach_alarms(facilities.engine)  # alarms, acknowledgements and shelving as they were
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
     journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
         else state_dir / "journal"
@@ -145,7 +148,17 @@ def run_stats(window, started: float) -> dict:
         "reasons": {h.name: h.reason_counts() for h in health},
         "incident_updates_refused": dict(session.incidents.refused),
         "first_live_frame_s": None if first is None else round(first - started, 3),
+        **facility_stats(session),
     }
+
+
+def facility_stats(session) -> dict:
+    """Facilities, sensors, readings taken in and active alarms (zeros without the facility capability)."""
+    from app.capabilities.facilities import monitor_of
+
+    monitor = monitor_of(session)
+    return monitor.stats() if monitor is not None else {"facilities": 0, "sensors": 0, "readings": 0,
+                                                        "alarms_active": 0}
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -155,7 +168,7 @@ def run_demo(args: argparse.Namespace) -> int:
     path = demo_kit_path()
     if not path.exists():
         open_demo_city()  # generate once, before the backends race to do the same
-    backends = DemoBackends(path, vehicles=args.vehicles)
+    backends = DemoBackends(path, vehicles=args.vehicles, sensors=getattr(args, "sensors", 3000))
     backends.start()  # first: they load while this process builds its window
     kit = open_demo_city()
     try:

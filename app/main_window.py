@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.find import Found, find
 from app.core.room import Room
 from app.dispatch_ui import DispatchController
+from app.facilities_ui import FacilitiesController
 from app.frame_loop import FrameLoop
 from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
 from app.settings import settings
@@ -54,6 +55,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas = MapCanvas(self, layers=self.session.layers)
         self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
         self.dispatch = DispatchController(self, self.desk)
+        self.facilities = FacilitiesController(self, room)
         self.canvas.zoom_anchor = self.dispatch.selected_position
         self.kit_loader = KitLoader(self)
         self.kit_loader.loaded.connect(self.set_kit)
@@ -136,6 +138,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.feeds_dock = self._dock(self.feeds_widget, self.tr("Feeds"), area.BottomDockWidgetArea)
         self.details_dock = self._dock(details, self.tr("Details"), area.RightDockWidgetArea)
         self.dispatch.build_docks()
+        self.facilities.build_docks()
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
@@ -201,6 +204,7 @@ class MainWindow(QtWidgets.QMainWindow):
         filem.addSeparator()
         filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
+        self.facilities.build_actions(self.menuBar().addMenu(self.tr("&Alarms")))
         view = self.menuBar().addMenu(self.tr("&View"))
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
                      self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
@@ -315,7 +319,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return "\n".join(lines)
 
     def keys_text(self) -> str:
-        rows = [(key, what) for key, what, _slot in self.dispatch.key_list()]
+        rows = [(key, what) for key, what, _slot in self.dispatch.key_list() + self.facilities.key_list()]
         rows += [(self.tr("↑ / ↓, 1–5"), self.tr("With units ranked: choose the unit (else ↑/↓ pan the map)")),
                  (self.tr("Escape"), self.tr("Back to the map and the queue, from anywhere")),
                  ("Ctrl+F", self.tr("Find a vehicle; Enter goes there and returns to the map")),
@@ -343,6 +347,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.loop.stop()
         self.save_state()
         self.dispatch.shutdown()
+        self.facilities.shutdown()
         self.room.stop()
         self.canvas.close_layers()
 
@@ -356,6 +361,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _after_frame(self, moment: Moment) -> None:
         self.dispatch.after_frame()
+        self.facilities.after_frame()
         drawn = self.canvas.item(self.session.vehicles).drawn
         self.stats.vehicles_drawn = drawn
         if drawn and self.stats.first_live_frame is None:
@@ -390,6 +396,7 @@ class MainWindow(QtWidgets.QMainWindow):
             v.n, int(stale.sum()), self.stats.vehicles_drawn))
         self._show_details(stale)
         self.dispatch.refresh()
+        self.facilities.refresh()
 
     def banner_text(self, now: float) -> tuple[str, str]:
         """What the banner says: nothing while feeds are live; every feed down means offline."""
@@ -436,7 +443,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.details_dock.show()
 
     def _on_click(self, x: float, y: float) -> None:
-        if self.dispatch.click(x, y):
+        if self.dispatch.click(x, y) or self.facilities.click(x, y):
             return
         v = self.session.vehicles
         row = v.nearest(x, y, self.canvas.click_radius_m(), v.shown_mask())

@@ -67,9 +67,6 @@ class FacilityItem(LayerItem):
         self._selected: str | None = None
         self._outline = QtGui.QPen(QtGui.QColor(palette.FACILITY_OUTLINE), 1.2)
         self._select_pen = QtGui.QPen(QtGui.QColor(palette.SELECTION), 2.5)
-        self._badge_font = QtGui.QFont()
-        self._badge_font.setPixelSize(10)
-        self._badge_font.setBold(True)
         self.flash_on = True
         self.badges = 0  # badges drawn in the last paint (for tests and the stats)
         super().__init__(layer)
@@ -162,6 +159,9 @@ class FacilityItem(LayerItem):
         p.setBrush(QtGui.QColor(palette.FACILITY_BADGE))
         p.drawRoundedRect(box, 7.0, 7.0)
         p.setPen(QtGui.QColor(palette.FACILITY_BADGE_TEXT))
-        p.setFont(self._badge_font)
+        font = p.font()  # not kept: a QFont must not outlive the application (it would at exit)
+        font.setPixelSize(10)
+        font.setBold(True)
+        p.setFont(font)
         p.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
         self.badges += 1
