@@ -163,10 +163,10 @@ class SensorSim:
         value[lorry] += self.rng.uniform(5.0, 20.0, int(lorry.sum()))
         self._stories()
         value += self.offset
-        np.clip(value, 0.0, None, out=value, where=self._positive)
-        spike = self.rng.random(n) < SPIKE_P
+        spike = (self.rng.random(n) < SPIKE_P) & (self.kind != "leak")  # a glitch, too fast to be real
         value[spike] += np.where(self.rng.random(int(spike.sum())) < 0.5, -1, 1) * np.maximum(
             10 * self.noise[spike], 5.0)
+        np.clip(value, 0.0, None, out=value, where=self._positive)
         value[self.rng.random(n) < NAN_P] = np.nan
         out = self.rng.random(n) < OUTAGE_P
         self.silent_until[out] = self.t + self.rng.uniform(60.0, 300.0, int(out.sum()))
