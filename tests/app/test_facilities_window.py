@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import msgpack
 import numpy as np
 import pytest
 import shapely
@@ -18,7 +19,7 @@ from app.core.desk import DispatchDesk
 from app.core.room import Room
 from app.core.session import LiveSession
 from app.main_window import MainWindow
-from services.alarms.model import ACKED, UNACK
+from services.alarms.model import ACKED, UNACK, AlarmSpec
 from services.dispatch.link import DispatchLink
 from services.dispatch.outbox import Outbox
 from services.facilities import wire
@@ -186,3 +187,71 @@ def test_a_shelved_alarm_leaves_the_list_and_comes_back_when_its_time_is_up(room
     monitor.engine.tick(alarm.shelved_until_ms)  # the shelving runs out (15 minutes, here at once)
     qtbot.waitUntil(lambda: "S702:warn_hi" in window.facilities.alarms.shown_keys, timeout=5000)
     assert alarm.state == UNACK and alarm.count == 2
+
+
+def test_a_flood_puts_up_its_banner_and_groups_the_alarm_list_by_facility(room, qtbot) -> None:
+    window, _hospital, monitor = room
+    engine, now = monitor.engine, window.session.clock_ms()
+    for i in range(12):  # a storm of dust warnings at two schools
+        facility = "F-7" if i < 3 else "F-9"
+        engine.condition(AlarmSpec(f"S{900 + i}:warn_hi", facility, 900 + i, "warn_hi", "pm10", 4), True, now + i)
+    banner = window.banners.rows["alarms"]
+    qtbot.waitUntil(lambda: "ALARM FLOOD" in banner.text() and banner.isVisible(), timeout=5000)
+    dock = window.facilities.alarms
+    qtbot.waitUntil(lambda: dock.grouped, timeout=5000)
+    groups = [dock.tree.topLevelItem(i) for i in range(dock.tree.topLevelItemCount())]
+    assert sorted(g.text(2) for g in groups) == ["F-9", "중앙병원"]
+    assert sorted(g.childCount() for g in groups) == [3, 9]
+
+
+def test_an_alarm_left_unacknowledged_escalates_with_a_sound_and_a_banner(room, qtbot) -> None:
+    window, hospital, monitor = room
+    monitor.engine.escalate_after_s[1] = 1.0  # a priority 1 alarm escalates after a second, here
+    hospital.smoke(True)
+    qtbot.waitUntil(lambda: window.facilities.sound.raised >= 1, timeout=10_000)
+    banner = window.banners.rows["alarms"]
+    qtbot.waitUntil(lambda: "unacknowledged for" in banner.text(), timeout=5000)
+    assert "중앙병원" in banner.text()
+    assert monitor.engine.get("D:F-7/smoke/B1").escalated_ms > 0
+
+
+def test_bad_input_is_a_fault_on_its_sensor_or_a_counted_wire_error_never_an_alarm(room, qtbot) -> None:
+    window, hospital, monitor = room
+    pub, now = hospital.pub, int(time.time() * 1000)
+    rec = np.zeros(6, SENSOR_DTYPE)
+    rec["id"] = [701, 701, 701, 999, 702, 702]
+    rec["value"] = [np.nan, np.inf, 1e12, 5.0, 60.0, 60.0]
+    rec["ts"] = [now, now, now, now, now + 3_600_000, now + 3_600_000]  # 702: an hour ahead
+    flood = np.zeros(400, SENSOR_DTYPE)
+    flood["id"], flood["value"], flood["ts"] = 703, -8.0, now
+    bad_limits = {**hospital.meta, "sensors": [*hospital.meta["sensors"][:2],
+                                               {**hospital.meta["sensors"][2], "warn_hi": -1.0, "alarm_hi": -9.0}]}
+    hospital.meta = bad_limits
+    for _ in range(3):
+        pub.send_records(wire.readings_topic("F-7"), Kind.SENSOR, rec)
+    pub.send_records(wire.readings_topic("F-7"), Kind.SENSOR, flood)
+    env = p_envelope(pub)
+    castle = msgpack.packb({"id": "F-8", "kind": "castle"})
+    pub.socket.send_multipart([wire.FACILITY_TOPIC, env(wire.FACILITY_KIND), castle])
+    pub.socket.send_multipart([b"sens.F-7", env(Kind.SENSOR), bytes(25)])
+    health = window.session.client.health[0]
+    qtbot.waitUntil(lambda: health.errors["bad-facility"] == 1 and health.errors["bad-payload"] == 1, timeout=10_000)
+    counts = monitor.health.counts
+    qtbot.waitUntil(lambda: counts["not-a-number"] >= 3 and counts["out-of-range"] >= 3 and counts["future"] >= 3
+                    and counts["flooding"] > 0 and counts["unknown-sensor"] >= 3 and counts["bad-limits"] >= 1,
+                    timeout=10_000)
+    assert monitor.engine.alarms == {}  # nothing raised by any of it
+    window._on_click(*window.session.kit.footprints[0].centroid.coords[0])
+    panel = window.facilities.panels["F-7"].widget()
+    frames = window.stats.frames
+    qtbot.waitUntil(lambda: window.stats.frames > frames + 10, timeout=5000)  # still running
+    panel.refresh(window.session.clock_ms())
+    pressure = next(p for p in panel.plots if p.kind == "pressure")
+    assert pressure.table.item(0, 4).text() == "too many readings, limits in the wrong order"
+
+
+def p_envelope(pub: Publisher):
+    from services.feeds.protocol import encode_envelope
+
+    seq = iter(range(10_000, 20_000))
+    return lambda kind: encode_envelope(kind, pub.src, pub.sess, next(seq))
