@@ -49,6 +49,7 @@ class FacilitiesCapability(Capability):
     def __init__(self) -> None:
         self._pending: list[np.ndarray] = []
         self._next_tick = 0
+        self._resets = 0  # the replay player's seeks that rebuilt the state, as of the monitor in use
 
     def install(self, session: LiveSession) -> None:
         monitor = FacilityMonitor()
@@ -66,6 +67,7 @@ class FacilitiesCapability(Capability):
                                                                for s, sx, sy in zip(placed, x[1:], y[1:], strict=True)}
 
         def describe(d: Delivery, now: float) -> int:
+            self._follow_seeks(session)
             prepared = d.prepared if d.prepared is not None and d.prepared[0] == session.projector.crs \
                 else project(d.message)
             _crs, x, y, sensor_xy = prepared
@@ -74,10 +76,12 @@ class FacilitiesCapability(Capability):
             return 1
 
         def readings(d: Delivery, now: float) -> int:
+            self._follow_seeks(session)
             self._pending.append(d.message.payload)  # taken in with the rest of the frame's, in tick
             return len(d.message.payload)
 
         def event(d: Delivery, now: float) -> int:
+            self._follow_seeks(session)
             layer.monitor.event(d.message.payload, session.clock_ms())
             return 1
 
@@ -90,11 +94,9 @@ class FacilitiesCapability(Capability):
                 layer.monitor.engine.dispatched(inc.id, session.clock_ms())
 
         session.incidents.listeners.append(dispatched)
-        player = getattr(session, "player", None)
-        if player is not None:  # replay: a seek starts the facilities over, as vehicles and incidents
-            player.on_reset.append(lambda: self._reset(session))
 
     def tick(self, session: LiveSession, now: float) -> None:
+        self._follow_seeks(session)
         monitor = monitor_of(session)
         if monitor is None:
             return
@@ -126,6 +128,14 @@ class FacilitiesCapability(Capability):
                 known.x, known.y, known.footprint = f.x, f.y, f.footprint
         layer.monitor.catalog.version += 1
         layer.set_footprints(session.kit.footprints)
+
+    def _follow_seeks(self, session: LiveSession) -> None:
+        """Replay: a seek that rebuilt the state (the player counts them) starts the facilities over too, before
+        the messages that rebuild them are taken in."""
+        resets = getattr(getattr(session, "player", None), "resets", 0)
+        if resets != self._resets:
+            self._resets = resets
+            self._reset(session)
 
     def _reset(self, session: LiveSession) -> None:
         layer = facility_layer(session)
