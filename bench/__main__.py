@@ -18,6 +18,7 @@ BENCHMARKS = {
     "coverage": "road coverage within 5 min of 30 stations, against an unbounded search per station",
     "journal": "journal GB/hour, writer CPU and seek at 72k vehicles, against the uncompressed format",
     "shift": "a scripted dispatcher's busy shift on the real window: calls out of view, ack times, plans once",
+    "sensors": "10,000 facility sensors at 1 Hz with 20 plots open: GUI cost, alarm on screen, map frame, plots",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
 }
 

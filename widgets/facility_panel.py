@@ -2,9 +2,11 @@
 out, the whole history kept) with its warning and alarm bands, and a table of the sensors: value and unit,
 limits, alarm state and health (silent, flat-lined, out of range, too fast, …).
 
-Plots own their arrays: each refresh (twice a second, only while the panel is on screen) copies the history
-window into them in place and hands pyqtgraph views of them, clipped to the view and downsampled (peak) for
-drawing; nothing is redrawn per reading, and nothing ever sets a whole history per reading.
+Plots own their arrays: each refresh (once a second at most, only for plots on screen and with a new reading)
+copies the history window into them in place and hands pyqtgraph views of them, clipped to the view and
+downsampled (peak) for drawing; nothing is redrawn per reading, and nothing ever sets a whole history per
+reading. Time runs along a fixed axis (minutes or hours before now), so scrolling never rebuilds its ticks.
+A plot the user zooms or pans holds still until *Live* or *Whole history* is pressed again.
 """
 
 from __future__ import annotations
@@ -45,14 +47,18 @@ class KindPlot:
         self.box = QtWidgets.QGroupBox(f"{labels.sensor_kind(kind)} ({info[0].unit})" if info[0].unit
                                        else labels.sensor_kind(kind), parent)
         layout = QtWidgets.QVBoxLayout(self.box)
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot = pg.PlotWidget()
         self.plot.setMinimumHeight(_PLOT_HEIGHT)
         self.plot.setMaximumHeight(_PLOT_HEIGHT + 60)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        # No grid: pyqtgraph draws it with the axes, which then repaint with every new reading (most of a
+        # plot's cost); the bands and the limits' lines give the scale that matters.
         self.plot.setMenuEnabled(False)
         self.view = self.plot.getViewBox()
         self.view.sigRangeChangedManually.connect(self._zoomed)
         self.follow = True  # scroll with time until the user zooms or pans
+        self.shown_second = -1  # the newest second on the plot, so a refresh without new readings costs nothing
+        self.whole: bool | None = None
+        self._y: tuple[float, float] | None = None
         layout.addWidget(self.plot)
         self.table = QtWidgets.QTableWidget(len(rows), 5)
         self.table.setHorizontalHeaderLabels([QtCore.QCoreApplication.translate("FacilityPanel", "Sensor"),
@@ -71,7 +77,9 @@ class KindPlot:
         self.curves = []
         for i, s in enumerate(info):
             colour = palette.PLOT_SERIES[i % len(palette.PLOT_SERIES)]
-            curve = self.plot.plot(pen=pg.mkPen(colour, width=1.5), name=s.label or str(s.id))
+            # Peak-downsampled to the plot's pixels and clipped to its view (half the cost of drawing every point
+            # as a bare curve does); 1 px wide, a third of a wider pen's cost.
+            curve = self.plot.plot(pen=pg.mkPen(colour, width=1), name=s.label or str(s.id))
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self.curves.append(curve)
@@ -129,31 +137,50 @@ class KindPlot:
     def _zoomed(self, *_args: object) -> None:
         self.follow = False
 
+    def on_screen(self) -> bool:
+        return not self.plot.viewport().visibleRegion().isEmpty()  # the view itself is all covered by it
+
     def update(self, monitor: FacilityMonitor, now_s: float, whole: bool) -> None:
+        """New readings onto the plot (when it follows time and there are any): x in minutes (hours, zoomed
+        out) before ``now_s``, in place."""
         h = monitor.history
+        newest = int(h.last_sec[self.rows].max()) if self.rows else -1
+        if not self.follow or (newest == self.shown_second and whole == self.whole):
+            return
+        if whole != self.whole:
+            self.whole = whole
+            self.plot.setLabel("bottom", QtCore.QCoreApplication.translate("FacilityPanel", "hours before now")
+                               if whole else QtCore.QCoreApplication.translate("FacilityPanel", "minutes before now"))
+        self.shown_second = newest
+        unit = 3600.0 if whole else 60.0
         lo, hi = math.inf, -math.inf
         self.points = 0
-        start_all = now_s
+        start_all = 0.0
         for i, row in enumerate(self.rows):
             n = self._fill(h, row, self.x[i], self.y[i], whole)
             x, y = self.x[i][:n], self.y[i][:n]
+            x -= now_s
+            x /= unit
             self.curves[i].setData(x, y, connect="finite")
             self.points += n
             if n:
                 start_all = min(start_all, float(x[0]))
-                shown = y[x >= now_s - LIVE_S] if not whole else y
+                shown = y[x >= -LIVE_S / unit] if not whole else y
                 if shown.size and np.isfinite(shown).any():
                     lo, hi = min(lo, float(np.nanmin(shown))), max(hi, float(np.nanmax(shown)))
-        if self.follow:
-            left = start_all if whole else now_s - LIVE_S
-            self.view.setXRange(left, now_s, padding=0.01)
-            _lo_a, lo_w, hi_w, _hi_a = self.limits
-            for v in (lo_w, hi_w):  # the warning limits in view: the band says how close the curve is
-                if math.isfinite(v):
-                    lo, hi = min(lo, v), max(hi, v)
-            if math.isfinite(lo) and math.isfinite(hi):
-                pad = max((hi - lo) * 0.1, 1e-3)
-                self.view.setYRange(lo - pad, hi + pad, padding=0)
+        self.view.setXRange(start_all if whole else -LIVE_S / unit, 0.0, padding=0.01)
+        _lo_a, lo_w, hi_w, _hi_a = self.limits
+        for v in (lo_w, hi_w):  # the warning limits in view: the band says how close the curve is
+            if math.isfinite(v):
+                lo, hi = min(lo, v), max(hi, v)
+        if math.isfinite(lo) and math.isfinite(hi):
+            pad = max((hi - lo) * 0.1, 1e-3)
+            want = (lo - pad, hi + pad)
+            # Only when the data moved out of (or well within) the range: a new range re-lays the axis.
+            if self._y is None or want[0] < self._y[0] or want[1] > self._y[1] or \
+                    (want[1] - want[0]) < 0.5 * (self._y[1] - self._y[0]):
+                self._y = want
+                self.view.setYRange(*want, padding=0)
 
     @staticmethod
     def _fill(h: ReadingHistory, row: int, x: np.ndarray, y: np.ndarray, whole: bool) -> int:
@@ -272,6 +299,8 @@ class FacilityPanel(QtWidgets.QWidget):
         (self.whole_button if whole else self.live_button).setChecked(True)
         for plot in self.plots:
             plot.follow = True
+            plot.shown_second = -1
+            plot._y = None
 
     def _rebuild(self) -> None:
         for plot in self.plots:
@@ -294,8 +323,9 @@ class FacilityPanel(QtWidgets.QWidget):
         self._header(monitor)
         now_s = now_ms / 1000.0
         for plot in self.plots:
-            plot.update(monitor, now_s, self.whole)
-            plot.show_state(monitor, now_ms)
+            if plot.shown_second < 0 or plot.on_screen():  # scrolled out of view: nothing to draw or update
+                plot.update(monitor, now_s, self.whole)
+                plot.show_state(monitor, now_ms)
 
     def _header(self, monitor: FacilityMonitor) -> None:
         fac = monitor.catalog.facilities.get(self.facility)

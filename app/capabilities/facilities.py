@@ -115,8 +115,7 @@ class FacilitiesCapability(Capability):
         if layer is None:
             return
         old = layer.monitor.catalog.facilities
-        for fid in [f for f, info in old.items() if not info.described]:
-            del old[fid]
+        layer.monitor.catalog.forget_facilities([f for f, info in old.items() if not info.described])
         for info in old.values():
             x, y = session.projector(np.array([info.lon]), np.array([info.lat]))
             info.x, info.y, info.footprint = float(x[0]), float(y[0]), -1

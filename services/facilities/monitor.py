@@ -16,7 +16,7 @@ import numpy as np
 
 from services.alarms.engine import AlarmEngine
 from services.alarms.limits import Change, LimitJudge
-from services.alarms.model import ACKED, LIMITS, SEVERE, UNACK, AlarmSpec
+from services.alarms.model import ACKED, LIMITS, NORMAL, SEVERE, UNACK, AlarmSpec
 from services.sensors.catalog import FacilityInfo, SensorCatalog
 from services.sensors.health import SensorHealth
 from services.sensors.history import ReadingHistory
@@ -146,8 +146,7 @@ class FacilityMonitor:
         key = (self.engine.version, self.health.version, self.catalog.version)
         if self._summary is not None and key == self._summary_key:
             return self._summary
-        facs = list(self.catalog.facilities.values())
-        index = {f.id: i for i, f in enumerate(facs)}
+        facs = list(self.catalog.facilities.values())  # in the catalog's order: row_facility indexes it
         n = len(facs)
         state = np.zeros(n, np.int8)
         alarms = np.zeros(n, np.int32)
@@ -155,13 +154,14 @@ class FacilityMonitor:
         escalated = np.zeros(n, bool)
         rows = self.health.rows
         if rows:
-            usable = self.health.usable()
-            fac_of = np.array([index.get(f, -1) for f in self.catalog.facility_of[:rows]], np.int64)
-            bad = (~usable) & (fac_of >= 0) & self.catalog.listed[:rows]
+            fac_of = self.catalog.row_facility[:rows]
+            bad = ~self.health.usable() & (fac_of >= 0) & self.catalog.listed[:rows]
             state[np.unique(fac_of[bad])] = State.SILENT
         for a in self.engine.alarms.values():
-            i = index.get(a.facility)
-            if i is None:
+            if a.state == NORMAL and not a.active:
+                continue
+            i = self.catalog.facility_index(a.facility)
+            if i < 0:
                 continue
             if a.state in (UNACK, ACKED) and a.active:
                 alarms[i] += 1

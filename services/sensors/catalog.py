@@ -101,6 +101,8 @@ class SensorCatalog:
         self.steady = np.empty(0, bool)
         self.judged = np.empty(0, bool)  # its configuration can be judged
         self.listed = np.empty(0, bool)  # a facility lists it now
+        self.row_facility = np.empty(0, np.int64)  # index into ``facilities`` (insertion order) of its facility
+        self._facility_index: dict[str, int] = {}
         self.version = 0
 
     def __len__(self) -> int:
@@ -123,10 +125,26 @@ class SensorCatalog:
         """A facility known before any feed describes it (from the kit): on the map, without sensors yet."""
         known = self.facilities.get(facility.id)
         if known is None:
-            self.facilities[facility.id] = facility
+            self._add(facility)
             self.version += 1
             return facility
         return known
+
+    def _add(self, facility: FacilityInfo) -> None:
+        self.facilities[facility.id] = facility
+        self._facility_index[facility.id] = len(self._facility_index)
+
+    def facility_index(self, facility: str) -> int:
+        """Its place in ``facilities`` (the order facilities became known), -1 for none."""
+        return self._facility_index.get(facility, -1)
+
+    def forget_facilities(self, ids: list[str]) -> None:
+        """Facilities no longer on the map (another kit's); the rest keep their order, renumbered."""
+        for fid in ids:
+            self.facilities.pop(fid, None)
+        self._facility_index = {fid: i for i, fid in enumerate(self.facilities)}
+        self.row_facility[: len(self.info)] = [self._facility_index.get(f, -1) for f in self.facility_of]
+        self.version += 1
 
     def describe(self, payload: dict, x: float, y: float, sensor_xy: dict[int, tuple[float, float]]
                  ) -> tuple[FacilityInfo, list[int], list[int]]:
@@ -134,7 +152,8 @@ class SensorCatalog:
         fid = payload["id"]
         fac = self.facilities.get(fid)
         if fac is None:
-            fac = self.facilities[fid] = FacilityInfo(fid, payload["kind"], payload.get("name") or fid, x, y)
+            fac = FacilityInfo(fid, payload["kind"], payload.get("name") or fid, x, y)
+            self._add(fac)
         fac.kind, fac.name = payload["kind"], payload.get("name") or fac.name
         fac.lon, fac.lat = float(payload["lon"]), float(payload["lat"])
         if fac.footprint < 0:  # the kit's footprint places it better than one point does
@@ -149,6 +168,7 @@ class SensorCatalog:
         for r in dropped:
             self.facility_of[r] = ""
             self.listed[r] = False
+            self.row_facility[r] = -1
         fac.sensors = rows
         self.version += 1
         return fac, rows, dropped
@@ -174,6 +194,7 @@ class SensorCatalog:
         self.steady[row] = info.kind in STEADY_SENSORS
         self.judged[row] = not info.config_fault
         self.listed[row] = True
+        self.row_facility[row] = self._facility_index.get(info.facility, -1)
         return row
 
     def _index(self) -> None:
@@ -189,7 +210,7 @@ class SensorCatalog:
             return
         cap = max(n, 2 * len(self.lo), 64)
         for name, fill in (("lo", -math.inf), ("hi", math.inf), ("max_step", math.inf), ("rate_ms", 1000),
-                           ("steady", False), ("judged", False), ("listed", False)):
+                           ("steady", False), ("judged", False), ("listed", False), ("row_facility", -1)):
             old = getattr(self, name)
             new = np.full(cap, fill, dtype=old.dtype)
             new[: len(old)] = old

@@ -15,6 +15,7 @@ import numpy as np
 
 from services.feeds.protocol import QUALITY_BAD, QUALITY_MAINTENANCE
 from services.sensors.catalog import SensorCatalog
+from services.sensors.distinct import distinct
 
 FUTURE_MS = 30_000  # clocks differ a little; a reading this far ahead of ours is wrong
 FLOOD_WINDOW_MS = 10_000
@@ -73,7 +74,8 @@ class SensorHealth:
         self.window_start = np.empty(0, np.int64)
         self.window_count = np.empty(0, np.int64)
         self.counts: Counter[str] = Counter()  # readings (or metadata) counted per fault reason
-        self.version = 0
+        self._scratch = np.empty(0, np.int64)
+        self.version = 0  # bumps when any sensor's faults change
 
     def grow(self, rows: int) -> None:
         if rows <= self.rows:
@@ -88,6 +90,7 @@ class SensorHealth:
                 new = np.full(cap, fill, old.dtype)
                 new[: len(old)] = old
                 setattr(self, name, new)
+            self._scratch = np.empty(cap, np.int64)
         self.rows = rows
 
     def configured(self, row: int, judged: bool) -> None:
@@ -142,13 +145,13 @@ class SensorHealth:
 
     def _remember(self, rows: np.ndarray, bits: np.ndarray, maintenance: np.ndarray, keep: np.ndarray,
                   v: np.ndarray, ts: np.ndarray, now_ms: int, steady: np.ndarray) -> None:
-        unique = len(np.unique(rows)) == len(rows)
-        if not unique:  # the last reading of each sensor speaks for it
+        if not distinct(rows, self._scratch):  # the last reading of each sensor speaks for it
             last = np.zeros(len(rows), bool)
             _, idx = np.unique(rows[::-1], return_index=True)
             last[len(rows) - 1 - idx] = True
             rows, bits, maintenance, keep, v, ts = (a[last] for a in (rows, bits, maintenance, keep, v, ts))
         self.last_rx[rows] = now_ms
+        before = self.faults[rows]
         faulty = bits != 0
         if faulty.any():
             self.fault_ms[rows[faulty]] = now_ms
@@ -171,7 +174,8 @@ class SensorHealth:
         flat[good] = (self.same[r] >= FLAT_READINGS) & (now_ms - self.value_since[r] >= FLAT_MS) & ~steady[r]
         self.faults[rows[flat]] |= Fault.FLAT
         self.faults[rows[good & ~flat]] &= _without(Fault.FLAT)
-        self.version += 1
+        if (self.faults[rows] != before).any():  # views redraw when a sensor's health changes, not per reading
+            self.version += 1
 
     def tick(self, catalog: SensorCatalog, now_ms: int) -> np.ndarray:
         """Mark sensors silent past SILENT_INTERVALS expected intervals; returns the rows reporting (fresh)."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from services.sensors.distinct import distinct
+
 RAW_S = 660  # the 10-minute window of a live plot, and a minute to spare
 BUCKET_S = 60
 BUCKETS = 720  # 12 hours
@@ -31,6 +33,7 @@ class ReadingHistory:
         self.last_sec = np.empty(0, np.int64)  # the newest second written, per row (-1: none yet)
         self.last_bucket = np.empty(0, np.int64)
         self.first_sec = np.empty(0, np.int64)  # the oldest second ever written (how far back history goes)
+        self._scratch = np.empty(0, np.int64)
 
     @property
     def nbytes(self) -> int:
@@ -51,6 +54,7 @@ class ReadingHistory:
             self.raw, self.lo, self.hi = more(self.raw, np.nan), more(self.lo, np.nan), more(self.hi, np.nan)
             self.last_sec, self.last_bucket = more(self.last_sec, -1), more(self.last_bucket, -1)
             self.first_sec = more(self.first_sec, -1)
+            self._scratch = np.empty(cap, np.int64)
         self.rows = rows
 
     def add(self, rows: np.ndarray, ms: np.ndarray, values: np.ndarray) -> None:
@@ -58,6 +62,7 @@ class ReadingHistory:
         if not len(rows):
             return
         sec = ms // 1000
+        self._distinct = distinct(rows, self._scratch)
         self._slot(rows, sec, values)
         self._bucket(rows, sec // self.bucket_s, values)
         fresh = rows[self.first_sec[rows] < 0]
@@ -80,7 +85,7 @@ class ReadingHistory:
             self._blank_many(ring, rows[moved], a, bucket[moved] + 1, self.buckets)
         keep = bucket > last - self.buckets
         r, b, v = rows[keep], bucket[keep] % self.buckets, values[keep].astype(np.float32)
-        if len(np.unique(r)) == len(r):
+        if self._distinct:
             self.lo[r, b] = np.fmin(self.lo[r, b], v)
             self.hi[r, b] = np.fmax(self.hi[r, b], v)
         else:
@@ -88,9 +93,8 @@ class ReadingHistory:
             np.fmax.at(self.hi, (r, b), v)
         self._newest(self.last_bucket, rows, last, bucket)
 
-    @staticmethod
-    def _newest(arr: np.ndarray, rows: np.ndarray, last: np.ndarray, new: np.ndarray) -> None:
-        if len(np.unique(rows)) == len(rows):
+    def _newest(self, arr: np.ndarray, rows: np.ndarray, last: np.ndarray, new: np.ndarray) -> None:
+        if self._distinct:
             arr[rows] = np.maximum(last, new)
         else:
             np.maximum.at(arr, rows, new)
