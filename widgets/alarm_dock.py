@@ -74,6 +74,7 @@ class AlarmDock(QtWidgets.QWidget):
         self.shown_keys: list[str] = []  # the alarms listed after the last refresh
         self._key: tuple = ()
         self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        self._ages: dict[str, str] = {}
         self._alarms: dict[str, Alarm] = {}
         self._bold = QtGui.QFont()
         self._bold.setBold(True)
@@ -97,7 +98,10 @@ class AlarmDock(QtWidgets.QWidget):
         for a in alarms:
             item = self._items.get(a.key)
             if item is not None:
-                item.setText(5, labels.duration(max(0.0, (now_ms - a.raised_ms) / 1000)) if a.raised_ms else "")
+                age = labels.duration(max(0.0, (now_ms - a.raised_ms) / 1000)) if a.raised_ms else ""
+                if self._ages.get(a.key) != age:
+                    self._ages[a.key] = age
+                    item.setText(5, age)
                 if a.escalated_ms and a.state == UNACK:
                     item.setBackground(1, QtGui.QColor(palette.ALARM_PRIORITY[a.priority] if flash else "#00000000"))
         unack = sum(a.unacknowledged for a in annunciated)
@@ -115,6 +119,7 @@ class AlarmDock(QtWidgets.QWidget):
         self.tree.blockSignals(True)
         self.tree.clear()
         self._items.clear()
+        self._ages.clear()
         self._alarms = {a.key: a for a in alarms}
         self.grouped = flood
         self.tree.setRootIsDecorated(flood)

@@ -3,10 +3,11 @@ out, the whole history kept) with its warning and alarm bands, and a table of th
 limits, alarm state and health (silent, flat-lined, out of range, too fast, …).
 
 Plots own their arrays: each refresh (once a second at most, only for plots on screen and with a new reading)
-copies the history window into them in place and hands pyqtgraph views of them, clipped to the view and
-downsampled (peak) for drawing; nothing is redrawn per reading, and nothing ever sets a whole history per
-reading. Time runs along a fixed axis (minutes or hours before now), so scrolling never rebuilds its ticks.
-A plot the user zooms or pans holds still until *Live* or *Whole history* is pressed again.
+copies the history window into them in place, downsampled already (a point a second over ten minutes; zoomed
+out, each minute's low and high: a peak decimation), and each curve draws one path built from views of them
+(widgets/plot_series.py); nothing is redrawn per reading, and nothing ever sets a whole history per reading.
+Time runs along a fixed axis (minutes or hours before now), so scrolling never rebuilds its ticks. A plot the
+user zooms or pans holds still until *Live* or *Whole history* is pressed again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.facilities.monitor import FacilityMonitor, limit_key
 from services.sensors.health import FAULT_REASON, Fault
 from services.sensors.history import ReadingHistory
 from widgets import labels
+from widgets.plot_series import SeriesItem
 
 LIVE_S = 600  # the scrolling window
 _PLOT_HEIGHT = 150
@@ -77,11 +79,8 @@ class KindPlot:
         self.curves = []
         for i, s in enumerate(info):
             colour = palette.PLOT_SERIES[i % len(palette.PLOT_SERIES)]
-            # Peak-downsampled to the plot's pixels and clipped to its view (half the cost of drawing every point
-            # as a bare curve does); 1 px wide, a third of a wider pen's cost.
-            curve = self.plot.plot(pen=pg.mkPen(colour, width=1), name=s.label or str(s.id))
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
+            curve = SeriesItem(colour)
+            self.plot.addItem(curve)
             self.curves.append(curve)
             floor = f" · {s.floor}F" if s.floor is not None else ""
             name = QtWidgets.QTableWidgetItem(f"■ {s.label or s.id}{floor}")
@@ -93,6 +92,7 @@ class KindPlot:
                 self.table.setItem(i, c, QtWidgets.QTableWidgetItem(""))
         self.limits = self._draw_limits(info)
         self.points = 0  # points handed to the curves in the last update (for tests and the benchmark)
+        self.stated_ms = 0  # when the table was last brought up to date
 
     @staticmethod
     def _limits_text(limits: tuple[float, ...]) -> str:
@@ -140,13 +140,13 @@ class KindPlot:
     def on_screen(self) -> bool:
         return not self.plot.viewport().visibleRegion().isEmpty()  # the view itself is all covered by it
 
-    def update(self, monitor: FacilityMonitor, now_s: float, whole: bool) -> None:
+    def update(self, monitor: FacilityMonitor, now_s: float, whole: bool) -> bool:
         """New readings onto the plot (when it follows time and there are any): x in minutes (hours, zoomed
         out) before ``now_s``, in place."""
         h = monitor.history
         newest = int(h.last_sec[self.rows].max()) if self.rows else -1
         if not self.follow or (newest == self.shown_second and whole == self.whole):
-            return
+            return False
         if whole != self.whole:
             self.whole = whole
             self.plot.setLabel("bottom", QtCore.QCoreApplication.translate("FacilityPanel", "hours before now")
@@ -161,7 +161,7 @@ class KindPlot:
             x, y = self.x[i][:n], self.y[i][:n]
             x -= now_s
             x /= unit
-            self.curves[i].setData(x, y, connect="finite")
+            self.curves[i].set_data(x, y)
             self.points += n
             if n:
                 start_all = min(start_all, float(x[0]))
@@ -181,6 +181,7 @@ class KindPlot:
                     (want[1] - want[0]) < 0.5 * (self._y[1] - self._y[0]):
                 self._y = want
                 self.view.setYRange(*want, padding=0)
+        return True
 
     @staticmethod
     def _fill(h: ReadingHistory, row: int, x: np.ndarray, y: np.ndarray, whole: bool) -> int:
@@ -323,8 +324,11 @@ class FacilityPanel(QtWidgets.QWidget):
         self._header(monitor)
         now_s = now_ms / 1000.0
         for plot in self.plots:
-            if plot.shown_second < 0 or plot.on_screen():  # scrolled out of view: nothing to draw or update
-                plot.update(monitor, now_s, self.whole)
+            if plot.shown_second >= 0 and not plot.on_screen():  # scrolled out of view: nothing to draw or update
+                continue
+            # The table with new readings, or once a second without (a silent sensor's time goes on).
+            if plot.update(monitor, now_s, self.whole) or abs(now_ms - plot.stated_ms) >= 1000:
+                plot.stated_ms = now_ms
                 plot.show_state(monitor, now_ms)
 
     def _header(self, monitor: FacilityMonitor) -> None:

@@ -79,10 +79,10 @@ def test_the_plots_own_their_arrays_and_update_them_in_place(qtbot) -> None:
     refresh(panel, T0 + 90_000)
     assert crack.x[0] is buffers[0] and crack.y[0] is buffers[1]  # no new arrays per refresh
     curve = crack.curves[0]
-    assert np.shares_memory(curve.xData, buffers[0]) and np.shares_memory(curve.yData, buffers[1])
+    assert np.shares_memory(curve.x, buffers[0]) and np.shares_memory(curve.y, buffers[1])
     assert crack.points >= 2 * 90
     calls = []
-    curve.setData = lambda *a, **k: calls.append(a)
+    curve.set_data = lambda *a, **k: calls.append(a)
     refresh(panel, T0 + 90_500)  # no new reading since: nothing to do
     assert calls == []
     feed(m, range(90, 91))
