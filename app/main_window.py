@@ -498,7 +498,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
         # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
         self.resizeDocks([self.feeds_dock], [340], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.dispatch.queue_dock, self.feeds_dock], [3, 2], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dispatch.queue_dock, self.facilities.alarm_dock, self.feeds_dock], [3, 3, 2],
+                         QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:
         s = settings()

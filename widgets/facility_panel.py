@@ -24,6 +24,7 @@ from services.alarms.model import LIMITS, SUPPRESSED
 from services.facilities.monitor import FacilityMonitor, limit_key
 from services.sensors.health import FAULT_REASON, Fault
 from services.sensors.history import ReadingHistory
+from services.vocabulary import SENSOR_PHYSICAL
 from widgets import labels
 from widgets.plot_series import SeriesItem
 
@@ -69,9 +70,11 @@ class KindPlot:
                                               QtCore.QCoreApplication.translate("FacilityPanel", "Alarm"),
                                               QtCore.QCoreApplication.translate("FacilityPanel", "Health")])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setWordWrap(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMaximumHeight(28 + 26 * min(len(rows), 6))
+        self.table.setFixedHeight(30 + 22 * min(len(rows), 8))
         layout.addWidget(self.table)
         capacity = monitor.history.raw_s + 2 * monitor.history.buckets
         self.x = [np.zeros(capacity) for _ in rows]  # this plot's own arrays, written in place
@@ -82,7 +85,7 @@ class KindPlot:
             curve = SeriesItem(colour)
             self.plot.addItem(curve)
             self.curves.append(curve)
-            floor = f" · {s.floor}F" if s.floor is not None else ""
+            floor = "" if s.floor is None else f" · {s.floor + 1}F" if s.floor >= 0 else f" · B{-s.floor}"
             name = QtWidgets.QTableWidgetItem(f"■ {s.label or s.id}{floor}")
             name.setForeground(QtGui.QColor(colour))
             name.setToolTip(QtCore.QCoreApplication.translate("FacilityPanel", "sensor {0}").format(s.id))
@@ -109,7 +112,10 @@ class KindPlot:
         dashed lines."""
         common = max({s.limits for s in info}, key=lambda lim: sum(s.limits == lim for s in info))
         lo_a, lo_w, hi_w, hi_a = common
-        far = 1e9
+        # The outer bands reach to what the kind can measure (not to infinity: Qt's painter overflows there).
+        given = [v for v in common if math.isfinite(v)] or [0.0]
+        span = max(max(given) - min(given), 1.0)
+        low, high = SENSOR_PHYSICAL.get(self.kind, (min(given) - 100 * span, max(given) + 100 * span, 0.0))[:2]
 
         def band(a: float, b: float, colour: str, alpha: int) -> None:
             if math.isfinite(a) and math.isfinite(b) and b > a:
@@ -120,10 +126,10 @@ class KindPlot:
                 region.setZValue(-10)
                 self.plot.addItem(region)
 
-        band(hi_w, hi_a if math.isfinite(hi_a) else far, palette.PLOT_WARN_BAND, 40)
-        band(hi_a, far, palette.PLOT_ALARM_BAND, 50)
-        band(lo_a if math.isfinite(lo_a) else -far, lo_w, palette.PLOT_WARN_BAND, 40)
-        band(-far, lo_a, palette.PLOT_ALARM_BAND, 50)
+        band(hi_w, hi_a if math.isfinite(hi_a) else high, palette.PLOT_WARN_BAND, 40)
+        band(hi_a, high, palette.PLOT_ALARM_BAND, 50)
+        band(lo_a if math.isfinite(lo_a) else low, lo_w, palette.PLOT_WARN_BAND, 40)
+        band(low, lo_a, palette.PLOT_ALARM_BAND, 50)
         for i, s in enumerate(info):
             if s.limits == common:
                 continue

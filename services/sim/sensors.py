@@ -64,13 +64,13 @@ class Profile:
 
 
 PROFILES = {
-    "crack": Profile(0.18, 0.05, 0.004, 0.01, {"warn_hi": 0.3, "alarm_hi": 0.5}),
+    "crack": Profile(0.15, 0.03, 0.004, 0.01, {"warn_hi": 0.3, "alarm_hi": 0.5}),
     "tilt": Profile(0.0, 0.15, 0.01, 0.02, {"alarm_lo": -1.0, "warn_lo": -0.5, "warn_hi": 0.5, "alarm_hi": 1.0}),
     "displacement": Profile(0.0, 4.0, 0.3, 1.0, {"alarm_lo": -30.0, "warn_lo": -15.0, "warn_hi": 15.0,
                                                   "alarm_hi": 30.0}),
     "deflection": Profile(8.0, 3.0, 0.6, 1.5, {"warn_hi": 40.0, "alarm_hi": 60.0}),
-    "pm10": Profile(35.0, 10.0, 3.0, 15.0, {"warn_hi": 80.0, "alarm_hi": 150.0}),
-    "pm25": Profile(18.0, 5.0, 1.5, 8.0, {"warn_hi": 35.0, "alarm_hi": 75.0}),
+    "pm10": Profile(30.0, 6.0, 3.0, 12.0, {"warn_hi": 80.0, "alarm_hi": 150.0}),
+    "pm25": Profile(15.0, 3.0, 1.5, 5.0, {"warn_hi": 35.0, "alarm_hi": 75.0}),
     "pressure": Profile(-8.0, 1.0, 0.3, 0.0, {"warn_hi": -5.0, "alarm_hi": -2.5}),
     "temperature": Profile(21.0, 3.0, 0.1, 4.0, {"alarm_lo": 0.0, "warn_lo": 5.0, "warn_hi": 35.0,
                                                  "alarm_hi": 50.0}),
@@ -115,8 +115,11 @@ class SensorSim:
         n = len(ids)
         prof = [PROFILES[k] for k in kinds]
         spread = np.array([p.spread for p in prof])
-        self.level = np.array([p.level for p in prof]) + spread * self.rng.standard_normal(n)
+        # Sensors differ, within two spreads of their kind's level: none starts at a limit.
+        self.level = np.array([p.level for p in prof]) + spread * np.clip(self.rng.standard_normal(n), -2, 2)
         self.level[self.kind == "leak"] = 0.0
+        crack = self.kind == "crack"
+        self.level[crack] = np.clip(self.level[crack], 0.05, 0.22)  # none starts at its warning
         self.noise = np.array([p.noise for p in prof])
         self.daily = np.array([p.daily for p in prof])
         self.drift = self.rng.normal(0.0, 1.0, n) * spread / 86_400.0

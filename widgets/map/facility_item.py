@@ -9,12 +9,14 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import shapely
+from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
 from layers.base import Moment
 from layers.facilities import FacilityLayer
 from resources import palette
 from services.facilities.monitor import FacilitySummary
+from services.vocabulary import FACILITY_KINDS
 from widgets.map.drawing import bounds_of, view_scale
 from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
@@ -23,6 +25,7 @@ _R = 7.0  # symbol radius in pixels
 FOOTPRINT_SCALE = 0.25  # pixels per metre from which facility buildings are shaded (about 6 km across)
 _FLASH_HZ = 2.0
 _SPRITE = int(_R * 2.6) + 2  # pixels around a symbol (the tunnel's arch and the bridge's bar reach 1.2 R)
+_KINDS = {k: i for i, k in enumerate(FACILITY_KINDS)}  # the atlas's rows; an unknown kind takes the last
 
 
 def facility_symbol(kind: str) -> QtGui.QPainterPath:
@@ -63,7 +66,9 @@ class FacilityItem(LayerItem):
     def __init__(self, layer: FacilityLayer) -> None:
         self._s: FacilitySummary | None = None
         self._bounds = QtCore.QRectF()
-        self._sprites: dict[tuple[str, int, float], QtGui.QPixmap] = {}  # (kind, state, dpr) -> symbol drawn
+        self._atlas: QtGui.QPixmap | None = None
+        self._atlas_dpr = 0.0
+        self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._buildings: dict[int, QtGui.QPainterPath] = {}  # footprint index -> its outline in kit metres
         self._selected: str | None = None
         self._outline = QtGui.QPen(QtGui.QColor(palette.FACILITY_OUTLINE), 1.2)
@@ -124,46 +129,60 @@ class FacilityItem(LayerItem):
         tr = p.transform()
         p.resetTransform()
         dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
-        # Calm first, alarms last: the most urgent on top.
-        for i in np.argsort(s.state, kind="stable"):
-            x, y = float(s.x[i]), float(s.y[i])
-            if not (np.isfinite(x) and np.isfinite(y)):
-                continue
-            at = tr.map(QtCore.QPointF(x, y))
-            colour = QtGui.QColor(palette.FACILITY_STATE[int(s.state[i])])
-            if s.unacked[i]:
-                halo = QtGui.QColor(colour)
-                halo.setAlpha(130 if self.flash_on else 25)
-                p.setPen(QtCore.Qt.PenStyle.NoPen)
-                p.setBrush(halo)
-                radius = _R * (2.6 if s.escalated[i] else 2.0)
-                p.drawEllipse(at, radius, radius)
-            if s.ids[i] == self._selected:
-                p.setPen(self._select_pen)
-                p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-                p.drawEllipse(at, _R * 1.9, _R * 1.9)
-            p.drawPixmap(at - QtCore.QPointF(_SPRITE / 2, _SPRITE / 2), self._sprite(s.kind[i], int(s.state[i]), dpr))
-            self.drawn += 1
-            if s.alarms[i]:
-                self._badge(p, at + QtCore.QPointF(_R * 1.2, -_R * 1.2), int(s.alarms[i]))
+        if self._atlas is None or self._atlas_dpr != dpr:
+            self._atlas, self._atlas_dpr = self._make_atlas(dpr), dpr
+        ok = np.isfinite(s.x) & np.isfinite(s.y)
+        px = tr.m11() * s.x + tr.m21() * s.y + tr.dx()
+        py = tr.m12() * s.x + tr.m22() * s.y + tr.dy()
+        kind = np.array([_KINDS.get(k, len(_KINDS)) for k in s.kind], np.int64) if s.kind else np.empty(0, np.int64)
+        for i in np.flatnonzero(s.unacked & ok):  # halos first, under every symbol
+            halo = QtGui.QColor(palette.FACILITY_STATE[int(s.state[i])])
+            halo.setAlpha(130 if self.flash_on else 25)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(halo)
+            radius = _R * (2.6 if s.escalated[i] else 2.0)
+            p.drawEllipse(QtCore.QPointF(px[i], py[i]), radius, radius)
+        # Every symbol in one call from the atlas, calm first and alarms last: the most urgent on top.
+        order = np.argsort(s.state, kind="stable")
+        order = order[ok[order]]
+        cell = _SPRITE * dpr
+        self._frags.resize(len(order))
+        f = self._frags.ndarray()
+        f[:, 0], f[:, 1] = px[order], py[order]
+        f[:, 2] = s.state[order] * cell
+        f[:, 3] = kind[order] * cell
+        f[:, 4] = f[:, 5] = cell
+        f[:, 6] = f[:, 7] = 1.0 / dpr
+        f[:, 8] = 0.0
+        f[:, 9] = 1.0
+        if len(order):
+            p.drawPixmapFragments(*self._frags.drawargs(), self._atlas)
+        self.drawn = len(order)
+        if self._selected in s.ids:
+            i = s.ids.index(self._selected)
+            p.setPen(self._select_pen)
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            p.drawEllipse(QtCore.QPointF(px[i], py[i]), _R * 1.9, _R * 1.9)
+        for i in np.flatnonzero((s.alarms > 0) & ok):
+            self._badge(p, QtCore.QPointF(px[i] + _R * 1.2, py[i] - _R * 1.2), int(s.alarms[i]))
         p.restore()
 
-    def _sprite(self, kind: str, state: int, dpr: float) -> QtGui.QPixmap:
-        """The symbol of a kind in a state's colour, drawn once: a few hundred facilities are a few hundred
-        blits, not paths filled with antialiasing every frame."""
-        key = (kind, state, dpr)
-        pix = self._sprites.get(key)
-        if pix is None:
-            pix = QtGui.QPixmap(int(_SPRITE * dpr), int(_SPRITE * dpr))
-            pix.setDevicePixelRatio(dpr)
-            pix.fill(QtCore.Qt.GlobalColor.transparent)
-            q = QtGui.QPainter(pix)
-            q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-            q.setPen(self._outline)
-            q.setBrush(QtGui.QColor(palette.FACILITY_STATE[state]))
-            q.drawPath(facility_symbol(kind).translated(_SPRITE / 2, _SPRITE / 2))
-            q.end()
-            self._sprites[key] = pix
+    def _make_atlas(self, dpr: float) -> QtGui.QPixmap:
+        """Every kind's symbol (rows) in every state's colour (columns), drawn once: a few hundred facilities
+        are then one blit each, from one call."""
+        cell = _SPRITE * dpr
+        pix = QtGui.QPixmap(int(cell * len(palette.FACILITY_STATE)), int(cell * (len(_KINDS) + 1)))
+        pix.fill(QtCore.Qt.GlobalColor.transparent)
+        q = QtGui.QPainter(pix)
+        q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        q.scale(dpr, dpr)
+        q.setPen(self._outline)
+        for row, kind in enumerate([*_KINDS, ""]):
+            symbol = facility_symbol(kind)
+            for state, colour in palette.FACILITY_STATE.items():
+                q.setBrush(QtGui.QColor(colour))
+                q.drawPath(symbol.translated(_SPRITE * (state + 0.5), _SPRITE * (row + 0.5)))
+        q.end()
         return pix
 
     def _badge(self, p: QtGui.QPainter, at: QtCore.QPointF, count: int) -> None:
