@@ -111,8 +111,14 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
         session.journal.close()
         audit.close()
         print(f"sitroom: journal of this session: {journal_dir} (sitroom replay {journal_dir})", file=sys.stderr)
-    if args.stats:
-        print(json.dumps(run_stats(window, started)), flush=True)
+        stats = run_stats(window, started) if args.stats else None
+        # Destroyed now, while Python runs: left to the interpreter's exit, widgets with Python event handlers
+        # (the find box's hideEvent) are called back during finalisation, which crashes now and then.
+        import shiboken6
+
+        shiboken6.delete(window)
+    if stats is not None:
+        print(json.dumps(stats), flush=True)
     return status
 
 

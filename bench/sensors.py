@@ -183,6 +183,9 @@ def window_run(app, kit, sensors: int, seconds: float, alarm_every: float, work:
            "window_frame_median_ms": common.median(window.stats.frame_ms),
            "decode_errors": session.decode_errors(), "facilities": len(monitor.catalog.facilities)}
     window.close()
+    import shiboken6
+
+    shiboken6.delete(window)  # now, not at the interpreter's exit (see app/gui.py run_control_room)
     pub.terminate()
     pub.wait(10)
     return out
