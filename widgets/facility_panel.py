@@ -58,9 +58,11 @@ class KindPlot:
         self.plot.setMenuEnabled(False)
         self.view = self.plot.getViewBox()
         self.view.sigRangeChangedManually.connect(self._zoomed)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)  # "-3 minutes", never "-190 (x0.001)"
         self.follow = True  # scroll with time until the user zooms or pans
         self.shown_second = -1  # the newest second on the plot, so a refresh without new readings costs nothing
         self.whole: bool | None = None
+        self._unit = 0.0
         self._y: tuple[float, float] | None = None
         layout.addWidget(self.plot)
         self.table = QtWidgets.QTableWidget(len(rows), 5)
@@ -153,12 +155,15 @@ class KindPlot:
         newest = int(h.last_sec[self.rows].max()) if self.rows else -1
         if not self.follow or (newest == self.shown_second and whole == self.whole):
             return False
-        if whole != self.whole:
-            self.whole = whole
+        # Hours when the whole history is long, else minutes.
+        first = int(h.first_sec[self.rows].min()) if self.rows else newest
+        unit = 3600.0 if whole and now_s - first > 7200 else 60.0
+        if whole != self.whole or unit != self._unit:
+            self.whole, self._unit = whole, unit
             self.plot.setLabel("bottom", QtCore.QCoreApplication.translate("FacilityPanel", "hours before now")
-                               if whole else QtCore.QCoreApplication.translate("FacilityPanel", "minutes before now"))
+                               if unit == 3600.0 else
+                               QtCore.QCoreApplication.translate("FacilityPanel", "minutes before now"))
         self.shown_second = newest
-        unit = 3600.0 if whole else 60.0
         lo, hi = math.inf, -math.inf
         self.points = 0
         start_all = 0.0
@@ -174,7 +179,7 @@ class KindPlot:
                 shown = y[x >= -LIVE_S / unit] if not whole else y
                 if shown.size and np.isfinite(shown).any():
                     lo, hi = min(lo, float(np.nanmin(shown))), max(hi, float(np.nanmax(shown)))
-        self.view.setXRange(start_all if whole else -LIVE_S / unit, 0.0, padding=0.01)
+        self.view.setXRange(max(start_all, (first - now_s) / unit) if whole else -LIVE_S / unit, 0.0, padding=0.01)
         _lo_a, lo_w, hi_w, _hi_a = self.limits
         for v in (lo_w, hi_w):  # the warning limits in view: the band says how close the curve is
             if math.isfinite(v):

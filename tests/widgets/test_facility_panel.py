@@ -140,3 +140,15 @@ def test_plots_scrolled_out_of_view_wait_until_they_are_scrolled_to(qtbot) -> No
     panel.resize(900, 2400)
     refresh(panel, T0 + 20_000)
     assert last.shown_second == first.shown_second
+
+
+def test_a_short_whole_history_is_told_in_minutes_from_its_first_reading(qtbot) -> None:
+    m = monitor()
+    feed(m, range(0, 180))  # three minutes kept so far
+    panel = shown(qtbot, FacilityPanel(lambda: m, "F-1"))
+    panel.whole_button.click()
+    refresh(panel, T0 + 180_000)
+    crack = panel.plots[0]
+    assert crack.plot.getAxis("bottom").labelText == "minutes before now"
+    x0, x1 = crack.view.viewRange()[0]
+    assert abs(x0 + 3) < 0.2 and abs(x1) < 0.2  # from the first reading, not the empty ring before it
