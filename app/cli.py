@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the demo backends and the control room on the demo city")
     demo.add_argument("--vehicles", type=int, default=3000, help="fleet size (default 3000, up to 100000)")
+    demo.add_argument("--sensors", type=int, default=3000,
+                      help="facility sensors read once a second (default 3000, up to 20000; 0: none)")
     _gui_options(demo)
 
     run = sub.add_parser("run", help="the control room on a kit and your own feeds")
@@ -112,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="official road-name addresses for search: 도로명주소 위치정보요약DB (entrc_*.txt, CP949; "
                             "| or fixed layout), 출입구 정보 (RNENTDATA_*.txt) or 관련지번 (jibun_rnaddrkor_*.txt); "
                             "repeat for more")
+    build.add_argument("--buildings", type=Path, action="append", default=[], metavar="FILE",
+                       help="building footprints (polygons: .gpkg, .shp, .geojson), e.g. the building registry's GIS "
+                            "file; repeat for more (OpenStreetMap's buildings come with --osm)")
     build.add_argument("--tiles", type=Path, metavar="FILE.mbtiles", help="raster tiles to draw under the roads")
     build.add_argument("--source-crs", metavar="EPSG:N", help="CRS of GIS files that do not say (no .prj)")
     clip = build.add_mutually_exclusive_group()
@@ -130,11 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--to", dest="end", type=_lonlat_arg, required=True, metavar="LON,LAT")
 
     sim = sub.add_parser("sim", help="run one demo backend alone")
-    sim.add_argument("backend", choices=("avl", "traffic", "cad", "cctv"))
+    sim.add_argument("backend", choices=("avl", "traffic", "cad", "cctv", "sensors"))
     sim.add_argument("--endpoint", required=True,
                      help="where to publish, e.g. tcp://127.0.0.1:5556 (cad: where dispatch commands come in)")
     sim.add_argument("--kit", type=Path, help="kit directory (default: the demo city)")
     sim.add_argument("--vehicles", type=int, default=3000)
+    sim.add_argument("--sensors", type=int, default=3000, help="sensors: how many, over the kit's facilities")
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     sim.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     sim.add_argument("--assignments", metavar="ENDPOINT",
@@ -208,6 +214,13 @@ def _run_sim(args: argparse.Namespace) -> int:
 
         cctv.run(kit, args.endpoint, cameras=args.cameras, fps=args.fps, size=args.size, faults=not args.no_faults,
                  prerender=args.prerender, parent_pid=args.parent_pid, duration_s=args.duration)
+    elif args.backend == "sensors":
+        from services.sim import sensors
+
+        if not 1 <= args.sensors <= 20_000:
+            print(f"sitroom sim sensors: --sensors must be 1..20000, got {args.sensors}", file=sys.stderr)
+            return 2
+        sensors.run(kit, args.endpoint, sensors=args.sensors, parent_pid=args.parent_pid, duration_s=args.duration)
     else:
         from services.sim import traffic
 
@@ -290,7 +303,7 @@ def _run_kit(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, _interrupted)
         build_kit(args.out, osm=args.osm, roads=args.roads, layers=args.layer, name=args.name, bbox=args.bbox,
                   area=args.area, clip=args.clip, tiles=args.tiles, source_crs=args.source_crs,
-                  addresses=args.addresses,
+                  addresses=args.addresses, buildings=args.buildings,
                   progress=lambda f, msg: print(f"[{f * 100:3.0f}%] {msg}", file=sys.stderr, flush=True))
     kit = load_kit(args.out if args.kit_command == "build" else args.kit)
     if args.kit_command == "route":
@@ -346,6 +359,10 @@ def _print_info(kit) -> None:
     user_layers = Counter(p.layer for p in kit.pois if p.layer)
     if user_layers:
         print(f"  user layers: {', '.join(f'{k} ({v})' for k, v in sorted(user_layers.items()))}")
+    if len(kit.footprints) or kit.facilities:
+        facilities = Counter(f.kind for f in kit.facilities)
+        print(f"  buildings: {len(kit.footprints):,} footprints ({int((kit.footprints.levels > 0).sum()):,} with "
+              f"storeys); facilities: {', '.join(f'{k} {v}' for k, v in sorted(facilities.items())) or 'none'}")
     if kit.tiles_path is not None:
         print(f"  raster tiles: {kit.tiles_path}")
     print("  sources: " + "; ".join(f"{src['name']} ({src.get('licence') or 'licence not given'})"
@@ -460,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
             return gui.run_last(build_parser().parse_args(["demo"]))
         if not 1 <= args.vehicles <= 100_000:
             print(f"sitroom demo: --vehicles must be 1..100000, got {args.vehicles}", file=sys.stderr)
+            return 2
+        if not 0 <= args.sensors <= 20_000:
+            print(f"sitroom demo: --sensors must be 0..20000, got {args.sensors}", file=sys.stderr)
             return 2
         return gui.run_demo(args)
     except KeyboardInterrupt:

@@ -133,6 +133,8 @@ class DispatchController(QtCore.QObject):
             ("C", self.tr("Close incident…"), lambda: self.finish("closed")),
             ("X", self.tr("Cancel incident…"), lambda: self.finish("cancelled")),
             ("Ctrl+N", self.tr("New incident at the map centre…"), self.new_incident_at_centre),
+            ("I", self.tr("Incident from the selected alarm: at its facility, units ranked at once"),
+             lambda: self.w.facilities.incident_from_alarm()),
         ]
 
     def build_actions(self, menu: QtWidgets.QMenu) -> None:

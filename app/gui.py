@@ -58,6 +58,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     from PySide6 import QtCore
 
     from app.capabilities.cameras import cameras_of
+    from app.capabilities.facilities import monitor_of
     from app.core.desk import DispatchDesk
     from app.core.room import Room
     from app.core.session import LiveSession
@@ -76,6 +77,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     audit.attach(session.incidents)
     if (cams := cameras_of(session)) is not None:
         cams.attach_audit(audit, getpass.getuser())  # who saw which camera, when
+    if (facilities := monitor_of(session)) is not None:
+        audit.attach_alarms(facilities.engine)  # alarms, acknowledgements and shelving as they were
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
     journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
         else state_dir / "journal"
@@ -111,8 +114,14 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
         session.journal.close()
         audit.close()
         print(f"sitroom: journal of this session: {journal_dir} (sitroom replay {journal_dir})", file=sys.stderr)
-    if args.stats:
-        print(json.dumps(run_stats(window, started)), flush=True)
+        stats = run_stats(window, started) if args.stats else None
+        # Destroyed now, while Python runs: left to the interpreter's exit, widgets with Python event handlers
+        # (the find box's hideEvent) are called back during finalisation, which crashes now and then.
+        import shiboken6
+
+        shiboken6.delete(window)
+    if stats is not None:
+        print(json.dumps(stats), flush=True)
     return status
 
 
@@ -149,6 +158,7 @@ def run_stats(window, started: float) -> dict:
         "incident_updates_refused": dict(session.incidents.refused),
         "first_live_frame_s": None if first is None else round(first - started, 3),
         **camera_stats(session),
+        **facility_stats(session),
     }
 
 
@@ -164,6 +174,15 @@ def camera_stats(session) -> dict:
             "frames_shown": cams.frames_shown}
 
 
+def facility_stats(session) -> dict:
+    """Facilities, sensors, readings taken in and active alarms (zeros without the facility capability)."""
+    from app.capabilities.facilities import monitor_of
+
+    monitor = monitor_of(session)
+    return monitor.stats() if monitor is not None else {"facilities": 0, "sensors": 0, "readings": 0,
+                                                        "alarms_active": 0}
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from services.sim.demo_kit import demo_kit_path, open_demo_city
     from services.sim.launcher import DemoBackends
@@ -171,7 +190,7 @@ def run_demo(args: argparse.Namespace) -> int:
     path = demo_kit_path()
     if not path.exists():
         open_demo_city()  # generate once, before the backends race to do the same
-    backends = DemoBackends(path, vehicles=args.vehicles)
+    backends = DemoBackends(path, vehicles=args.vehicles, sensors=getattr(args, "sensors", 3000))
     backends.start()  # first: they load while this process builds its window
     kit = open_demo_city()
     try:

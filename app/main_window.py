@@ -16,6 +16,7 @@ from app.cameras_ui import CamerasController
 from app.core.find import Found, find
 from app.core.room import Room
 from app.dispatch_ui import DispatchController
+from app.facilities_ui import FacilitiesController
 from app.frame_loop import FrameLoop
 from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
 from app.settings import settings
@@ -55,6 +56,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas = MapCanvas(self, layers=self.session.layers)
         self.canvas.set_background(palette.MAP_STYLE[self.basemap.style]["bg"])
         self.dispatch = DispatchController(self, self.desk)
+        self.facilities = FacilitiesController(self, room)
         self.canvas.zoom_anchor = self.dispatch.selected_position
         self.kit_loader = KitLoader(self)
         self.kit_loader.loaded.connect(self.set_kit)
@@ -138,6 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.details_dock = self._dock(details, self.tr("Details"), area.RightDockWidgetArea)
         self.dispatch.build_docks()
         self.cameras = CamerasController(self)
+        self.facilities.build_docks()
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
 
@@ -207,6 +210,7 @@ class MainWindow(QtWidgets.QMainWindow):
         filem.addSeparator()
         filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
+        self.facilities.build_actions(self.menuBar().addMenu(self.tr("&Alarms")))
         view = self.menuBar().addMenu(self.tr("&View"))
         for dock in (self.layers_dock, self.feeds_dock, self.details_dock, self.dispatch.queue_dock,
                      self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
@@ -322,7 +326,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return "\n".join(lines)
 
     def keys_text(self) -> str:
-        rows = [(key, what) for key, what, _slot in self.dispatch.key_list()]
+        rows = [(key, what) for key, what, _slot in self.dispatch.key_list() + self.facilities.key_list()]
         rows += [(self.tr("↑ / ↓, 1–5"), self.tr("With units ranked: choose the unit (else ↑/↓ pan the map)")),
                  (self.tr("Escape"), self.tr("Back to the map and the queue, from anywhere")),
                  ("Ctrl+F", self.tr("Find a vehicle; Enter goes there and returns to the map")),
@@ -351,6 +355,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.save_state()
         self.dispatch.shutdown()
         self.cameras.shutdown()
+        self.facilities.shutdown()
         self.room.stop()
         self.canvas.close_layers()
 
@@ -364,6 +369,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _after_frame(self, moment: Moment) -> None:
         self.dispatch.after_frame()
+        self.facilities.after_frame()
         drawn = self.canvas.item(self.session.vehicles).drawn
         self.stats.vehicles_drawn = drawn
         if drawn and self.stats.first_live_frame is None:
@@ -398,6 +404,7 @@ class MainWindow(QtWidgets.QMainWindow):
             v.n, int(stale.sum()), self.stats.vehicles_drawn))
         self._show_details(stale)
         self.dispatch.refresh()
+        self.facilities.refresh()
 
     def banner_text(self, now: float) -> tuple[str, str]:
         """What the banner says: nothing while feeds are live; every feed down means offline."""
@@ -444,7 +451,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.details_dock.show()
 
     def _on_click(self, x: float, y: float) -> None:
-        if self.dispatch.click(x, y):
+        if self.dispatch.click(x, y) or self.facilities.click(x, y):
             return
         v = self.session.vehicles
         # Where each was drawn (a unit on scene stands beside its incident's marker, not under it).
@@ -500,7 +507,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
         # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
         self.resizeDocks([self.feeds_dock], [24 * self.fontMetrics().height()], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.dispatch.queue_dock, self.feeds_dock], [3, 2], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dispatch.queue_dock, self.facilities.alarm_dock, self.feeds_dock], [3, 3, 2],
+                         QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:
         s = settings()

@@ -77,6 +77,7 @@ MAP_STYLE = {
     "night": {
         "bg": "#0b0f14", "district_fill": "#131b24", "district_edge": "#2d3b4b", "dong_edge": "#1d2733",
         "label": "#9fb0c3", "label_gu": "#c7d3e0", "road_label": "#aeb8c4", "halo": "#0b0f14",
+        "building": "#18212b", "building_edge": "#26313e",
         "road": {RoadClass.MOTORWAY: "#c9a25b", RoadClass.TRUNK: "#b8925a", RoadClass.PRIMARY: "#8d7a5c",
                  RoadClass.SECONDARY: "#6b6558", RoadClass.TERTIARY: "#555a60", RoadClass.RESIDENTIAL: "#3a424c",
                  RoadClass.SERVICE: "#30373f"},
@@ -84,6 +85,7 @@ MAP_STYLE = {
     "day": {
         "bg": "#e9e6df", "district_fill": "#f4f2ed", "district_edge": "#9a8fb0", "dong_edge": "#cfc8d8",
         "label": "#4a4f57", "label_gu": "#2c2f35", "road_label": "#3b3f45", "halo": "#f7f5f0",
+        "building": "#ddd6c9", "building_edge": "#c4bbac",
         "road": {RoadClass.MOTORWAY: "#e07b39", RoadClass.TRUNK: "#e59a4f", RoadClass.PRIMARY: "#f0c15a",
                  RoadClass.SECONDARY: "#f3d98a", RoadClass.TERTIARY: "#ffffff", RoadClass.RESIDENTIAL: "#ffffff",
                  RoadClass.SERVICE: "#f6f6f6"},
@@ -118,3 +120,17 @@ CAMERA_STATE = {0: "#8fa3b8", 1: "#5b6673", 2: "#9ec5ff", 3: "#2ec4b6", 4: "#f5b
 CAMERA_CHOSEN = "#00e5ff"  # the cameras chosen for an incident, and their sight lines
 CAMERA_FAULT = "#ff5a5f"  # a camera that cannot be judged (no direction)
 VIDEO_BG = "#05080b"  # a tile's ground where no picture is
+
+# Facilities by their worst state (services/facilities/monitor.py State: normal, silent, warning, alarm): never
+# green (available vehicles) or violet (busy ones); a building shaded in it at street zoom. The badge counts
+# active alarms.
+FACILITY_STATE = {0: "#4aa3a0", 1: "#8c96a3", 2: "#f5b83d", 3: "#ff3b5c"}
+FACILITY_OUTLINE = "#0b0f14"
+FACILITY_BADGE = "#ff3b5c"
+FACILITY_BADGE_TEXT = "#ffffff"
+# Alarms by priority (1 emergency … 4 low), the incident ramp's first four steps.
+ALARM_PRIORITY = {1: "#e8243c", 2: "#ff9a3c", 3: "#f5d142", 4: "#5aa9ff"}
+# Sensor plots: the warning and alarm bands behind the curves, and the curves of one kind's sensors.
+PLOT_WARN_BAND = "#f5b83d"
+PLOT_ALARM_BAND = "#ff3b5c"
+PLOT_SERIES = ("#4fb3ff", "#ffd24d", "#7ee0c3", "#ff8fb1", "#c8a2ff", "#ffab5c", "#9fd356", "#e0e0e0")

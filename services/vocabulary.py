@@ -61,3 +61,56 @@ CLOSE_CODES: dict[str, tuple[str, ...]] = {
     "disaster": ("rescued", "area-secured", "evacuated", "handed-over"),
 }
 CANCEL_CODES: tuple[str, ...] = ("duplicate", "caller-cancelled", "prank", "wrong-address")
+
+# ---------------------------------------------------------------- facilities, their sensors and alarms
+
+# Public facilities the city's digital twin watches.
+FACILITY_KINDS = ("hospital", "tunnel", "bridge", "underground_mall", "public_building", "school")
+
+# Sensor kinds and the unit each reports in (the metadata must say the same unit, or the sensor is a fault).
+SENSOR_UNITS: dict[str, str] = {
+    "crack": "mm",  # crack width
+    "tilt": "°",
+    "displacement": "mm",
+    "deflection": "mm",  # sagging of a span
+    "pm10": "µg/m³",
+    "pm25": "µg/m³",
+    "pressure": "Pa",  # differential pressure (negative-pressure rooms, tunnel ventilation)
+    "temperature": "°C",
+    "humidity": "%",
+    "co": "ppm",
+    "smoke": "%/m",  # obscuration
+    "leak": "",  # water on the floor: 0 dry, 1 wet
+}
+SENSOR_KINDS = tuple(SENSOR_UNITS)
+# What a real sensor of each kind can report: (lowest, highest, fastest change per second). A reading outside
+# the range, or one step faster than this, is the instrument's fault, shown as such and never an alarm.
+SENSOR_PHYSICAL: dict[str, tuple[float, float, float]] = {
+    "crack": (-5.0, 50.0, 0.5),
+    "tilt": (-30.0, 30.0, 0.5),
+    "displacement": (-500.0, 500.0, 20.0),
+    "deflection": (-1000.0, 1000.0, 50.0),  # a lorry on a span moves it tens of mm within a second
+    "pm10": (0.0, 2000.0, 500.0),
+    "pm25": (0.0, 1000.0, 300.0),
+    "pressure": (-500.0, 500.0, 200.0),  # a door opening
+    "temperature": (-50.0, 150.0, 20.0),  # a fire heats a room fast, not faster than this
+    "humidity": (-1.0, 101.0, 20.0),
+    "co": (0.0, 2000.0, 500.0),
+    "smoke": (0.0, 100.0, 100.0),
+    "leak": (0.0, 1.0, 1.0),
+}
+# Kinds whose value sits still for hours when all is well: never called flat-lined.
+STEADY_SENSORS = frozenset({"smoke", "leak"})
+
+# Alarms a device raises itself (not from a limit on a reading), as events.
+DEVICE_ALARMS = ("smoke", "leak", "pressure_loss", "tamper")
+# Alarm priorities as ISA-18.2 / IEC 62682 use them: 1 emergency, 2 high, 3 medium, 4 low.
+ALARM_PRIORITIES = (1, 2, 3, 4)
+# The incident an alarm of each condition or device alarm becomes (one key from the alarm list).
+ALARM_INCIDENT_TYPE: dict[str, str] = {
+    "smoke": "fire", "temperature": "fire", "co": "fire",
+    "leak": "disaster", "pressure_loss": "disaster", "pressure": "disaster",
+    "crack": "disaster", "tilt": "disaster", "displacement": "disaster", "deflection": "disaster",
+    "pm10": "disaster", "pm25": "disaster", "humidity": "disaster",
+    "tamper": "crime",
+}

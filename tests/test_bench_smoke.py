@@ -40,6 +40,8 @@ EXPECTED = {
                 "index_build_s_1m", "scan_p99_ms_1m", "keystroke_p99_ms_real"),
     "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
                  "fire_share_13h", "coverage_ms_30_200k"),
+    "sensors": ("readings_per_s", "core_share_10k", "alarm_on_screen_p99_ms", "map_frame_ms", "speedup_vs_naive",
+                "plot_ms_per_s", "naive_ms_per_s", "alarms_measured", "plots"),
 }
 # Keys that may be null: the quick demo run can end before its first live frame on a slow machine.
 NULLABLE = {"startup": ("first_live_frame_s", "ratio_vs_import")}

@@ -45,6 +45,7 @@ def layer_title(key: str) -> str:
         "Coverage": QCoreApplication.translate("Labels", "Coverage"),
         "Call location": QCoreApplication.translate("Labels", "Call location"),
         "Cameras": QCoreApplication.translate("Labels", "Cameras"),
+        "Facilities": QCoreApplication.translate("Labels", "Facilities"),
     }
     return names.get(key, key)
 
@@ -215,6 +216,18 @@ def stream_state(code: str) -> str:
     return names.get(code, code)
 
 
+def facility_kind(code: str) -> str:
+    names = {
+        "hospital": QCoreApplication.translate("Labels", "hospital"),
+        "tunnel": QCoreApplication.translate("Labels", "tunnel"),
+        "bridge": QCoreApplication.translate("Labels", "bridge"),
+        "underground_mall": QCoreApplication.translate("Labels", "underground mall"),
+        "public_building": QCoreApplication.translate("Labels", "public building"),
+        "school": QCoreApplication.translate("Labels", "school"),
+    }
+    return names.get(code, code)
+
+
 def camera_group(code: str) -> str:
     """The Layers dock's camera filters (layers/cameras.py STATE_GROUPS)."""
     names = {
@@ -224,3 +237,90 @@ def camera_group(code: str) -> str:
         "no-video": QCoreApplication.translate("Labels", "without video"),
     }
     return names.get(code, code)
+
+
+def sensor_kind(code: str) -> str:
+    """What a sensor measures (device alarm types too: smoke, water leak, negative pressure lost, tamper)."""
+    names = {
+        "crack": QCoreApplication.translate("Labels", "crack width"),
+        "tilt": QCoreApplication.translate("Labels", "tilt"),
+        "displacement": QCoreApplication.translate("Labels", "displacement"),
+        "deflection": QCoreApplication.translate("Labels", "deflection"),
+        "pm10": QCoreApplication.translate("Labels", "fine dust PM10"),
+        "pm25": QCoreApplication.translate("Labels", "ultrafine dust PM2.5"),
+        "pressure": QCoreApplication.translate("Labels", "differential pressure"),
+        "temperature": QCoreApplication.translate("Labels", "temperature"),
+        "humidity": QCoreApplication.translate("Labels", "humidity"),
+        "co": QCoreApplication.translate("Labels", "carbon monoxide"),
+        "smoke": QCoreApplication.translate("Labels", "smoke"),
+        "leak": QCoreApplication.translate("Labels", "water leak"),
+        "pressure_loss": QCoreApplication.translate("Labels", "negative pressure lost"),
+        "tamper": QCoreApplication.translate("Labels", "tampering"),
+    }
+    return names.get(code, code)
+
+
+def alarm_condition(code: str) -> str:
+    names = {
+        "alarm_hi": QCoreApplication.translate("Labels", "high alarm"),
+        "warn_hi": QCoreApplication.translate("Labels", "high warning"),
+        "warn_lo": QCoreApplication.translate("Labels", "low warning"),
+        "alarm_lo": QCoreApplication.translate("Labels", "low alarm"),
+    }
+    return names.get(code, sensor_kind(code))
+
+
+def alarm_state(code: str) -> str:
+    names = {
+        "normal": QCoreApplication.translate("Labels", "normal"),
+        "unack": QCoreApplication.translate("Labels", "UNACKNOWLEDGED"),
+        # The same English as an incident's status and a vehicle's, but another word in Korean.
+        "acked": QCoreApplication.translate("Labels", "acknowledged", "alarm state"),
+        "rtn_unack": QCoreApplication.translate("Labels", "cleared, unacknowledged"),
+        "shelved": QCoreApplication.translate("Labels", "shelved"),
+        "out_of_service": QCoreApplication.translate("Labels", "out of service", "alarm state"),
+    }
+    return names.get(code, code)
+
+
+def facility_state(code: int) -> str:
+    names = {0: QCoreApplication.translate("Labels", "normal"), 1: QCoreApplication.translate("Labels", "silent"),
+             2: QCoreApplication.translate("Labels", "warning"), 3: QCoreApplication.translate("Labels", "alarm")}
+    return names.get(int(code), str(code))
+
+
+def sensor_fault(reason: str) -> str:
+    """The health rules of docs/protocol.md §6.4, by their counted reason."""
+    names = {
+        "not-a-number": QCoreApplication.translate("Labels", "not a number"),
+        "bad-quality": QCoreApplication.translate("Labels", "device says bad"),
+        "out-of-range": QCoreApplication.translate("Labels", "out of physical range"),
+        "too-fast": QCoreApplication.translate("Labels", "changed faster than possible"),
+        "future": QCoreApplication.translate("Labels", "time in the future"),
+        "flooding": QCoreApplication.translate("Labels", "too many readings"),
+        "silent": QCoreApplication.translate("Labels", "silent"),
+        "flat": QCoreApplication.translate("Labels", "flat-lined"),
+        "config": QCoreApplication.translate("Labels", "configuration cannot be judged"),
+        "maintenance": QCoreApplication.translate("Labels", "under maintenance"),
+        "bad-limits": QCoreApplication.translate("Labels", "limits in the wrong order"),
+        "bad-unit": QCoreApplication.translate("Labels", "not its kind's unit"),
+        "unknown-kind": QCoreApplication.translate("Labels", "unknown kind"),
+        "unknown-sensor": QCoreApplication.translate("Labels", "unknown sensor"),
+    }
+    return names.get(reason, reason)
+
+
+def alarm_refusal(exc: Exception) -> str:
+    """An alarm action refused (services/alarms/engine.py AlarmError) in the interface's language."""
+    code, p = getattr(exc, "code", None), dict(getattr(exc, "params", {}))
+    texts = {
+        "no-alarm": QCoreApplication.translate("Labels", "There is no alarm {alarm}."),
+        "nothing-to-acknowledge": QCoreApplication.translate("Labels", "{alarm}: nothing to acknowledge."),
+        "out-of-service": QCoreApplication.translate("Labels", "{alarm} is out of service."),
+        "shelve-time": QCoreApplication.translate("Labels", "Shelve for a time, up to {hours:g} hours."),
+        "not-shelved": QCoreApplication.translate("Labels", "{alarm} is not shelved."),
+        "needs-reason": QCoreApplication.translate("Labels", "Taking {alarm} out of service needs a reason."),
+        "in-service": QCoreApplication.translate("Labels", "{alarm} is in service."),
+    }
+    text = texts.get(code)
+    return text.format(**p) if text is not None else str(exc)

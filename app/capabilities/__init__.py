@@ -12,12 +12,13 @@ from app.capabilities.base import Capability
 def default_capabilities() -> list[Capability]:
     from app.capabilities.basemap import BasemapCapability
     from app.capabilities.cameras import CamerasCapability
+    from app.capabilities.facilities import FacilitiesCapability
     from app.capabilities.incidents import IncidentsCapability
     from app.capabilities.traffic import TrafficCapability
     from app.capabilities.vehicles import VehiclesCapability
 
     return [BasemapCapability(), TrafficCapability(), VehiclesCapability(), IncidentsCapability(),
-            CamerasCapability()]
+            CamerasCapability(), FacilitiesCapability()]
 
 
 __all__ = ["Capability", "default_capabilities"]

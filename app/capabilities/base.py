@@ -24,6 +24,10 @@ class Capability:
         """Once per session: add live models to ``session.layers`` and register the feed kinds they take
         (``session.kinds.register``). The kit's layers are already in place."""
 
+    def tick(self, session: LiveSession, now: float) -> None:
+        """After each pump (every frame, live and in replay), with the session's clock: work that spans a
+        frame's deliveries (apply them as one batch) or that time alone drives (delays, expiries)."""
+
     def kit_changed(self, session: LiveSession) -> None:
         """The session moved to ``session.kit`` (with this capability's new kit layers in place): move what
         outlives a kit along, e.g. reproject positions into the new CRS."""

@@ -222,9 +222,9 @@ class CamerasCapability(Capability):
         return [self.hub.streams_health] if self.hub is not None and self.hub.has_urls() else []
 
     def obstacles(self) -> Obstacles:
-        """The kit's building footprints as sight-line obstacles (none until kits carry them)."""
+        """The kit's building footprints as sight-line obstacles (indexed once per kit)."""
         assert self.session is not None
-        footprints = getattr(self.session.kit, "footprints", None)
+        footprints = self.session.kit.footprints
         if self._obstacles is None or self._obstacles[0] is not footprints:
             self._obstacles = (footprints, Obstacles(footprints))
         return self._obstacles[1]

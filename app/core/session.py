@@ -162,6 +162,8 @@ class LiveSession:
             applied += handler(d, getattr(d, "rx", now))
             self.stats.messages += 1
         self.stats.records += applied
+        for capability in self.capabilities:
+            capability.tick(self, now)
         return applied
 
     def stale_feeds(self, now: float | None = None) -> np.ndarray:

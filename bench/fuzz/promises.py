@@ -50,7 +50,7 @@ def check_envelope(env: Any) -> str | None:
 
 
 def check_array(kind: str, raw: bytes | bytearray | memoryview, arr: Any) -> str | None:
-    dtype = {p.Kind.AVL_BATCH: p.AVL_DTYPE, p.Kind.LINK_SPEEDS: p.LINK_DTYPE}[kind]
+    dtype = p.array_dtype(kind)
     if not isinstance(arr, np.ndarray) or arr.dtype != dtype:
         return f"{kind} array is not of its dtype"
     return None if arr.nbytes == len(memoryview(raw).cast("B")) else f"{kind} array does not cover the bytes"
@@ -84,7 +84,7 @@ def check_message(frames: Sequence[Any], msg: Any) -> str | None:
     if msg.nbytes != sum(len(memoryview(f).cast("B")) for f in frames):
         return "nbytes is not the frames' length"
     kind = msg.env.kind
-    if kind in (p.Kind.AVL_BATCH, p.Kind.LINK_SPEEDS):
+    if p.array_dtype(kind) is not None:  # AVL, link speeds, sensor readings
         return check_array(kind, frames[2], msg.payload)
     if kind == p.Kind.CCTV_FRAME:
         return None if isinstance(msg.payload, bytes) else "cctv payload is not bytes"

@@ -2,6 +2,128 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AlarmDialog</name>
+    <message>
+        <source>{0} minutes</source>
+        <translation>{0}분</translation>
+    </message>
+    <message>
+        <source>{0} hours</source>
+        <translation>{0}시간</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>경과</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmDock</name>
+    <message>
+        <source>Alarms</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>Shelved and out of service</source>
+        <translation>보류 및 운용 중지</translation>
+    </message>
+    <message>
+        <source>P</source>
+        <translation>우선</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Facility</source>
+        <translation>시설물</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>측정값</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>경과</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <source>Acknowledge (K)</source>
+        <translation>경보 확인 (K)</translation>
+    </message>
+    <message>
+        <source>Incident (I)</source>
+        <translation>사건 생성 (I)</translation>
+    </message>
+    <message>
+        <source>Shelve…</source>
+        <translation>보류…</translation>
+    </message>
+    <message>
+        <source>Out of service…</source>
+        <translation>운용 중지…</translation>
+    </message>
+    <message>
+        <source>{0} unacknowledged · {1} active · {2} shelved or out of service</source>
+        <translation>미확인 {0} · 발생 중 {1} · 보류·운용 중지 {2}</translation>
+    </message>
+    <message>
+        <source>FLOOD · grouped by facility · </source>
+        <translation>경보 폭주 · 시설물별 묶음 · </translation>
+    </message>
+    <message>
+        <source>{0} alarms</source>
+        <translation>경보 {0}건</translation>
+    </message>
+    <message>
+        <source>on screen</source>
+        <translation>화면 표시</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>접수</translation>
+    </message>
+    <message>
+        <source>first dispatch</source>
+        <translation>첫 출동</translation>
+    </message>
+    <message>
+        <source>From the reading: </source>
+        <translation>측정 시점부터: </translation>
+    </message>
+    <message>
+        <source>Acknowledged by {0}</source>
+        <translation>{0} 확인</translation>
+    </message>
+    <message>
+        <source>Acknowledge…</source>
+        <translation>경보 확인…</translation>
+    </message>
+    <message>
+        <source>Make an incident and rank units</source>
+        <translation>사건 생성 및 출동대 추천</translation>
+    </message>
+    <message>
+        <source>Unshelve / return to service</source>
+        <translation>보류 해제 / 운용 복귀</translation>
+    </message>
+    <message>
+        <source>Take out of service…</source>
+        <translation>운용 중지…</translation>
+    </message>
+    <message>
+        <source>Open the facility</source>
+        <translation>시설물 열기</translation>
+    </message>
+</context>
+<context>
     <name>CallForm</name>
     <message>
         <source>Take a call</source>
@@ -211,6 +333,10 @@
         <translation>지도 중심에 새 사건…</translation>
     </message>
     <message>
+        <source>Incident from the selected alarm: at its facility, units ranked at once</source>
+        <translation>선택한 경보로 사건 생성: 해당 시설물 위치, 출동대 즉시 추천</translation>
+    </message>
+    <message>
         <source>Close roads in an area (Shift+drag)</source>
         <translation>구역 도로 통제 (Shift+드래그)</translation>
     </message>
@@ -384,6 +510,140 @@
     <message>
         <source>Note</source>
         <translation>메모</translation>
+    </message>
+</context>
+<context>
+    <name>FacilitiesController</name>
+    <message>
+        <source>Alarms</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>Next alarm: the most urgent waiting for acknowledgement</source>
+        <translation>다음 경보: 확인을 기다리는 가장 긴급한 경보</translation>
+    </message>
+    <message>
+        <source>Acknowledge the selected alarm, with a note</source>
+        <translation>선택한 경보 확인 (메모 첨부 가능)</translation>
+    </message>
+    <message>
+        <source>Shelve the selected alarm…</source>
+        <translation>선택한 경보 보류…</translation>
+    </message>
+    <message>
+        <source>Take the selected alarm out of service…</source>
+        <translation>선택한 경보 운용 중지…</translation>
+    </message>
+    <message>
+        <source>ALARM FLOOD: {0} alarms in the last 10 minutes. The alarm list is grouped by facility, most urgent first.</source>
+        <translation>경보 폭주: 최근 10분간 경보 {0}건. 경보 목록을 시설물별로 묶어 가장 긴급한 것부터 보여 줍니다.</translation>
+    </message>
+    <message>
+        <source>P{0} alarm unacknowledged for {1}: {2}, {3} (L, then K)</source>
+        <translation>P{0} 경보 {1}째 미확인: {2}, {3} (L 다음 K)</translation>
+    </message>
+    <message>
+        <source>and {0} more</source>
+        <translation>외 {0}건</translation>
+    </message>
+    <message>
+        <source>Select an alarm first (L: the next one)</source>
+        <translation>먼저 경보를 선택하십시오 (L: 다음 경보)</translation>
+    </message>
+    <message>
+        <source>No alarm waits for acknowledgement</source>
+        <translation>확인을 기다리는 경보가 없습니다</translation>
+    </message>
+    <message>
+        <source>Acknowledge alarm</source>
+        <translation>경보 확인</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>메모 (선택)</translation>
+    </message>
+    <message>
+        <source>Shelve alarm</source>
+        <translation>경보 보류</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>사유</translation>
+    </message>
+    <message>
+        <source>Take alarm out of service</source>
+        <translation>경보 운용 중지</translation>
+    </message>
+    <message>
+        <source>No active alarm to make an incident of</source>
+        <translation>사건으로 만들 발생 중인 경보가 없습니다</translation>
+    </message>
+    <message>
+        <source>From alarm {0}</source>
+        <translation>경보 {0}에서 생성</translation>
+    </message>
+</context>
+<context>
+    <name>FacilityPanel</name>
+    <message>
+        <source>Sensor</source>
+        <translation>센서</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>측정값</translation>
+    </message>
+    <message>
+        <source>Limits</source>
+        <translation>기준값</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>상태 진단</translation>
+    </message>
+    <message>
+        <source>sensor {0}</source>
+        <translation>센서 {0}</translation>
+    </message>
+    <message>
+        <source>hours before now</source>
+        <translation>시간 전</translation>
+    </message>
+    <message>
+        <source>minutes before now</source>
+        <translation>분 전</translation>
+    </message>
+    <message>
+        <source>ok (a moment ago: {0})</source>
+        <translation>정상 (조금 전: {0})</translation>
+    </message>
+    <message>
+        <source>no reading yet</source>
+        <translation>측정값 없음</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>정상</translation>
+    </message>
+    <message>
+        <source>Live: 10 minutes</source>
+        <translation>실시간: 10분</translation>
+    </message>
+    <message>
+        <source>Whole history</source>
+        <translation>전체 이력</translation>
+    </message>
+    <message>
+        <source>{0}: not known to this kit or its feeds</source>
+        <translation>{0}: 이 키트나 피드에 없는 시설물입니다</translation>
+    </message>
+    <message>
+        <source>{0} active alarms · {1} sensors · {2} with a fault</source>
+        <translation>발생 중 경보 {0} · 센서 {1} · 이상 {2}</translation>
     </message>
 </context>
 <context>
@@ -725,6 +985,10 @@
         <translation>CCTV</translation>
     </message>
     <message>
+        <source>Facilities</source>
+        <translation>시설물</translation>
+    </message>
+    <message>
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -1057,6 +1321,30 @@
         <translation>연결 거부</translation>
     </message>
     <message>
+        <source>hospital</source>
+        <translation>병원</translation>
+    </message>
+    <message>
+        <source>tunnel</source>
+        <translation>터널</translation>
+    </message>
+    <message>
+        <source>bridge</source>
+        <translation>교량</translation>
+    </message>
+    <message>
+        <source>underground mall</source>
+        <translation>지하상가</translation>
+    </message>
+    <message>
+        <source>public building</source>
+        <translation>공공청사</translation>
+    </message>
+    <message>
+        <source>school</source>
+        <translation>학교</translation>
+    </message>
+    <message>
         <source>live or connecting</source>
         <translation>실시간 또는 연결 중</translation>
     </message>
@@ -1071,6 +1359,196 @@
     <message>
         <source>without video</source>
         <translation>영상 없음</translation>
+    </message>
+    <message>
+        <source>crack width</source>
+        <translation>균열 폭</translation>
+    </message>
+    <message>
+        <source>tilt</source>
+        <translation>기울기</translation>
+    </message>
+    <message>
+        <source>displacement</source>
+        <translation>변위</translation>
+    </message>
+    <message>
+        <source>deflection</source>
+        <translation>처짐</translation>
+    </message>
+    <message>
+        <source>fine dust PM10</source>
+        <translation>미세먼지 PM10</translation>
+    </message>
+    <message>
+        <source>ultrafine dust PM2.5</source>
+        <translation>초미세먼지 PM2.5</translation>
+    </message>
+    <message>
+        <source>differential pressure</source>
+        <translation>차압</translation>
+    </message>
+    <message>
+        <source>temperature</source>
+        <translation>온도</translation>
+    </message>
+    <message>
+        <source>humidity</source>
+        <translation>습도</translation>
+    </message>
+    <message>
+        <source>carbon monoxide</source>
+        <translation>일산화탄소</translation>
+    </message>
+    <message>
+        <source>smoke</source>
+        <translation>연기</translation>
+    </message>
+    <message>
+        <source>water leak</source>
+        <translation>누수</translation>
+    </message>
+    <message>
+        <source>negative pressure lost</source>
+        <translation>음압 상실</translation>
+    </message>
+    <message>
+        <source>tampering</source>
+        <translation>훼손 감지</translation>
+    </message>
+    <message>
+        <source>high alarm</source>
+        <translation>상한 경보</translation>
+    </message>
+    <message>
+        <source>high warning</source>
+        <translation>상한 주의</translation>
+    </message>
+    <message>
+        <source>low warning</source>
+        <translation>하한 주의</translation>
+    </message>
+    <message>
+        <source>low alarm</source>
+        <translation>하한 경보</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>정상</translation>
+    </message>
+    <message>
+        <source>UNACKNOWLEDGED</source>
+        <translation>미확인</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <comment>alarm state</comment>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <source>cleared, unacknowledged</source>
+        <translation>해소, 미확인</translation>
+    </message>
+    <message>
+        <source>shelved</source>
+        <translation>보류</translation>
+    </message>
+    <message>
+        <source>out of service</source>
+        <comment>alarm state</comment>
+        <translation>운용 중지</translation>
+    </message>
+    <message>
+        <source>silent</source>
+        <translation>무응답</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>주의</translation>
+    </message>
+    <message>
+        <source>alarm</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>not a number</source>
+        <translation>숫자가 아님</translation>
+    </message>
+    <message>
+        <source>device says bad</source>
+        <translation>장치 오류 보고</translation>
+    </message>
+    <message>
+        <source>out of physical range</source>
+        <translation>물리적 범위 밖</translation>
+    </message>
+    <message>
+        <source>changed faster than possible</source>
+        <translation>불가능한 속도로 변화</translation>
+    </message>
+    <message>
+        <source>time in the future</source>
+        <translation>미래 시각</translation>
+    </message>
+    <message>
+        <source>too many readings</source>
+        <translation>측정값 과다</translation>
+    </message>
+    <message>
+        <source>flat-lined</source>
+        <translation>값 고정</translation>
+    </message>
+    <message>
+        <source>configuration cannot be judged</source>
+        <translation>설정을 판단할 수 없음</translation>
+    </message>
+    <message>
+        <source>under maintenance</source>
+        <translation>점검 중</translation>
+    </message>
+    <message>
+        <source>limits in the wrong order</source>
+        <translation>기준값 순서 오류</translation>
+    </message>
+    <message>
+        <source>not its kind&apos;s unit</source>
+        <translation>종류에 맞지 않는 단위</translation>
+    </message>
+    <message>
+        <source>unknown kind</source>
+        <translation>알 수 없는 종류</translation>
+    </message>
+    <message>
+        <source>unknown sensor</source>
+        <translation>알 수 없는 센서</translation>
+    </message>
+    <message>
+        <source>There is no alarm {alarm}.</source>
+        <translation>{alarm} 경보가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{alarm}: nothing to acknowledge.</source>
+        <translation>{alarm}: 확인할 것이 없습니다.</translation>
+    </message>
+    <message>
+        <source>{alarm} is out of service.</source>
+        <translation>{alarm} 경보는 운용 중지 상태입니다.</translation>
+    </message>
+    <message>
+        <source>Shelve for a time, up to {hours:g} hours.</source>
+        <translation>보류는 최대 {hours:g}시간까지 정해진 시간 동안만 가능합니다.</translation>
+    </message>
+    <message>
+        <source>{alarm} is not shelved.</source>
+        <translation>{alarm} 경보는 보류 상태가 아닙니다.</translation>
+    </message>
+    <message>
+        <source>Taking {alarm} out of service needs a reason.</source>
+        <translation>{alarm} 경보를 운용 중지하려면 사유가 필요합니다.</translation>
+    </message>
+    <message>
+        <source>{alarm} is in service.</source>
+        <translation>{alarm} 경보는 운용 중입니다.</translation>
     </message>
 </context>
 <context>
@@ -1207,6 +1685,10 @@
     <message>
         <source>&amp;Dispatch</source>
         <translation>출동(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Alarms</source>
+        <translation>경보(&amp;A)</translation>
     </message>
     <message>
         <source>&amp;View</source>

@@ -5,8 +5,8 @@ A message is a ZeroMQ multipart ``[topic, envelope, payload...]`` (docs/protocol
 - ``topic``: ASCII, prefix-subscribable (``avl``, ``inc``, ``link``, ``cctv.<camera>``, ``sens.<facility>``,
   ``hb``);
 - ``envelope``: msgpack map ``{v, kind, src, sess, seq, ts}``;
-- ``payload``: AVL and link-speed batches are one packed numpy structured array each (decoded with
-  ``np.frombuffer``, no per-record Python); everything else is a msgpack map.
+- ``payload``: AVL, link-speed and sensor-reading batches are one packed numpy structured array each (decoded
+  with ``np.frombuffer``, no per-record Python); everything else is a msgpack map.
 
 Stateful topics (``avl``, ``link``, ``inc``) are also served as a snapshot on a ROUTER socket beside the PUB
 (the zguide's Clone pattern): a one-frame request, answered by ordinary update messages holding the latest
@@ -35,7 +35,7 @@ PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 MAX_ENVELOPE_BYTES = 1024
 MAX_ENVELOPE_STR_BYTES = 256
-# Map payloads (incidents, sensor readings, heartbeats) are small; unpacking is bounded by this, since a few
+# Map payloads (incidents, facility metadata, heartbeats) are small; unpacking is bounded by this, since a few
 # megabytes of nested empty containers would otherwise expand to gigabytes of Python objects.
 MAX_MAP_BYTES = 64 * 1024
 MAX_TOPIC_BYTES = 128
@@ -63,7 +63,7 @@ class Kind:
     HEARTBEAT = "hb"
     INCIDENT = "inc"
     CCTV_FRAME = "cctv.frame"
-    SENSOR = "sens"
+    SENSOR = "sens"  # sensor readings, packed records (SENSOR_DTYPE)
 
 
 # Stateful topics: the key field of each record (array kinds) or map (incidents) that a snapshot keeps the
@@ -105,6 +105,15 @@ assert AVL_DTYPE.itemsize == 40
 # mean speed in km/h. 16 bytes.
 LINK_DTYPE = np.dtype([("link", "<u8"), ("kmh", "<f4"), ("flags", "<u4")])
 assert LINK_DTYPE.itemsize == 16
+
+# One sensor reading (topic ``sens.<facility>``): the sensor's id (as its facility's metadata names it), the
+# device's quality bits (QUALITY_*), the time of the reading in epoch milliseconds and the value in the unit
+# of the sensor's kind. 24 bytes, so 10,000 sensors at 1 Hz are 240 kB/s.
+SENSOR_DTYPE = np.dtype([("id", "<u4"), ("quality", "<u2"), ("flags", "<u2"), ("ts", "<i8"), ("value", "<f8")])
+assert SENSOR_DTYPE.itemsize == 24
+QUALITY_BAD = 1  # the device says this value is not a measurement (self-test failed, sensor unplugged)
+QUALITY_UNCERTAIN = 2  # a measurement the device doubts (out of calibration, saturated)
+QUALITY_MAINTENANCE = 4  # under test or calibration: shown, never alarmed
 
 _ARRAY_KINDS: dict[str, np.dtype] = {}  # filled by register_kind
 _ENVELOPE_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -392,7 +401,7 @@ for _spec in (
     KindSpec(Kind.HEARTBEAT, Topic.HEARTBEAT),
     KindSpec(Kind.INCIDENT, Topic.INCIDENT, validate=validate_incident, state_key="id"),
     KindSpec(Kind.CCTV_FRAME, Topic.CCTV_PREFIX, prefix=True, raw=True),
-    KindSpec(Kind.SENSOR, Topic.SENSOR_PREFIX, prefix=True),
+    KindSpec(Kind.SENSOR, Topic.SENSOR_PREFIX, prefix=True, dtype=SENSOR_DTYPE),
 ):
     register_kind(_spec)
 

@@ -1,5 +1,6 @@
-"""The local audit log: every incident change (who, what, when) and the incidents' current state, in SQLite;
-and the viewing log: every camera a person had on screen, from when to when (Korean CCTV rules ask for it).
+"""The local audit log, in SQLite: every incident change (who, what, when) and the incidents' current state;
+the same for facility alarms (raised, acknowledged with a note, shelved, out of service, …); and the viewing
+log: every camera a person had on screen, from when to when (Korean CCTV rules ask for it).
 
 WAL mode with ``synchronous=NORMAL``: an entry is safe from an application crash (kill -9) as soon as it is
 written; a power cut can lose the last transactions since the previous WAL checkpoint. Writes are one row
@@ -14,6 +15,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from services.alarms.engine import AlarmEngine
+from services.alarms.model import Alarm
 from services.incidents.model import Incident, IncidentBook
 
 _SCHEMA = """
@@ -39,6 +42,17 @@ CREATE TABLE IF NOT EXISTS camera_views (
     ended TEXT NOT NULL DEFAULT ''  -- "closed", or "app stopped" when the end is the last time seen
 );
 CREATE INDEX IF NOT EXISTS camera_views_start ON camera_views (start_ms);
+CREATE TABLE IF NOT EXISTS alarm_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms INTEGER NOT NULL,
+    who TEXT NOT NULL,
+    alarm TEXT NOT NULL,
+    facility TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm);
+CREATE TABLE IF NOT EXISTS alarms (key TEXT PRIMARY KEY, body TEXT NOT NULL, updated_ms INTEGER NOT NULL);
 """
 VIEW_COLUMNS = ("who", "camera", "name", "incident", "start_ms", "end_ms", "ended")
 
@@ -110,6 +124,33 @@ class AuditLog:
         return list(self._db.execute(
             "SELECT who, camera, name, incident, start_ms, end_ms, ended FROM camera_views "
             "WHERE start_ms <= ? AND COALESCE(end_ms, ?) >= ? ORDER BY start_ms, seq", (hi, hi, lo)))
+    # ------------------------------------------------------------ alarms
+
+    def attach_alarms(self, engine: AlarmEngine) -> None:
+        """Restore the saved alarms (acknowledged, shelved, out of service as they were) into ``engine`` and
+        record every later change, before it is visible."""
+        engine.restore(self.alarms())
+        engine.listeners.append(self.record_alarm)
+
+    def record_alarm(self, alarm: Alarm, action: str, who: str, detail: str = "") -> None:
+        now = int(time.time() * 1000)
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT INTO alarm_events (ts_ms, who, alarm, facility, action, detail) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (now, who, alarm.key, alarm.facility, action, detail))
+            self._db.execute("INSERT OR REPLACE INTO alarms (key, body, updated_ms) VALUES (?, ?, ?)",
+                             (alarm.key, json.dumps(alarm.to_dict(), ensure_ascii=False), now))
+
+    def alarm_events(self, alarm: str | None = None) -> list[tuple[int, str, str, str, str, str]]:
+        """(ts_ms, who, alarm, facility, action, detail), oldest first."""
+        sql = "SELECT ts_ms, who, alarm, facility, action, detail FROM alarm_events"
+        rows = self._db.execute(sql + " WHERE alarm = ? ORDER BY seq", (alarm,)) if alarm \
+            else self._db.execute(sql + " ORDER BY seq")
+        return list(rows)
+
+    def alarms(self) -> list[Alarm]:
+        return [Alarm.from_dict(json.loads(body)) for (body,) in
+                self._db.execute("SELECT body FROM alarms ORDER BY updated_ms")]
 
     def close(self) -> None:
         self._db.close()

@@ -667,6 +667,11 @@ class JournalPlayer:
         items: list[_Item] = []
         # Incidents: every message that can change the book; CCTV and sensors: the newest per topic.
         raw = list(np.flatnonzero(self._inc_keep[:k]))
+        # Other stateful maps (facilities and their device alarms): every message, as rare as incidents'.
+        other = [i for i, t in enumerate(self._reader.topic_names) if t in protocol.STATEFUL_TOPICS
+                 and _kind_of(t) == _K.OTHER]
+        if other:
+            raw += list(np.flatnonzero(np.isin(self._topic[:k], other)))
         latest = np.flatnonzero(np.isin(self._kind[:k], (_K.CCTV, _K.SENS)))
         if len(latest):
             rev = latest[::-1]

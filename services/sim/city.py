@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
 from services.gazetteer.korean import romanize
+from services.sim import city_buildings
 from services.store.kit import (
     DEFAULT_SPEED_KMH,
     District,
@@ -573,8 +574,9 @@ def generate_demo_city(seed: int = 7) -> Kit:
     roads = _build_roads(land, area, gus, dongs, centres, density, rng, names)
     pois = _place_pois(roads, dongs, density)
     road_names = tuple((n, n, road_name_en(n)) for n in names)
+    footprints, facilities = city_buildings.generate(roads, gus, dongs, pois, density.town, rng)
     return Kit(CITY_NAME, CRS, bounds, roads, tuple(districts), pois, SOURCES, generated=True,
-               road_names=road_names)
+               road_names=road_names, footprints=footprints, facilities=facilities)
 
 
 def summary(kit: Kit) -> str:
@@ -590,6 +592,9 @@ def summary(kit: Kit) -> str:
     lines.append(f"  {km:,.0f} km of road, median edge {np.median(g.edge_length):.0f} m")
     kinds = Counter(p.kind for p in kit.pois)
     lines.append("  POIs: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    facilities = Counter(f.kind for f in kit.facilities)
+    lines.append(f"  buildings: {len(kit.footprints):,}; facilities: "
+                 + ", ".join(f"{k} {v}" for k, v in facilities.items()))
     n_gu = sum(d.level == "gu" for d in kit.districts)
     lines.append(f"  districts: {n_gu} gu, {len(kit.districts) - n_gu} dong")
     return "\n".join(lines)

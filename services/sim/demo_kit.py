@@ -21,8 +21,8 @@ from services.store.kit import Kit, KitError, load_kit, save_kit
 
 log = logging.getLogger(__name__)
 
-DEMO_CITY_VERSION = 2  # bump when the generator's output changes on purpose; part of the cache key
-_GENERATOR = Path(__file__).with_name("city.py")
+DEMO_CITY_VERSION = 4  # bump when the generator's output changes on purpose; part of the cache key
+_GENERATORS = (Path(__file__).with_name("city.py"), Path(__file__).with_name("city_buildings.py"))
 
 
 def default_cache_dir() -> Path:
@@ -34,7 +34,7 @@ def demo_kit_path(cache_dir: Path | None = None) -> Path:
     """The cache key holds a digest of the generator's source too, so an edited generator never meets a kit
     cached by an older one."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    digest = hashlib.sha256(_GENERATOR.read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in _GENERATORS)).hexdigest()[:10]
     return base / f"demo-daejeon-v{DEMO_CITY_VERSION}-{digest}"
 
 

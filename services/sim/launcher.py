@@ -22,21 +22,23 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.facilities.wire import FACILITY_TOPIC
 from services.feeds.client import FeedConfig
 from services.feeds.protocol import Topic
 from services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
 from services.sim.netlab import BACKEND_IP, NetLab
 from services.video.wire import CAM_TOPIC
 
-BACKENDS = ("avl", "traffic", "cad", "cctv")
+BACKENDS = ("avl", "traffic", "cad", "cctv", "sensors")
 # The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
 # The cameras' feed carries only their declarations until a view subscribes to a camera's frames.
 _FEEDS = (("avl", "avl", (Topic.AVL,)), ("traffic", "traffic", (Topic.LINK,)),
-          ("incidents", "cad", (Topic.INCIDENT,)), ("cctv", "cctv", (CAM_TOPIC,)))
+          ("incidents", "cad", (Topic.INCIDENT,)), ("cctv", "cctv", (CAM_TOPIC,)),
+          ("sensors", "sensors", (FACILITY_TOPIC, Topic.SENSOR_PREFIX)))
 CAD_STATE_FILE = "cad-state.sqlite"
 # Behind a NetLab link the sockets the control room reaches are tcp on the backends' address (the rest
 # stays ipc); the namespace is private, so fixed ports collide with nothing.
-_NETWORK_PORTS = {"avl": 7101, "traffic": 7102, "incidents": 7103, "cad": 7104, "cctv": 7105}
+_NETWORK_PORTS = {"avl": 7101, "traffic": 7102, "incidents": 7103, "cad": 7104, "cctv": 7105, "sensors": 7106}
 
 
 @dataclass
@@ -49,6 +51,7 @@ class DemoBackends:
     incident_rate: float | None = None  # the CAD's calls per hour (None: its default)
     seed: int | None = None  # the CAD's call generator, for a shift that can be run again the same
     opening_queue_s: float | None = None  # a fresh CAD opens with this many past seconds of calls
+    sensors: int = 3000  # the facility sensor backend's sensors; 0: no such backend
 
     def endpoint(self, name: str) -> str:
         if self.netlab is not None and name in _NETWORK_PORTS:
@@ -56,7 +59,11 @@ class DemoBackends:
         return f"ipc://{self.runtime_dir / name}.sock"
 
     def feeds(self) -> list[FeedConfig]:
-        return [FeedConfig(feed, self.endpoint(feed), topics) for feed, _backend, topics in _FEEDS]
+        return [FeedConfig(feed, self.endpoint(feed), topics) for feed, backend, topics in _FEEDS
+                if backend in self.backends()]
+
+    def backends(self) -> tuple[str, ...]:
+        return tuple(b for b in BACKENDS if b != "sensors" or self.sensors > 0)
 
     def cad_endpoint(self) -> str:
         """The CAD's ROUTER, for the app's dispatch link (DEALER)."""
@@ -81,10 +88,12 @@ class DemoBackends:
                 cmd += ["--seed", str(self.seed)]
             if self.opening_queue_s is not None:
                 cmd += ["--opening-queue", str(self.opening_queue_s)]
+        elif name == "sensors":
+            cmd += ["--sensors", str(self.sensors)]
         return cmd
 
     def start(self, name: str | None = None) -> None:
-        for n in ([name] if name else BACKENDS):
+        for n in ([name] if name else self.backends()):
             if n in self.procs and self.procs[n].poll() is None:
                 continue
             env = {k: v for k, v in os.environ.items() if k not in (ENV_KEY, ENV_PEER_KEY, ENV_ALLOW)}

@@ -192,6 +192,8 @@ def _merge(parts: list[OsmData]) -> OsmData:
         out.pois.extend(part.pois)
         out.places.extend(part.places)
         out.named.extend(part.named)
+        out.footprints.extend(part.footprints)
+        out.facilities.extend(part.facilities)
         out.ways_seen += part.ways_seen
         out.missing_locations += part.missing_locations
         offset += top
@@ -201,12 +203,14 @@ def _merge(parts: list[OsmData]) -> OsmData:
 def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), layers: list[Path] = (),
               bbox: tuple[float, float, float, float] | None = None, area: str | None = None,
               clip: Path | None = None, name: str | None = None, tiles: Path | None = None,
-              source_crs: str | None = None, addresses: list[Path] = (), progress: Progress | None = None) -> Kit:
+              source_crs: str | None = None, addresses: list[Path] = (), buildings: list[Path] = (),
+              progress: Progress | None = None) -> Kit:
     """Read every source, clip, build the graph and POIs, and write the kit atomically to ``out``.
 
     ``osm``: an OpenStreetMap extract (PBF or XML); ``roads``: GeoJSON, GeoPackage or Shapefile road
     files (the Korean node-link ``MOCT_LINK.shp`` keeps its link ids); ``layers``: point layers from
-    CSV (lon/lat) or those formats; ``addresses``: the official road-name address files (도로명주소 위치정보요약DB
+    CSV (lon/lat) or those formats; ``buildings``: polygon layers of building footprints (OpenStreetMap's
+    buildings come with ``osm``); ``addresses``: the official road-name address files (도로명주소 위치정보요약DB
     and its kin, services/gazetteer/addresses.py) for the kit's gazetteer. ``progress(fraction, message)`` hears
     of each step, and of every address record that could not be read."""
     say = progress or (lambda _f, _msg: None)
@@ -265,6 +269,10 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         data.pois.extend(points)
         sources.append({"name": layer.name, "licence": "as supplied", "attribution": ""})
         say(0.55, f"{layer.name}: {len(points):,} points")
+    from services.store.vector_buildings import read_footprints
+
+    outlines = [f for path in buildings for f in read_footprints(Path(path), source_crs=source_crs)]
+    sources += [{"name": Path(path).name, "licence": "as supplied", "attribution": ""} for path in buildings]
     nodes_lonlat = _node_lonlat(data)
     centre = clip_geom.centroid.coords[0] if clip_geom is not None else tuple(nodes_lonlat[1].mean(axis=0))
     crs = crs_for(*centre)
@@ -294,6 +302,11 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
     kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer, p.camera)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
+    from services.store.buildings import kit_buildings
+
+    footprints, facilities = kit_buildings(data, outlines, data.pois, clip_geom, projector)
+    if len(footprints) or facilities:
+        say(0.87, f"{len(footprints):,} building footprints, {len(facilities):,} facilities")
     node_lon, node_lat = projector.inverse(graph.node_xy[:, 0], graph.node_xy[:, 1])
     bounds = (float(np.min(node_lon)), float(np.min(node_lat)), float(np.max(node_lon)), float(np.max(node_lat)))
     if not children and crs == "EPSG:5179":  # a Korean kit clipped by box or polygon: its districts all the same
@@ -317,7 +330,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         sources.append({"name": Path(path).name, "licence": "KOGL Type 1 (도로명주소, juso.go.kr)",
                         "attribution": "Road-name addresses: Ministry of the Interior and Safety, Republic of Korea"})
     kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
-              road_names=tuple(names), created=_created())
+              road_names=tuple(names), created=_created(), footprints=footprints, facilities=facilities)
     say(0.87, "indexing names and addresses")
     from services.gazetteer import sources as gazetteer_sources
 

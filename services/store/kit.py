@@ -27,6 +27,14 @@ import shapely
 
 from services.store.cameras import CameraSpec
 from services.store.errors import KitError
+from services.store.footprints import (
+    FACILITIES_FILE,
+    FOOTPRINTS_FILE,
+    Facility,
+    Footprints,
+    read_buildings,
+    write_buildings,
+)
 
 if TYPE_CHECKING:
     from services.gazetteer.index import GazetteerIndex
@@ -187,6 +195,10 @@ class Kit:
     path: Path | None = None
     road_names: tuple[tuple[str, str, str], ...] = ()  # (name, Korean name, English name), by edge_name
     created: str = ""  # ISO 8601 UTC time of the build
+    # Buildings as shapely polygons in kit metres (a sequence; .geometry is their array), and the facilities the
+    # city watches; empty for kits built before they existed.
+    footprints: Footprints = field(default_factory=Footprints)
+    facilities: tuple[Facility, ...] = ()
 
     @property
     def tiles_path(self) -> Path | None:
@@ -303,7 +315,7 @@ def kit_target(path: Path) -> Path:
     return path
 
 
-_KIT_FILES = {"kit.json", "roads.npz", TILES_FILE, GAZETTEER_FILE}
+_KIT_FILES = {"kit.json", "roads.npz", TILES_FILE, GAZETTEER_FILE, FOOTPRINTS_FILE, FACILITIES_FILE}
 
 
 def _is_kit_dir(path: Path) -> bool:
@@ -363,6 +375,7 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None, gazetteer: Gaze
             "pois": [{"kind": p.kind, "name": p.name, "x": p.x, "y": p.y, "node": p.node, "layer": p.layer,
                       **({"camera": p.camera.to_json()} if p.camera is not None else {})}
                      for p in kit.pois],
+            **write_buildings(tmp, kit.footprints, kit.facilities),
         }
         (tmp / "kit.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if path.exists():
@@ -469,5 +482,6 @@ def load_kit(path: Path) -> Kit:
         raise KitError(f"{path / TILES_FILE}: missing (the kit was built with raster tiles)")
     if len(roads.edge_name) and int(roads.edge_name.max()) >= len(road_names):
         raise KitError(f"{roads_file}: a road name index points past the {len(road_names)} names in {meta_file}")
+    footprints, facilities = read_buildings(path, meta)
     return Kit(name, crs, bounds, roads, districts, tuple(pois), sources, bool(meta.get("generated")), path,
-               road_names, str(meta.get("created", "")))
+               road_names, str(meta.get("created", "")), footprints, facilities)

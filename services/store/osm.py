@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import osmium
 
+from services.store import osm_buildings as bld
 from services.store.cameras import CameraSpec, from_osm_tags
 from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
 
@@ -170,12 +172,16 @@ class OsmData:
     named: list[OsmNamed] = field(default_factory=list)  # for the gazetteer
     ways_seen: int = 0  # every way in the file, roads or not
     missing_locations: int = 0  # road ways skipped because a node had no location
+    footprints: list[bld.OsmFootprint] = field(default_factory=list)  # building=* outlines
+    facilities: list[bld.OsmFacility] = field(default_factory=list)  # hospitals, bridges, … (osm_buildings.py)
 
 
 class _Reader(osmium.SimpleHandler):
     def __init__(self) -> None:
         super().__init__()
         self.data = OsmData()
+        self.parts = bld.BuildingParts()
+        self.structures: list[bld.OsmFacility] = []
 
     def node(self, n: osmium.osm.Node) -> None:
         if not n.tags:
@@ -192,13 +198,23 @@ class _Reader(osmium.SimpleHandler):
                                              camera=camera))
         if n.location.valid() and (named := named_of(n.tags, n.location.lon, n.location.lat)) is not None:
             self.data.named.append(named)
+        facility = bld.node_facility(n.tags, kind)
+        if facility is not None and n.location.valid():
+            self.data.facilities.append(bld.OsmFacility(facility, n.tags.get("name", ""), n.location.lon,
+                                                        n.location.lat, f"osm-n{n.id}"))
 
     def way(self, w: osmium.osm.Way) -> None:
         self.data.ways_seen += 1
         tags = w.tags
+        if not tags:
+            bld.keep_member(w, self.parts)
+            return
+        if "building" in tags and (footprint := bld.way_footprint(w)) is not None:
+            self.data.footprints.append(footprint)
         highway = tags.get("highway")
         cls = HIGHWAY_CLASS.get(highway) if highway else None
         if cls is None:
+            self._site(w)
             kind = poi_kind(tags)
             wanted = kind is not None or "addr:housenumber" in tags or ("name" in tags and any(
                 k in tags for k in _NAMED_KEYS))
@@ -237,11 +253,37 @@ class _Reader(osmium.SimpleHandler):
             lanes = int(tags.get("lanes", "0"))
         except ValueError:
             lanes = 0
+        if (found := bld.structure(w, lon, lat)) is not None:
+            self.structures.append(found)
         self.data.ways.append(OsmWay(
             w.id, refs, lon, lat, cls, speed, oneway_direction(tags, highway),
             tags.get("name", ""), tags.get("name:ko", ""), tags.get("name:en", ""), lanes,
             tags.get("bridge", "no") != "no", tags.get("tunnel", "no") != "no",
         ))
+
+    def _site(self, w: osmium.osm.Way) -> None:
+        """A facility mapped as an area that is not a building outline (a hospital's grounds): its centre."""
+        tags = w.tags
+        if tags.get("amenity") is None and "shop" not in tags and "office" not in tags:  # most ways: cheaply out
+            return
+        kind = bld.facility_kind(tags)
+        if kind is None or bld.is_building(tags) or len(w.nodes) < 3:
+            return
+        try:
+            lon = float(np.mean([n.location.lon for n in w.nodes]))
+            lat = float(np.mean([n.location.lat for n in w.nodes]))
+        except osmium.InvalidLocationError:
+            return
+        self.data.facilities.append(bld.OsmFacility(kind, w.tags.get("name", ""), lon, lat, f"osm-w{w.id}"))
+
+    def relation(self, r: osmium.osm.Relation) -> None:
+        bld.keep_relation(r, self.parts)
+
+    def finish(self) -> None:
+        """After the pass: building multipolygons, and one facility per bridge or tunnel."""
+        self.data.footprints += bld.assemble(self.parts)
+        self.data.facilities += bld.group_structures(self.structures)
+        self.parts = bld.BuildingParts()
 
 
 def _misnamed(path: Path) -> str:
@@ -275,7 +317,9 @@ def read_osm(path: Path) -> OsmData:
     try:
         # Only nodes with a POI or place key reach Python; the location index still sees every node.
         node_filter = osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE)
-        reader.apply_file(str(path), locations=True, idx="flex_mem", filters=[node_filter])
+        # Of the relations, only buildings (multipolygons assembled after the pass) reach Python.
+        relation_filter = osmium.filter.KeyFilter("building").enable_for(osmium.osm.RELATION)
+        reader.apply_file(str(path), locations=True, idx="flex_mem", filters=[node_filter, relation_filter])
     except (RuntimeError, ValueError, OSError) as exc:
         misnamed = _misnamed(path)
         if misnamed:
@@ -283,4 +327,5 @@ def read_osm(path: Path) -> OsmData:
         raise KitError(f"{path}: not a readable OSM file: {exc}") from None
     if reader.data.ways_seen == 0 and not reader.data.pois:
         raise KitError(f"{path}: no OSM ways or POIs in it (empty or truncated file?)")
+    reader.finish()
     return reader.data

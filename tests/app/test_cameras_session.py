@@ -4,11 +4,13 @@ and the viewing log."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 import zmq
 
 from app.capabilities.cameras import CamerasCapability, cameras_of
@@ -17,8 +19,10 @@ from layers.cameras import CamState
 from services.feeds import protocol
 from services.feeds.client import FeedConfig
 from services.feeds.publisher import Publisher
+from services.geo import Projector
 from services.incidents.audit import AuditLog
 from services.journal import JournalReader, JournalWriter
+from services.store.footprints import Footprints
 from services.video import wire
 from services.video.hub import SD
 from services.video.stream_state import StreamState
@@ -211,3 +215,25 @@ def test_the_viewing_log_says_who_saw_which_camera_when(session: LiveSession, ca
     (view,) = audit.camera_views()
     assert view[1] == "A" and view[2] == "cam A" and view[5] >= view[4] and view[6] == "closed"
     audit.close()
+
+
+@pytest.mark.parametrize("with_building", [False, True])
+def test_a_kit_building_between_camera_and_incident_hides_it(cams: Cams, with_building: bool) -> None:
+    # The camera at the grid's corner looks east; the point is 80 m east of it. A kit footprint across the sight
+    # line (40–60 m east) hides the point; without it the camera is picked.
+    (cx,), (cy,) = Projector("EPSG:5179")(np.array([LON]), np.array([LAT]))
+    kit = grid_kit()
+    if with_building:
+        kit = dataclasses.replace(kit, footprints=Footprints.of([shapely.box(cx + 40, cy - 10, cx + 60, cy + 10)],
+                                                                ["상가"], ["retail"], [3], [float("nan")]))
+    s = LiveSession(kit, [FeedConfig("cctv", cams.pub.endpoint, (wire.CAM_TOPIC,))])
+    s.start()
+    try:
+        cap = cameras_of(s)
+        cams.declare("E", dir=90.0, fov=60, range=150)
+        wait_for(lambda: pumped(s, cams, lambda: len(cap.layer) == 1), what="the camera")
+        seen = [cap.layer.cameras[h.row].id for h in cap.cameras_for(cx + 80, cy)]
+        assert seen == ([] if with_building else ["E"])
+    finally:
+        cap.close()
+        s.stop()

@@ -117,7 +117,7 @@ def test_korean_main_window(qtbot, qapp: QtWidgets.QApplication) -> None:
         qtbot.addWidget(window)
         assert window.layers_dock.windowTitle() == "레이어"
         assert window.feeds_dock.windowTitle() == "피드"
-        # Every dock, the dispatcher's and the cameras' too: none stays in English.
+        # Every dock, the dispatcher's, the cameras' and the alarms' too: none stays in English.
         for dock in window.findChildren(QtWidgets.QDockWidget):
             assert not any(c.isascii() and c.isalpha() for c in dock.windowTitle()), dock.windowTitle()
         assert window.dispatch.queue_dock.windowTitle() == "사건"

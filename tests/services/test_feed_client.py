@@ -238,7 +238,9 @@ def test_every_kind_is_delivered(publishers, clients):
     links["kmh"] = [12.5, 48.0, 0.0]
     pub.send_records(Topic.LINK, Kind.LINK_SPEEDS, links)
     pub.send_map(Topic.INCIDENT, Kind.INCIDENT, INCIDENT)
-    pub.send_map(b"sens.pump-3", Kind.SENSOR, {"level_m": 2.25})
+    readings = np.zeros(2, dtype=p.SENSOR_DTYPE)
+    readings["id"], readings["value"] = [7, 8], [2.25, 0.5]
+    pub.send_records(b"sens.pump-3", Kind.SENSOR, readings)
     jpeg = b"\xff\xd8" + bytes(range(256)) * 40 + b"\xff\xd9"
     cctv_env = p.encode_envelope(Kind.CCTV_FRAME, pub.src, pub.sess, 1)
     pub.socket.send_multipart([b"cctv.cam-017", cctv_env, jpeg])
@@ -247,7 +249,7 @@ def test_every_kind_is_delivered(publishers, clients):
     by_topic = {d.message.topic: d.message for d in got}
     assert by_topic[Topic.LINK].payload.tobytes() == links.tobytes()
     assert by_topic[Topic.INCIDENT].payload == INCIDENT
-    assert by_topic[b"sens.pump-3"].payload == {"level_m": 2.25}
+    assert by_topic[b"sens.pump-3"].payload.tobytes() == readings.tobytes()
     assert by_topic[b"cctv.cam-017"].payload == jpeg
     assert client.health[0].decode_errors == 0
 

@@ -217,8 +217,8 @@ def test_the_publisher_keeps_the_latest_value_per_key(ctx, tmp_path):
         pub.forget(Topic.AVL, [3, 9])
         assert list(pub.state(Topic.INCIDENT)) == ["INC-2"]
         assert pub.state(Topic.AVL)["id"].tolist() == [1, 5]
-        pub.send_map(b"sens.pump-1", Kind.SENSOR, {"level": 1.0})  # a stream: nothing kept
-        assert pub.state(b"sens.pump-1") == {}
+        pub.send_records(b"sens.pump-1", Kind.SENSOR, np.zeros(3, dtype=p.SENSOR_DTYPE))  # a stream: nothing kept
+        assert len(pub.state(b"sens.pump-1")) == 0
     finally:
         pub.close()
 

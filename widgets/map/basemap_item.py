@@ -12,6 +12,8 @@ from layers.basemap import LABEL_MIN_SCALE, BasemapLayer, band_for
 from resources import palette
 from services.store.kit import RoadClass
 from widgets.map.drawing import cosmetic_pen, rings_path, view_scale
+from widgets.map.footprint_cells import MIN_SCALE as FOOTPRINT_SCALE
+from widgets.map.footprint_cells import FootprintCells
 from widgets.map.layer_item import LayerItem
 from widgets.map.registry import renders
 from widgets.map.tiles_item import TilesItem
@@ -38,6 +40,8 @@ class BasemapItem(LayerItem):
             (self._gu_path if d.level == "gu" else self._dong_path).addPath(rings_path(d.rings))
         bounds = layer.kit.bounds
         self._bounds = QtCore.QRectF(bounds[0], bounds[1], bounds[2] - bounds[0], bounds[3] - bounds[1])
+        self.buildings = FootprintCells(layer.kit.footprints)  # drawn at street zoom
+        self.buildings_drawn = 0
         super().__init__(layer)
         self._apply_style()
         self.labels = LabelsItem(layer, self._bounds)
@@ -54,6 +58,8 @@ class BasemapItem(LayerItem):
                          for cls in RoadClass} if self.layer.style == "day" else None)
         self._district_pen = cosmetic_pen(s["district_edge"], 1.2)
         self._dong_pen = cosmetic_pen(s["dong_edge"], 0.8)
+        self._building_pen = cosmetic_pen(s["building_edge"], 1.0)
+        self._building_brush = QtGui.QBrush(QtGui.QColor(s["building"]))
         # With raster tiles under the vectors, districts are outlines only so the tiles show through.
         fill = QtGui.QColor(s["district_fill"])
         self._district_brush = QtGui.QBrush(fill) if self.layer.kit.tiles_path is None else QtGui.QBrush()
@@ -89,6 +95,14 @@ class BasemapItem(LayerItem):
         if scale >= _DONG_OUTLINE_SCALE:
             p.setPen(self._dong_pen)
             p.drawPath(self._dong_path)
+        self.buildings_drawn = 0
+        if scale >= FOOTPRINT_SCALE and len(self.buildings) and (view := self.viewRect()) is not None:
+            p.setPen(self._building_pen)
+            p.setBrush(self._building_brush)
+            for path in self.buildings.paths_in(view):
+                p.drawPath(path)
+                self.buildings_drawn += 1
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         paths = self._paths(self.band)
         order = sorted(paths, reverse=True)  # minor roads first, arterials on top
         if self._casing is not None:

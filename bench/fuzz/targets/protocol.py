@@ -52,6 +52,14 @@ def _link_records(n: int) -> np.ndarray:
     return rec
 
 
+def _sensor_records(n: int) -> np.ndarray:
+    rec = np.zeros(n, dtype=p.SENSOR_DTYPE)
+    rec["id"] = 100 + np.arange(n)
+    rec["ts"] = 1_732_240_000_000 + np.arange(n) * 1000
+    rec["value"] = np.linspace(0.2, 2.5, n)
+    return rec
+
+
 def seed_messages() -> list[list[bytes]]:
     """One valid message per topic (two for the array kinds: empty and not)."""
     kw = {"src": "fuzz", "sess": "0123456789ab", "seq": 1, "ts": 5}
@@ -61,7 +69,7 @@ def seed_messages() -> list[list[bytes]]:
     out.append(p.encode_heartbeat(seqs={"avl": 3, "inc": 9}, **kw))
     out.append(p.encode_map(p.Topic.HEARTBEAT, p.Kind.HEARTBEAT, {"seqs": {"avl": 3}, "snap": True}, **kw))
     out.append(p.encode_map(p.Topic.INCIDENT, p.Kind.INCIDENT, INCIDENT, **kw))
-    out.append(p.encode_map(b"sens.pump-3", p.Kind.SENSOR, {"level_m": 2.5, "pumps": [1, 0], "ok": True}, **kw))
+    out.append([bytes(f) for f in p.encode_array(b"sens.pump-3", p.Kind.SENSOR, _sensor_records(3), **kw)])
     out.append([b"cctv.cam-017", p.encode_envelope(p.Kind.CCTV_FRAME, "fuzz", "0123456789ab", 1, 5),
                 b"\xff\xd8\xff\xe0" + bytes(range(64)) + b"\xff\xd9"])
     return out

@@ -1,0 +1,1 @@
+"""Sensors of the city's facilities: their metadata as arrays, the readings kept, and their health."""
