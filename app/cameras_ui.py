@@ -10,14 +10,14 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.capabilities.cameras import CamerasCapability, cameras_of
-from app.settings import settings
-from layers.base import Moment
-from services.video.hub import Picture
-from widgets import labels
-from widgets.video.decoder import qt_decode
-from widgets.video.tile import VideoTile
-from widgets.video_wall import VideoWall
+from sitroom.app.capabilities.cameras import CamerasCapability, cameras_of
+from sitroom.app.settings import settings
+from sitroom.layers.base import Moment
+from sitroom.services.video.hub import Picture
+from sitroom.widgets import labels
+from sitroom.widgets.video.decoder import qt_decode
+from sitroom.widgets.video.tile import VideoTile
+from sitroom.widgets.video_wall import VideoWall
 
 DECODER_THREADS = 2
 _DEFAULT_WALL = 4  # a first start shows this many cameras with video, as soon as they are known

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from services.store.kit import RoadClass
+import sitroom
+from sitroom.services.store.kit import RoadClass
 
 
 def _feed_arg(text: str) -> tuple[str, str]:
@@ -71,6 +72,7 @@ def _gui_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitroom", description="SitRoom: city operations control room")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--version", action="version", version=f"sitroom {sitroom.__version__}")
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="start the demo backends and the control room on the demo city")
@@ -173,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     camlog.add_argument("--from", dest="from_", metavar="WHEN", help="views after: epoch ms or a local ISO time")
     camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
-    from app import keys as keys_command
+    from sitroom.app import keys as keys_command
 
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
     drill = sub.add_parser("drill", help="run a fault drill against the demo backends and print its figures")
@@ -183,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_kit(path: Path | None):
-    from services.sim.demo_kit import open_demo_city
-    from services.store.kit import load_kit
+    from sitroom.services.sim.demo_kit import open_demo_city
+    from sitroom.services.store.kit import load_kit
 
     return load_kit(path) if path else open_demo_city()
 
@@ -198,31 +200,31 @@ def _run_sim(args: argparse.Namespace) -> int:
         return 2
     kit = _load_kit(args.kit)
     if args.backend == "avl":
-        from services.sim import avl
+        from sitroom.services.sim import avl
 
         avl.run(kit, args.endpoint, vehicles=args.vehicles, parent_pid=args.parent_pid, duration_s=args.duration,
                 assignments=args.assignments)
     elif args.backend == "cad":
-        from services.sim import cad
+        from sitroom.services.sim import cad
 
         cad.run(kit, args.endpoint, incidents_endpoint=args.incidents, state_path=args.state,
                 assignments_endpoint=args.assignments, avl_endpoint=args.avl, per_hour=args.incident_rate,
                 seed=args.seed, parent_pid=args.parent_pid, duration_s=args.duration,
                 **({"opening_queue_s": args.opening_queue} if args.opening_queue is not None else {}))
     elif args.backend == "cctv":
-        from services.sim import cctv
+        from sitroom.services.sim import cctv
 
         cctv.run(kit, args.endpoint, cameras=args.cameras, fps=args.fps, size=args.size, faults=not args.no_faults,
                  prerender=args.prerender, parent_pid=args.parent_pid, duration_s=args.duration)
     elif args.backend == "sensors":
-        from services.sim import sensors
+        from sitroom.services.sim import sensors
 
         if not 1 <= args.sensors <= 20_000:
             print(f"sitroom sim sensors: --sensors must be 1..20000, got {args.sensors}", file=sys.stderr)
             return 2
         sensors.run(kit, args.endpoint, sensors=args.sensors, parent_pid=args.parent_pid, duration_s=args.duration)
     else:
-        from services.sim import traffic
+        from sitroom.services.sim import traffic
 
         traffic.run(kit, args.endpoint, parent_pid=args.parent_pid, duration_s=args.duration)
     return 0
@@ -233,9 +235,9 @@ def _run_cameras(args: argparse.Namespace) -> int:
     import csv
     from datetime import datetime
 
-    from app.core.replay import parse_when
-    from app.settings import config_dir
-    from services.incidents.audit import AuditLog
+    from sitroom.app.core.replay import parse_when
+    from sitroom.app.settings import config_dir
+    from sitroom.services.incidents.audit import AuditLog
 
     path = args.audit or config_dir() / "audit.sqlite"
     if not path.is_file():
@@ -268,11 +270,11 @@ def _run_cameras(args: argparse.Namespace) -> int:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    from app.core import replay
-    from services.journal import JournalReader
+    from sitroom.app.core import replay
+    from sitroom.services.journal import JournalReader
 
     if args.export is None:
-        from app.replay_window import run_replay
+        from sitroom.app.replay_window import run_replay
 
         return run_replay(args.journal, args)
     reader = JournalReader(args.journal)
@@ -291,10 +293,10 @@ def _interrupted(_signum: int, _frame: object) -> None:
 
 
 def _run_kit(args: argparse.Namespace) -> int:
-    from services.store.kit import load_kit
+    from sitroom.services.store.kit import load_kit
 
     if args.kit_command == "build":
-        from services.store.build import build_kit
+        from sitroom.services.store.build import build_kit
 
         if args.osm is None and not args.roads:
             print("sitroom kit build: give --osm FILE and/or --roads FILE", file=sys.stderr)
@@ -333,7 +335,7 @@ def _lonlat_extent(project, xy: np.ndarray) -> str:
 def _print_info(kit) -> None:
     import shapely
 
-    from services.geo import Projector
+    from sitroom.services.geo import Projector
 
     g = kit.roads
     project = Projector(kit.crs)
@@ -390,7 +392,7 @@ def _road(kit, edge: int) -> str:
 
 def _place_hint(kit, project, option: str, lonlat: tuple[float, float]) -> str:
     """Why a point lies off the kit's roads, when it does: given as LAT,LON, or outside the data."""
-    from services.routing.engine import MAX_SNAP_M
+    from sitroom.services.routing.engine import MAX_SNAP_M
 
     minx, miny, maxx, maxy = kit.road_bounds
 
@@ -409,9 +411,9 @@ def _place_hint(kit, project, option: str, lonlat: tuple[float, float]) -> str:
 
 
 def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> int:
-    from services.geo import Projector
-    from services.routing.paths import RouteError, fastest_route
-    from services.store.snap import EdgeSnapper
+    from sitroom.services.geo import Projector
+    from sitroom.services.routing.paths import RouteError, fastest_route
+    from sitroom.services.store.snap import EdgeSnapper
 
     project = Projector(kit.crs)
     (x0, x1), (y0, y1) = project(np.array([start[0], end[0]]), np.array([start[1], end[1]]))
@@ -455,19 +457,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "replay":
             return _run_replay(args)
         if args.command == "drill":
-            from app import link_cut_drill
+            from sitroom.app import link_cut_drill
 
             return link_cut_drill.main(args.options)
         if args.command == "cameras":
             return _run_cameras(args)
         if args.command == "keys":
-            from app import keys as keys_command
+            from sitroom.app import keys as keys_command
 
             return keys_command.run(args)
-        from app import gui
+        from sitroom.app import gui
 
         if args.command == "run":
-            from services.feeds.client import FeedConfig
+            from sitroom.services.feeds.client import FeedConfig
 
             feeds = [FeedConfig(name, endpoint) for name, endpoint in args.feed]
             kit = _load_kit(args.kit)
@@ -487,8 +489,8 @@ def main(argv: list[str] | None = None) -> int:
             print("sitroom: kit build cancelled; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:  # the user sees one clear line, the log has the rest
-        from services.feeds.security import KeyFileError
-        from services.store.kit import KitError
+        from sitroom.services.feeds.security import KeyFileError
+        from sitroom.services.store.kit import KitError
 
         if isinstance(exc, KitError | OSError | KeyFileError):
             print(f"sitroom: {exc}", file=sys.stderr)

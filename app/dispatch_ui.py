@@ -12,19 +12,19 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.desk import DispatchDesk, DispatchError, Level, PlanRanking, Ranking
-from layers.incidents import IncidentLayer
-from services.incidents.golden import misses_target
-from services.incidents.model import Incident, LifecycleError
-from services.incidents.order import waiting_calls
-from widgets import labels
-from widgets.call_alert import CallAlert
-from widgets.call_form import CallForm
-from widgets.coverage_panel import CoveragePanel, DistrictShare
-from widgets.disposition_dialog import DispositionDialog
-from widgets.incident_queue import IncidentQueue
-from widgets.recommend_panel import RecommendPanel, UnitOption
-from widgets.unit_board import UnitBoard
+from sitroom.app.core.desk import DispatchDesk, DispatchError, Level, PlanRanking, Ranking
+from sitroom.layers.incidents import IncidentLayer
+from sitroom.services.incidents.golden import misses_target
+from sitroom.services.incidents.model import Incident, LifecycleError
+from sitroom.services.incidents.order import waiting_calls
+from sitroom.widgets import labels
+from sitroom.widgets.call_alert import CallAlert
+from sitroom.widgets.call_form import CallForm
+from sitroom.widgets.coverage_panel import CoveragePanel, DistrictShare
+from sitroom.widgets.disposition_dialog import DispositionDialog
+from sitroom.widgets.incident_queue import IncidentQueue
+from sitroom.widgets.recommend_panel import RecommendPanel, UnitOption
+from sitroom.widgets.unit_board import UnitBoard
 
 _COVERAGE_EVERY_S = 2.0
 _WORK_WIDTH_M = 3000.0  # N and Z show an incident this wide at most: a street's worth, routes visible

@@ -13,17 +13,17 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.capabilities.facilities import monitor_of
-from app.core.room import Room
-from services.alarms.engine import AlarmError
-from services.alarms.model import Alarm
-from services.facilities.monitor import FacilityMonitor
-from services.vocabulary import ALARM_INCIDENT_TYPE
-from widgets import labels
-from widgets.alarm_dialogs import AlarmDialog
-from widgets.alarm_dock import AlarmDock
-from widgets.alarm_sound import AlarmSound
-from widgets.facility_panel import FacilityPanel
+from sitroom.app.capabilities.facilities import monitor_of
+from sitroom.app.core.room import Room
+from sitroom.services.alarms.engine import AlarmError
+from sitroom.services.alarms.model import Alarm
+from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.vocabulary import ALARM_INCIDENT_TYPE
+from sitroom.widgets import labels
+from sitroom.widgets.alarm_dialogs import AlarmDialog
+from sitroom.widgets.alarm_dock import AlarmDock
+from sitroom.widgets.alarm_sound import AlarmSound
+from sitroom.widgets.facility_panel import FacilityPanel
 
 MAX_SIDE_BY_SIDE = 3  # facility panels split beside each other; more are tabbed with the last
 

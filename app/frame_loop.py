@@ -7,9 +7,9 @@ import time
 
 from PySide6 import QtCore
 
-from app.core.room import Room
-from layers.base import Moment
-from widgets.map.canvas import MapCanvas
+from sitroom.app.core.room import Room
+from sitroom.layers.base import Moment
+from sitroom.widgets.map.canvas import MapCanvas
 
 FRAME_HZ = 30  # the paint rate cap; data arrives faster and only marks models dirty
 PANEL_HZ = 2  # tables and status text

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.settings import config_dir, process_age_s, settings
-from services.feeds.client import FeedConfig
-from services.store.kit import Kit
+from sitroom.app.settings import config_dir, process_age_s, settings
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.store.kit import Kit
 
 
 def _headless_if_no_display() -> None:
@@ -30,7 +30,7 @@ def make_app(lang: str | None):
     _headless_if_no_display()
     from PySide6 import QtCore, QtWidgets
 
-    from widgets.theme import apply_dark_theme
+    from sitroom.widgets.theme import apply_dark_theme
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("SitRoom")
@@ -57,16 +57,16 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     app, lang = make_app(args.lang)
     from PySide6 import QtCore
 
-    from app.capabilities.cameras import cameras_of
-    from app.capabilities.facilities import monitor_of
-    from app.core.desk import DispatchDesk
-    from app.core.room import Room
-    from app.core.session import LiveSession
-    from app.main_window import MainWindow
-    from services.feeds.security import Security
-    from services.incidents.audit import AuditLog
-    from services.journal import JournalWriter
-    from services.sim.demo_kit import default_cache_dir
+    from sitroom.app.capabilities.cameras import cameras_of
+    from sitroom.app.capabilities.facilities import monitor_of
+    from sitroom.app.core.desk import DispatchDesk
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.main_window import MainWindow
+    from sitroom.services.feeds.security import Security
+    from sitroom.services.incidents.audit import AuditLog
+    from sitroom.services.journal import JournalWriter
+    from sitroom.services.sim.demo_kit import default_cache_dir
 
     state_dir = state_dir or config_dir()
     # CURVE on every socket when a key pair is configured (SITROOM_KEY, see README); the demo stays plaintext.
@@ -85,8 +85,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     session.journal = JournalWriter(journal_dir, meta=session.journal_meta())
     link = None
     if cad:
-        from services.dispatch.link import DispatchLink
-        from services.dispatch.outbox import Outbox
+        from sitroom.services.dispatch.link import DispatchLink
+        from sitroom.services.dispatch.outbox import Outbox
 
         link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
         link.start()
@@ -164,8 +164,8 @@ def run_stats(window, started: float) -> dict:
 
 def camera_stats(session) -> dict:
     """``cameras`` on the map, ``cameras_live`` (a stream shown and live) and ``frames_shown`` (pictures drawn)."""
-    from app.capabilities.cameras import cameras_of
-    from layers.cameras import CamState
+    from sitroom.app.capabilities.cameras import cameras_of
+    from sitroom.layers.cameras import CamState
 
     cams = cameras_of(session)
     if cams is None:
@@ -176,7 +176,7 @@ def camera_stats(session) -> dict:
 
 def facility_stats(session) -> dict:
     """Facilities, sensors, readings taken in and active alarms (zeros without the facility capability)."""
-    from app.capabilities.facilities import monitor_of
+    from sitroom.app.capabilities.facilities import monitor_of
 
     monitor = monitor_of(session)
     return monitor.stats() if monitor is not None else {"facilities": 0, "sensors": 0, "readings": 0,
@@ -184,8 +184,8 @@ def facility_stats(session) -> dict:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from services.sim.demo_kit import demo_kit_path, open_demo_city
-    from services.sim.launcher import DemoBackends
+    from sitroom.services.sim.demo_kit import demo_kit_path, open_demo_city
+    from sitroom.services.sim.launcher import DemoBackends
 
     path = demo_kit_path()
     if not path.exists():
@@ -204,7 +204,7 @@ def run_last(args: argparse.Namespace) -> int:
     s = settings()
     kit_path, feeds = s.value("session/kit"), s.value("session/feeds")
     if kit_path and feeds:
-        from services.store.kit import load_kit
+        from sitroom.services.store.kit import load_kit
 
         configs = [FeedConfig(f["name"], f["endpoint"]) for f in json.loads(feeds)]
         return run_control_room(load_kit(Path(kit_path)), configs, args, cad=s.value("session/cad") or None)

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.feeds.security import KeyFileError, create_keypair, keys_dir, list_keys
+    from sitroom.services.feeds.security import KeyFileError, create_keypair, keys_dir, list_keys
 
     directory = args.dir if args.dir is not None else keys_dir()
     try:

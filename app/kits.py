@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from app.capabilities.base import Capability
-from app.core.session import prepare_kit_layers
-from app.settings import settings
-from services.store.kit import KitError, load_kit
+from sitroom.app.capabilities.base import Capability
+from sitroom.app.core.session import prepare_kit_layers
+from sitroom.app.settings import settings
+from sitroom.services.store.kit import KitError, load_kit
 
 MAX_RECENT = 8
 

@@ -33,17 +33,17 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
-from app.core.desk import DispatchDesk
-from app.core.room import Room
-from app.core.session import LiveSession
-from services.dispatch.link import DispatchLink
-from services.dispatch.outbox import Outbox
-from services.feeds import protocol
-from services.feeds.health import FeedState
-from services.journal import JournalReader, JournalWriter
-from services.sim.launcher import CAD_STATE_FILE, DemoBackends
-from services.sim.netlab import NetLab, can_unshare, in_private_netns, reexec_in_private_netns
-from services.store.kit import Kit
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.services.dispatch.link import DispatchLink
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.journal import JournalReader, JournalWriter
+from sitroom.services.sim.launcher import CAD_STATE_FILE, DemoBackends
+from sitroom.services.sim.netlab import NetLab, can_unshare, in_private_netns, reexec_in_private_netns
+from sitroom.services.store.kit import Kit
 
 
 class Drill:
@@ -278,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sitroom drill link-cut: cannot make a private network here: {why}", file=sys.stderr)
             return 2
         options = sys.argv[1:] if argv is None else argv  # `sitroom drill link-cut` passes its own, maybe none
-        return reexec_in_private_netns(["-m", "app.link_cut_drill", *options])
-    from services.sim.demo_kit import open_demo_city
-    from services.store.kit import load_kit
+        return reexec_in_private_netns(["-m", "sitroom.app.link_cut_drill", *options])
+    from sitroom.services.sim.demo_kit import open_demo_city
+    from sitroom.services.store.kit import load_kit
 
     kit = load_kit(args.kit) if args.kit else open_demo_city()
     with tempfile.TemporaryDirectory(prefix="sitroom-drill-") as work:

@@ -12,28 +12,28 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.cameras_ui import CamerasController
-from app.core.find import Found, find
-from app.core.room import Room
-from app.dispatch_ui import DispatchController
-from app.facilities_ui import FacilitiesController
-from app.frame_loop import FrameLoop
-from app.kits import KitLoader, forget_kit, recent_kits, remember_kit
-from app.settings import settings
-from layers.base import Layer, Moment
-from layers.basemap import MAP_STYLES, BasemapLayer
-from resources import palette
-from services.feeds.health import FeedState
-from services.journal.writer import write_meta
-from services.store.kit import Kit
-from widgets import labels
-from widgets.details_dock import DetailsWidget
-from widgets.feeds_dock import FeedsWidget
-from widgets.find_box import FindBox
-from widgets.incident_details import IncidentDetails
-from widgets.layers_dock import LayersWidget
-from widgets.map.banner import MapBanners
-from widgets.map.canvas import FrameStats, MapCanvas
+from sitroom.app.cameras_ui import CamerasController
+from sitroom.app.core.find import Found, find
+from sitroom.app.core.room import Room
+from sitroom.app.dispatch_ui import DispatchController
+from sitroom.app.facilities_ui import FacilitiesController
+from sitroom.app.frame_loop import FrameLoop
+from sitroom.app.kits import KitLoader, forget_kit, recent_kits, remember_kit
+from sitroom.app.settings import settings
+from sitroom.layers.base import Layer, Moment
+from sitroom.layers.basemap import MAP_STYLES, BasemapLayer
+from sitroom.resources import palette
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.journal.writer import write_meta
+from sitroom.services.store.kit import Kit
+from sitroom.widgets import labels
+from sitroom.widgets.details_dock import DetailsWidget
+from sitroom.widgets.feeds_dock import FeedsWidget
+from sitroom.widgets.find_box import FindBox
+from sitroom.widgets.incident_details import IncidentDetails
+from sitroom.widgets.layers_dock import LayersWidget
+from sitroom.widgets.map.banner import MapBanners
+from sitroom.widgets.map.canvas import FrameStats, MapCanvas
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -288,7 +288,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 forget_kit(path)
 
     def show_import(self) -> None:
-        from widgets.import_dialog import ImportDialog
+        from sitroom.widgets.import_dialog import ImportDialog
 
         dialog = ImportDialog(self)
         dialog.kit_built.connect(self.open_kit)

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore
 
-from app.core.replay import ReplayError, ReplaySession, journal_kit, parse_when, replay_stats
-from app.core.room import Room
-from app.gui import finish_unattended, make_app
-from app.main_window import MainWindow
-from services.journal.player import JournalPlayer
-from services.store.kit import KitError
-from widgets.timeline_dock import TimelineWidget
+from sitroom.app.core.replay import ReplayError, ReplaySession, journal_kit, parse_when, replay_stats
+from sitroom.app.core.room import Room
+from sitroom.app.gui import finish_unattended, make_app
+from sitroom.app.main_window import MainWindow
+from sitroom.services.journal.player import JournalPlayer
+from sitroom.services.store.kit import KitError
+from sitroom.widgets.timeline_dock import TimelineWidget
 
 SELECT_WAIT_MS = 200
 

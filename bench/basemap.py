@@ -38,7 +38,7 @@ GOAL_FRAME_MS = 33.0
 
 def road_segments(kit) -> np.ndarray:
     """(n, 2, 2): one straight segment per road, the two directions of a two-way road drawn once."""
-    from layers.basemap import drawn_segments
+    from sitroom.layers.basemap import drawn_segments
 
     return drawn_segments(kit)[0]
 
@@ -61,7 +61,7 @@ class _Scene(common.CanvasScene):
     def __init__(self, app, kit, plain: np.ndarray | None = None) -> None:
         import pyqtgraph as pg
 
-        from layers.basemap import BasemapLayer
+        from sitroom.layers.basemap import BasemapLayer
 
         t0 = time.perf_counter()
         self.layer = BasemapLayer(kit) if plain is None else None
@@ -155,7 +155,7 @@ def main(argv: list[str]) -> dict:
 
     app = common.qt_app()
     from bench.kit import helsinki_pbf
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     t0 = time.perf_counter()
     kits = [("demo", open_demo_city())]
@@ -164,7 +164,7 @@ def main(argv: list[str]) -> dict:
     try:
         pbf = helsinki_pbf()
         if pbf is not None:
-            from services.store.build import build_kit
+            from sitroom.services.store.build import build_kit
 
             kits.append(("helsinki", build_kit(work / "helsinki", osm=pbf)))
         common.heading(f"basemap: canvas {_W}×{_H} with the basemap only, {n_frames} timed pan "

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _spawn(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "app", "sim", *args, "--parent-pid", str(os.getpid())],
+    return subprocess.Popen([sys.executable, "-m", "sitroom", "sim", *args, "--parent-pid", str(os.getpid())],
                             cwd=ROOT, stdin=subprocess.DEVNULL)
 
 
@@ -65,16 +65,16 @@ def main(argv: list[str]) -> dict:
     seconds = args.seconds or (3.0 if args.quick else 15.0)
     app = common.qt_app()
 
-    from app.capabilities.cameras import cameras_of
-    from app.core.room import Room
-    from app.core.session import LiveSession
-    from app.main_window import MainWindow
-    from services.feeds.client import FeedConfig
-    from services.video import wire
-    from widgets.video.decoder import qt_decode
+    from sitroom.app.capabilities.cameras import cameras_of
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.main_window import MainWindow
+    from sitroom.services.feeds.client import FeedConfig
+    from sitroom.services.video import wire
+    from sitroom.widgets.video.decoder import qt_decode
 
     if args.decoders:
-        from app import cameras_ui
+        from sitroom.app import cameras_ui
 
         cameras_ui.DECODER_THREADS = args.decoders
     kit = common.load_city()

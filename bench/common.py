@@ -103,7 +103,7 @@ def qt_app():
 
 def load_city():
     """The Daejeon demo kit (generated once and cached on disk)."""
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     return open_demo_city()
 
@@ -115,7 +115,7 @@ class CanvasScene:
     SIZE = (1600, 1000)
 
     def __init__(self, app, kit, layers=()) -> None:
-        from widgets.map.canvas import MapCanvas
+        from sitroom.widgets.map.canvas import MapCanvas
 
         self.app = app
         self.canvas = MapCanvas()

@@ -28,7 +28,7 @@ LIMIT_S = 300.0
 
 
 def _hourly_seconds(roads, hours) -> dict[int, np.ndarray]:
-    from services.sim.congestion import link_speeds_kmh
+    from sitroom.services.sim.congestion import link_speeds_kmh
 
     return {h: link_speeds_kmh(h, roads.edge_class, roads.edge_link, roads.edge_speed) for h in hours}
 
@@ -37,8 +37,8 @@ def measure(roads, districts, stations: np.ndarray, runs: int) -> dict:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from services.routing.coverage import CoverageModel
-    from services.routing.engine import RoutingEngine
+    from sitroom.services.routing.coverage import CoverageModel
+    from sitroom.services.routing.engine import RoutingEngine
 
     t0 = time.perf_counter()
     model = CoverageModel(roads, districts)
@@ -73,9 +73,9 @@ def main(argv: list[str]) -> dict:
     args = p.parse_args(argv)
     runs = args.runs or (6 if args.quick else 48)
     from bench.routing import near_roads, synthetic_roads
-    from services.routing.coverage import CoverageModel
-    from services.routing.engine import RoutingEngine
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.routing.coverage import CoverageModel
+    from sitroom.services.routing.engine import RoutingEngine
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     kit = open_demo_city()
     fire = np.array([(q.x, q.y) for q in kit.pois_of("fire")])

@@ -34,9 +34,9 @@ _BUILDINGS = ("아파트", "빌딩", "빌라", "타워", "센터", "오피스텔
 
 def generate(n: int, seed: int = 11):
     """An index of ``n`` generated addresses under the real district names, and what to type."""
-    from services.gazetteer.index import DISTRICT, PLACE, ROAD, IndexBuilder
-    from services.gazetteer.korean import romanize_name
-    from services.store.areas import catalogue
+    from sitroom.services.gazetteer.index import DISTRICT, PLACE, ROAD, IndexBuilder
+    from sitroom.services.gazetteer.korean import romanize_name
+    from sitroom.services.store.areas import catalogue
 
     rng = np.random.default_rng(seed)
     cat = catalogue()
@@ -110,7 +110,7 @@ def generate(n: int, seed: int = 11):
 def queries(rng: np.random.Generator, addresses, count: int) -> list[str]:
     """What a call-taker types: a mix of road names, addresses, buildings, districts, initials, romanised
     names and typos."""
-    from services.gazetteer.korean import initials, romanize_name
+    from sitroom.services.gazetteer.korean import initials, romanize_name
 
     out = []
     for i in range(count):
@@ -138,13 +138,13 @@ def queries(rng: np.random.Generator, addresses, count: int) -> list[str]:
 
 
 def typed(texts: list[str]) -> list[str]:
-    from services.gazetteer.korean import keystrokes
+    from sitroom.services.gazetteer.korean import keystrokes
 
     return [state for t in texts for state in keystrokes(t)]
 
 
 def empty_kit():
-    from services.store.kit import Kit, RoadGraph
+    from sitroom.services.store.kit import Kit, RoadGraph
 
     z = np.zeros(0, np.int32)
     roads = RoadGraph(np.zeros((0, 2)), z, z, np.zeros(0, np.uint8), np.zeros(0, np.float32),
@@ -165,7 +165,7 @@ class LinearScan:
     """The first gazetteer's search: every entry's folded names checked in turn (the baseline)."""
 
     def __init__(self, index) -> None:
-        from services.gazetteer.korean import initials, normalize
+        from sitroom.services.gazetteer.korean import initials, normalize
 
         names = [normalize(index.names[i]) for i in range(index.n_entries)]
         for row in range(len(index.addr_key)):
@@ -175,7 +175,7 @@ class LinearScan:
         self.initials = [initials(k) for k in names]
 
     def search(self, text: str, limit: int) -> list[int]:
-        from services.gazetteer.korean import normalize, typed_initials
+        from sitroom.services.gazetteer.korean import normalize, typed_initials
 
         q = normalize(text)
         if not q:
@@ -202,7 +202,7 @@ def real_kit(tmp: Path) -> tuple | None:
     """A kit built from a real OSM extract, with the words to type (its roads, places, addresses)."""
     import importlib.util
 
-    from services.store.build import build_kit
+    from sitroom.services.store.build import build_kit
 
     shared = next((p / "shared" / "data" / "osm" / "seoul-songpa.osm.pbf" for p in Path(__file__).resolve().parents
                    if (p / "shared" / "data" / "osm" / "seoul-songpa.osm.pbf").is_file()), None)
@@ -223,8 +223,8 @@ def main(argv: list[str]) -> dict:
     args = p.parse_args(argv)
     n = args.addresses or (100_000 if args.quick else 1_000_000)
     n_queries = args.queries or (40 if args.quick else 400)
-    from services.gazetteer import Gazetteer
-    from services.gazetteer.index import GazetteerIndex
+    from sitroom.services.gazetteer import Gazetteer
+    from sitroom.services.gazetteer.index import GazetteerIndex
 
     result: dict = {"benchmark": "geocode", "quick": args.quick, "addresses_1m": n, "goal_p99_ms": GOAL_P99_MS,
                     "goal_index_mb": GOAL_INDEX_MB}

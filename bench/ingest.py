@@ -30,7 +30,7 @@ GOAL_RATIO_VS_RAW = 0.5
 
 def _records(n_ids: int) -> np.ndarray:
     """AVL records of an n-vehicle demo fleet, placed on the demo city's roads."""
-    from services.sim.fleet import FleetSim
+    from sitroom.services.sim.fleet import FleetSim
 
     sim = FleetSim(common.load_city(), n_ids)
     recs = sim.records(np.arange(len(sim.fleet)), int(time.time() * 1000))
@@ -79,7 +79,7 @@ def run_raw(transport: str, records: np.ndarray, batch: int, window: int, warm_m
     """Baseline: recv_multipart on a SUB socket with the FeedClient's options, and nothing else."""
     import zmq
 
-    from services.feeds.protocol import AVL_DTYPE, Topic
+    from sitroom.services.feeds.protocol import AVL_DTYPE, Topic
 
     run = _Run(transport, records, batch, window)
     ctx = zmq.Context()
@@ -142,9 +142,9 @@ def run_raw(transport: str, records: np.ndarray, batch: int, window: int, warm_m
 def run_sitroom(transport: str, records: np.ndarray, batch: int, window: int, warm_msgs: int,
                 seconds: float, pump_hz: float) -> dict:
     """Production path: FeedClient → LiveSession.pump → VehicleLayer.apply."""
-    from app.core.session import LiveSession
-    from services.feeds.client import FeedConfig
-    from services.feeds.protocol import Topic
+    from sitroom.app.core.session import LiveSession
+    from sitroom.services.feeds.client import FeedConfig
+    from sitroom.services.feeds.protocol import Topic
 
     kit = common.load_city()
     run = _Run(transport, records, batch, window)

@@ -39,11 +39,11 @@ RETENTION_BYTES = 20 * 1024**3
 
 def stream(vehicles: int, seconds: int, t0_ms: int) -> Iterator[list[tuple[str, list[bytes], int]]]:
     """One list of (feed, frames, recv_ms) per simulated second."""
-    from services.feeds import protocol
-    from services.feeds.protocol import LINK_DTYPE, Kind, Topic
-    from services.sim import congestion
-    from services.sim.fleet import FleetSim
-    from services.sim.incidents import IncidentGenerator
+    from sitroom.services.feeds import protocol
+    from sitroom.services.feeds.protocol import LINK_DTYPE, Kind, Topic
+    from sitroom.services.sim import congestion
+    from sitroom.services.sim.fleet import FleetSim
+    from sitroom.services.sim.incidents import IncidentGenerator
 
     kit = common.load_city()
     sim = FleetSim(kit, vehicles)
@@ -101,7 +101,7 @@ def stream(vehicles: int, seconds: int, t0_ms: int) -> Iterator[list[tuple[str, 
 
 
 def write(directory: Path, version: int, vehicles: int, seconds: int, t0_ms: int) -> dict:
-    from services.journal import JournalWriter
+    from sitroom.services.journal import JournalWriter
 
     w = JournalWriter(directory, flush_ms=3_600_000, version=version, meta={"bench": "journal"})
     append_cpu = 0.0
@@ -125,7 +125,7 @@ def write(directory: Path, version: int, vehicles: int, seconds: int, t0_ms: int
 def seeks(directory: Path, n: int, seed: int = 7) -> tuple[list[float], tuple[int, int]]:
     """Milliseconds of ``n`` seeks to random places, each one rebuilding (a jump back or far forward), and the
     number and packed bytes of the checkpoints they start from."""
-    from services.journal import JournalPlayer
+    from sitroom.services.journal import JournalPlayer
 
     p = JournalPlayer(directory)
     try:

@@ -72,7 +72,7 @@ def _timed(fn: Callable[[], object]) -> float:
 def measure_build(path: Path, runs: int, work: Path) -> dict:
     """Best of ``runs`` for the baseline and for ``build_kit``, alternating so drift on a shared machine
     hits both alike; one untimed round first (imports, pyproj's CRS database, the page cache)."""
-    from services.store.build import build_kit
+    from sitroom.services.store.build import build_kit
 
     counter = itertools.count()
 
@@ -94,7 +94,7 @@ def measure_build(path: Path, runs: int, work: Path) -> dict:
 
 def profile_build(path: Path, work: Path, rounds: int = 5, top: int = 14) -> str:
     """cProfile of ``build_kit`` (a few rounds), the functions with the most cumulative time."""
-    from services.store.build import build_kit
+    from sitroom.services.store.build import build_kit
 
     prof = cProfile.Profile()
     prof.enable()
@@ -126,8 +126,8 @@ def first_version_snap(roads) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
 
 
 def measure_snap(runs: int) -> dict:
-    from services.sim.demo_kit import open_demo_city
-    from services.store.snap import EdgeSnapper
+    from sitroom.services.sim.demo_kit import open_demo_city
+    from sitroom.services.store.snap import EdgeSnapper
 
     kit = open_demo_city()
     minx, miny, maxx, maxy = kit.bounds

@@ -29,7 +29,7 @@ import numpy as np
 
 from bench import common
 from bench.publishers import PacedLink, endpoint_for, paced_publisher, spawn_context
-from services.vocabulary import VehicleType
+from sitroom.services.vocabulary import VehicleType
 
 GOAL_P99_MS = 100.0
 CHUNK = 2048
@@ -38,7 +38,7 @@ CHUNK = 2048
 def _records(n: int) -> np.ndarray:
     """n taxis on the demo city's roads (an all-taxi demo fleet; statuses vacant/occupied)."""
 
-    from services.sim.fleet import FleetSim
+    from sitroom.services.sim.fleet import FleetSim
 
     sim = FleetSim(common.load_city(), n + 2000)
     rows = np.flatnonzero(sim.fleet.type == VehicleType.TAXI)
@@ -51,9 +51,9 @@ def _records(n: int) -> np.ndarray:
 
 def _timed_window(session):
     """The main window, built with a canvas that reports the end of each paintEvent."""
-    from app import main_window
-    from app.core.room import Room
-    from widgets.map.canvas import MapCanvas
+    from sitroom.app import main_window
+    from sitroom.app.core.room import Room
+    from sitroom.widgets.map.canvas import MapCanvas
 
     class TimedCanvas(MapCanvas):
         on_painted = None
@@ -88,9 +88,9 @@ def main(argv: list[str]) -> dict:
     app = common.qt_app()
     from PySide6 import QtCore
 
-    from app.core.session import LiveSession
-    from services.feeds.client import FeedConfig
-    from services.feeds.protocol import Topic
+    from sitroom.app.core.session import LiveSession
+    from sitroom.services.feeds.client import FeedConfig
+    from sitroom.services.feeds.protocol import Topic
 
     kit = common.load_city()
     common.heading(f"latency: {args.vehicles:,} vehicles reporting every {args.every} s ({rate:,.0f} updates/s) in "

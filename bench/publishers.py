@@ -85,8 +85,8 @@ class CreditLink:
 
 def ingest_publisher(endpoint: str, records: np.ndarray, batch: int, window: int, link: CreditLink) -> None:
     """Send ``batch``-record AVL messages cycling over ``records`` (every id once per pass) until ``stop``."""
-    from services.feeds.protocol import Kind, Topic
-    from services.feeds.publisher import Publisher
+    from sitroom.services.feeds.protocol import Kind, Topic
+    from sitroom.services.feeds.publisher import Publisher
 
     pub = Publisher(endpoint, "bench-ingest")
     link.ready.set()
@@ -143,8 +143,8 @@ def paced_publisher(endpoint: str, records: np.ndarray, groups: int, chunk: int,
     ``even`` spreads a second's messages over that second; otherwise they leave in one burst, as the demo
     AVL backend sends them.
     """
-    from services.feeds.protocol import Kind, Topic, now_ms
-    from services.feeds.publisher import Publisher
+    from sitroom.services.feeds.protocol import Kind, Topic, now_ms
+    from sitroom.services.feeds.publisher import Publisher
 
     pub = Publisher(endpoint, "bench-latency")
     link.ready.set()

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from bench import common
-from services.vocabulary import VehicleStatus
+from sitroom.services.vocabulary import VehicleStatus
 
 _W, _H = common.CanvasScene.SIZE
 
@@ -44,7 +44,7 @@ def _brush_table():
     """One QBrush per status value (0..255), the status colours of the app's palette."""
     import pyqtgraph as pg
 
-    from resources import palette
+    from sitroom.resources import palette
 
 
     table = np.empty(256, dtype=object)
@@ -72,9 +72,9 @@ def measure(app, kit, sim, rows: np.ndarray, centre, n_frames: int, warmup: int,
     """Median frame of the SitRoom renderer (and of the scatter baseline) for the vehicles ``rows``."""
     import pyqtgraph as pg
 
-    from layers.base import Moment
-    from layers.vehicles import VehicleLayer
-    from services.geo import Projector
+    from sitroom.layers.base import Moment
+    from sitroom.layers.vehicles import VehicleLayer
+    from sitroom.services.geo import Projector
 
     basemap, traffic = layers
     projector = Projector(kit.crs)
@@ -162,10 +162,10 @@ def main(argv: list[str]) -> dict:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     app = common.qt_app()
-    from layers.basemap import BasemapLayer
-    from layers.traffic import TrafficLayer
-    from services.geo import Projector
-    from services.sim.fleet import FleetSim
+    from sitroom.layers.basemap import BasemapLayer
+    from sitroom.layers.traffic import TrafficLayer
+    from sitroom.services.geo import Projector
+    from sitroom.services.sim.fleet import FleetSim
 
     kit = common.load_city()
     common.heading(f"render: {','.join(f'{n // 1000}k' for n in sizes)} vehicles on the demo city, canvas "

@@ -35,7 +35,7 @@ RUSH_HOUR = 8.0
 
 def synthetic_roads(side: int = 450, spacing: float = 100.0, seed: int = 0):
     """A jittered side × side street grid as a RoadGraph (side² nodes, about 3.6 side² directed edges)."""
-    from services.store.kit import RoadClass, RoadGraph
+    from sitroom.services.store.kit import RoadClass, RoadGraph
 
     rng = np.random.default_rng(seed)
     ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
@@ -67,7 +67,7 @@ def near_roads(roads, rng: np.random.Generator, k: int, spread: float = 40.0) ->
 
 
 def rush_seconds(roads) -> np.ndarray:
-    from services.sim.congestion import link_speeds_kmh
+    from sitroom.services.sim.congestion import link_speeds_kmh
 
     kmh = link_speeds_kmh(RUSH_HOUR, roads.edge_class, roads.edge_link, roads.edge_speed)
     return roads.edge_length / (np.maximum(kmh, 3.0) / 3.6)
@@ -104,7 +104,7 @@ def _timed(fn):
 
 
 def measure_recommend(roads, units: np.ndarray, incidents: np.ndarray, baseline_n: int) -> dict:
-    from services.routing.engine import RoutingEngine
+    from sitroom.services.routing.engine import RoutingEngine
 
     engine = RoutingEngine(roads, rush_seconds(roads))
     engine.recommend(tuple(incidents[0]), units)  # builds the snapper and fills the matrices
@@ -125,7 +125,7 @@ def measure_recommend(roads, units: np.ndarray, incidents: np.ndarray, baseline_
 
 
 def measure_route_alt(roads, pairs: int, rng: np.random.Generator) -> dict:
-    from services.routing.engine import RouteError, RoutingEngine
+    from sitroom.services.routing.engine import RouteError, RoutingEngine
 
     engine = RoutingEngine(roads, rush_seconds(roads))
     times, found, route_ms = [], 0, []
@@ -155,7 +155,7 @@ def main(argv: list[str]) -> dict:
     args = p.parse_args(argv)
     n_inc = args.incidents or (10 if args.quick else 100)
     side = 150 if args.quick else 450
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     rng = np.random.default_rng(2024)
     kit = open_demo_city()

@@ -42,10 +42,10 @@ NAIVE_HISTORY_S = 3600
 
 def publish(endpoint: str, sensors: int, seconds: float, alarm_every: float) -> None:
     """The demo backend's readings, and a smoke detector crossing its alarm limit every ``alarm_every`` s."""
-    from services.facilities import wire
-    from services.feeds.protocol import Kind, snapshot_endpoint
-    from services.feeds.publisher import Publisher
-    from services.sim.sensors import SensorSim
+    from sitroom.services.facilities import wire
+    from sitroom.services.feeds.protocol import Kind, snapshot_endpoint
+    from sitroom.services.feeds.publisher import Publisher
+    from sitroom.services.sim.sensors import SensorSim
 
     kit = common.load_city()
     sim = SensorSim(kit, sensors, seed=5)
@@ -87,8 +87,8 @@ def publish(endpoint: str, sensors: int, seconds: float, alarm_every: float) -> 
 
 
 def apply_rate(kit, sensors: int, seconds: int) -> dict:
-    from services.facilities.monitor import FacilityMonitor
-    from services.sim.sensors import SensorSim
+    from sitroom.services.facilities.monitor import FacilityMonitor
+    from sitroom.services.sim.sensors import SensorSim
 
     sim = SensorSim(kit, sensors, seed=7)
     monitor = FacilityMonitor()
@@ -117,13 +117,13 @@ def apply_rate(kit, sensors: int, seconds: int) -> dict:
 def window_run(app, kit, sensors: int, seconds: float, alarm_every: float, work: str) -> dict:
     from PySide6 import QtCore
 
-    from app.capabilities.facilities import monitor_of
-    from app.core.room import Room
-    from app.core.session import LiveSession
-    from app.main_window import MainWindow
-    from services.facilities.wire import FACILITY_TOPIC
-    from services.feeds.client import FeedConfig
-    from services.feeds.protocol import Topic
+    from sitroom.app.capabilities.facilities import monitor_of
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.main_window import MainWindow
+    from sitroom.services.facilities.wire import FACILITY_TOPIC
+    from sitroom.services.feeds.client import FeedConfig
+    from sitroom.services.feeds.protocol import Topic
 
     endpoint = f"ipc://{work}/sensors.sock"
     session = LiveSession(kit, [FeedConfig("sensors", endpoint, (FACILITY_TOPIC, Topic.SENSOR_PREFIX))])
@@ -223,9 +223,9 @@ def plot_costs(app, kit, seconds: int) -> dict:
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
-    from services.facilities.monitor import FacilityMonitor
-    from services.sim.sensors import SensorSim
-    from widgets.facility_panel import FacilityPanel
+    from sitroom.services.facilities.monitor import FacilityMonitor
+    from sitroom.services.sim.sensors import SensorSim
+    from sitroom.widgets.facility_panel import FacilityPanel
 
     sim = SensorSim(kit, 10_000, seed=9)
     monitor = FacilityMonitor()
@@ -303,12 +303,12 @@ def plot_costs(app, kit, seconds: int) -> dict:
 
 
 def map_frames(app, kit, frames: int) -> dict:
-    from layers.base import Moment
-    from layers.basemap import BasemapLayer
-    from layers.facilities import FacilityLayer
-    from services.alarms.model import AlarmSpec
-    from services.facilities.monitor import FacilityMonitor
-    from services.sensors.catalog import FacilityInfo
+    from sitroom.layers.base import Moment
+    from sitroom.layers.basemap import BasemapLayer
+    from sitroom.layers.facilities import FacilityLayer
+    from sitroom.services.alarms.model import AlarmSpec
+    from sitroom.services.facilities.monitor import FacilityMonitor
+    from sitroom.services.sensors.catalog import FacilityInfo
 
     monitor = FacilityMonitor()
     monitor.place([FacilityInfo(f.id, f.kind, f.name, f.x, f.y, footprint=f.footprint) for f in kit.facilities])

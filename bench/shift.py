@@ -31,14 +31,14 @@ def run_shift(app, kit, seconds: float, rate: float, seed: int, vehicles: int, u
     from PySide6 import QtCore, QtWidgets
     from PySide6.QtTest import QTest
 
-    from app.core.desk import DispatchDesk
-    from app.core.room import Room
-    from app.core.session import LiveSession
-    from app.main_window import MainWindow
-    from services.dispatch.link import DispatchLink
-    from services.dispatch.outbox import Outbox
-    from services.incidents.order import waiting_calls
-    from services.sim.launcher import CAD_STATE_FILE, DemoBackends
+    from sitroom.app.core.desk import DispatchDesk
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.main_window import MainWindow
+    from sitroom.services.dispatch.link import DispatchLink
+    from sitroom.services.dispatch.outbox import Outbox
+    from sitroom.services.incidents.order import waiting_calls
+    from sitroom.services.sim.launcher import CAD_STATE_FILE, DemoBackends
 
     # A shift taken over with a minute's calls waiting, not the demo's five minutes at five times the rate.
     backends = DemoBackends(kit.path, vehicles=vehicles, incident_rate=rate, seed=seed, opening_queue_s=60.0)
@@ -133,10 +133,10 @@ def main(argv: list[str]) -> dict:
     args = p.parse_args(argv)
     seconds = args.seconds or (15.0 if args.quick else 180.0)
     common.qt_app()
-    from app.gui import make_app
+    from sitroom.app.gui import make_app
 
     app, _lang = make_app("en")  # the real theme: sizes and layout decide what is in view
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     kit = open_demo_city()
     common.heading(f"shift: {seconds:g} s at {args.rate:g} calls/hour, {args.vehicles:,} vehicles, a key every "

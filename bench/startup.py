@@ -1,11 +1,11 @@
 """Startup: from launching ``sitroom demo`` to its first frame with live vehicles on the map.
 
-Each run starts ``python -m app demo --exit-after S --stats`` with ``QT_QPA_PLATFORM=offscreen`` and a fresh,
+Each run starts ``python -m sitroom demo --exit-after S --stats`` with ``QT_QPA_PLATFORM=offscreen`` and a fresh,
 empty ``SITROOM_CONFIG``, and reads ``first_live_frame_s`` from the last stdout line, the ``--stats`` JSON:
 the app measures it from its own process start (``app.settings.process_age_s``: the kernel's start time of
 the process, 10 ms ticks), so interpreter start-up, imports, the demo kit and the backends are all in it.
 
-``--probe`` runs ``python -m bench.startup_probe`` instead (``python -m app`` plus clock readings in the stats
+``--probe`` runs ``python -m bench.startup_probe`` instead (``python -m sitroom`` plus clock readings in the stats
 line, see ``bench/startup_probe.py``), which also times the same frame from this process's launch of the
 child: a check on the app's own figure with an outside clock.
 
@@ -47,7 +47,7 @@ def bare_import() -> float:
 
 
 def demo_run(exit_after: float, probe: bool, vehicles: int | None) -> dict:
-    module = "bench.startup_probe" if probe else "app"
+    module = "bench.startup_probe" if probe else "sitroom"
     cmd = [sys.executable, "-m", module, "demo", "--exit-after", str(exit_after), "--stats"]
     if vehicles is not None:
         cmd += ["--vehicles", str(vehicles)]
@@ -91,7 +91,7 @@ def main(argv: list[str]) -> dict:
 
     t = time.perf_counter()
     common.load_city()
-    common.heading(f"startup: `python -m {'bench.startup_probe' if args.probe else 'app'} demo "
+    common.heading(f"startup: `python -m {'bench.startup_probe' if args.probe else 'sitroom'} demo "
                    f"--exit-after {exit_after:g} --stats`, {runs} run(s), median "
                    f"(demo kit cached; checked in {time.perf_counter() - t:.1f} s)")
     bases, results = [], []

@@ -1,8 +1,8 @@
-"""``python -m bench.startup_probe ARGS…``: ``python -m app ARGS…`` with two clock readings in the stats line.
+"""``python -m bench.startup_probe ARGS…``: ``python -m sitroom ARGS…`` with two clock readings in the stats line.
 
 The ``--stats`` line of ``sitroom demo`` gives ``first_live_frame_s`` from the process start as the app
 itself reckons it. To check that figure with an outside clock, this entry point runs exactly what
-``python -m app`` runs (``app.cli.main``) and adds to the stats line ``process_started_monotonic`` (the
+``python -m sitroom`` runs (``app.cli.main``) and adds to the stats line ``process_started_monotonic`` (the
 start the app reckoned) and ``first_live_frame_monotonic``: readings of ``time.monotonic()``, which on Linux
 is CLOCK_MONOTONIC, the same clock in every process, so the launching process can subtract its own launch
 time from them.
@@ -14,7 +14,7 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from app import cli, gui
+    from sitroom.app import cli, gui
 
     run_stats = gui.run_stats
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from layers.base import Layer
-from services.store.kit import Kit, RoadClass
+from sitroom.layers.base import Layer
+from sitroom.services.store.kit import Kit, RoadClass
 
 MAP_STYLES = ("night", "day")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from layers.base import Event, Layer
+from sitroom.layers.base import Event, Layer
 
 
 class CamState(enum.IntEnum):

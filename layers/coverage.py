@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.base import Layer
-from layers.basemap import drawn_segments
-from services.store.kit import Kit
+from sitroom.layers.base import Layer
+from sitroom.layers.basemap import drawn_segments
+from sitroom.services.store.kit import Kit
 
 
 class CoverageLayer(Layer):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from layers.base import Layer
-from services.facilities.monitor import FacilityMonitor, FacilitySummary
-from services.store.footprints import Footprints
+from sitroom.layers.base import Layer
+from sitroom.services.facilities.monitor import FacilityMonitor, FacilitySummary
+from sitroom.services.store.footprints import Footprints
 
 
 class FacilityLayer(Layer):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from layers.base import Layer
-from services.incidents.model import IncidentBook
-from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
+from sitroom.layers.base import Layer
+from sitroom.services.incidents.model import IncidentBook
+from sitroom.services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
 
 
 @dataclass(frozen=True)

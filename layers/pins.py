@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.base import Layer
+from sitroom.layers.base import Layer
 
 
 class PinLayer(Layer):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.base import Layer
-from services.store.kit import Kit
+from sitroom.layers.base import Layer
+from sitroom.services.store.kit import Kit
 
 # Drawing order and importance: stations above everything a dispatcher looks for less often.
 KINDS = ("fire", "ems", "police", "hospital", "shelter", "facility", "school", "camera")

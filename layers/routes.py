@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.base import Layer
+from sitroom.layers.base import Layer
 
 
 class RouteLayer(Layer):

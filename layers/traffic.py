@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.base import Layer
-from services.store.kit import RoadGraph
+from sitroom.layers.base import Layer
+from sitroom.services.store.kit import RoadGraph
 
 MIN_KMH = 3.0  # walking pace: the slowest a reported link counts for travel times
 

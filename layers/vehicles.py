@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from layers.base import Layer
-from services.geo import Projector
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.layers.base import Layer
+from sitroom.services.geo import Projector
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 # A vehicle with no update for this long is stale even if its feed is alive (buses report every 1 s,
 # taxis every 2 s; several missed reports mean the unit's AVL box, not the feed, is in trouble).

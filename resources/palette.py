@@ -3,8 +3,8 @@ them into QColors and QFonts)."""
 
 from __future__ import annotations
 
-from services.store.kit import RoadClass
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.store.kit import RoadClass
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 # Control-room dark theme. Every text colour here reads at 4.5:1 or more (WCAG AA) on window, panel and base
 # (tests/widgets/test_readability.py computes each pair).

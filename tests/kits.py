@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from services.geo import Projector
-from services.store.kit import District, Kit, Poi, RoadClass, RoadGraph
+from sitroom.services.geo import Projector
+from sitroom.services.store.kit import District, Kit, Poi, RoadClass, RoadGraph
 
 CENTER_LONLAT = (127.385, 36.351)  # Daejeon city hall
 

@@ -19,16 +19,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("app", "widgets", "layers", "services", "resources")
+PACKAGES = ("app", "widgets", "layers", "services", "resources")  # folders, installed as sitroom.<folder>
 QT = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6")
-QT_FREE = ("layers", "services", "resources", "app.core", "app.capabilities")
+
+
+def ours(*names: str) -> tuple[str, ...]:
+    return tuple(f"sitroom.{n}" for n in names)
+
+
+QT_FREE = ours("layers", "services", "resources", "app.core", "app.capabilities")
 
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join(parts)
+    return ".".join(["sitroom", *parts])
 
 
 def _type_checking_only(node: ast.If) -> bool:
@@ -96,19 +102,19 @@ def violations(sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str
 
 def test_the_graph_is_read() -> None:
     # A broken reader would pass every rule: make sure it sees imports we know are there.
-    assert "layers.base" in GRAPH["layers.vehicles"]
-    assert "services.feeds.protocol" in GRAPH["services.feeds.client"]
-    assert "PySide6" in GRAPH["widgets.map.canvas"]
-    assert "app.core.session" not in GRAPH["app.capabilities.vehicles"]  # only under TYPE_CHECKING
+    assert "sitroom.layers.base" in GRAPH["sitroom.layers.vehicles"]
+    assert "sitroom.services.feeds.protocol" in GRAPH["sitroom.services.feeds.client"]
+    assert "PySide6" in GRAPH["sitroom.widgets.map.canvas"]
+    assert "sitroom.app.core.session" not in GRAPH["sitroom.app.capabilities.vehicles"]  # only under TYPE_CHECKING
 
 
 @pytest.mark.parametrize(("sources", "forbidden"), [
-    (("layers", "services"), ("widgets", "app")),
-    (("widgets",), ("app",)),
-    (("resources",), ("widgets", "app", "layers")),
+    (ours("layers", "services"), ours("widgets", "app")),
+    (ours("widgets"), ours("app")),
+    (ours("resources"), ours("widgets", "app", "layers")),
     (QT_FREE, QT),
-    (("app.core", "app.capabilities"), ("widgets", "app.main_window", "app.dispatch_ui", "app.gui", "app.frame_loop",
-                                        "app.replay_window", "app.kits", "app.settings")),
+    (ours("app.core", "app.capabilities"), ours("widgets", "app.main_window", "app.dispatch_ui", "app.gui",
+                                                "app.frame_loop", "app.replay_window", "app.kits", "app.settings")),
 ])
 def test_nothing_imports_upward(sources: tuple[str, ...], forbidden: tuple[str, ...]) -> None:
     assert violations(sources, forbidden) == []
@@ -179,7 +185,7 @@ sys.meta_path.insert(0, Block())
 for top in {packages!r}:
     package = importlib.import_module(top)
     for m in pkgutil.walk_packages(package.__path__, top + '.'):
-        if m.name.startswith('services.sim') and m.name.endswith('__main__'):
+        if m.name.startswith('sitroom.services.sim') and m.name.endswith('__main__'):
             continue
         importlib.import_module(m.name)
 print('ok')

@@ -14,9 +14,9 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.alarms.model import UNACK, Alarm
-from widgets import labels
+from sitroom.resources import palette
+from sitroom.services.alarms.model import UNACK, Alarm
+from sitroom.widgets import labels
 
 _KEY = QtCore.Qt.ItemDataRole.UserRole
 

@@ -8,7 +8,7 @@ from importlib.resources import files
 
 from PySide6 import QtCore, QtWidgets
 
-from services.incidents.model import Incident
+from sitroom.services.incidents.model import Incident
 
 ALERT_PRIORITIES = (1, 2)
 REPEAT_S = 30.0

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from services.gazetteer import Place, Where
-from services.vocabulary import DEFAULT_PRIORITY, INCIDENT_TYPES
-from widgets import labels
-from widgets.find_box import FindBox
+from sitroom.services.gazetteer import Place, Where
+from sitroom.services.vocabulary import DEFAULT_PRIORITY, INCIDENT_TYPES
+from sitroom.widgets import labels
+from sitroom.widgets.find_box import FindBox
 
 
 class CallForm(QtWidgets.QDialog):

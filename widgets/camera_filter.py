@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from layers.cameras import STATE_GROUPS, CameraLayer
-from widgets import labels
+from sitroom.layers.cameras import STATE_GROUPS, CameraLayer
+from sitroom.widgets import labels
 
 
 class CameraFilter(QtWidgets.QGroupBox):

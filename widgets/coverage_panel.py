@@ -10,10 +10,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.vocabulary import VehicleType
-from widgets.legend import coverage_legend_row
-from widgets.theme import font
+from sitroom.resources import palette
+from sitroom.services.vocabulary import VehicleType
+from sitroom.widgets.legend import coverage_legend_row
+from sitroom.widgets.theme import font
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from widgets import labels
+from sitroom.resources import palette
+from sitroom.widgets import labels
 
 
 class DetailsWidget(QtWidgets.QTableWidget):

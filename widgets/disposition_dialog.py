@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from services.vocabulary import CANCEL_CODES, CLOSE_CODES
-from widgets import labels
+from sitroom.services.vocabulary import CANCEL_CODES, CLOSE_CODES
+from sitroom.widgets import labels
 
 
 class DispositionDialog(QtWidgets.QDialog):

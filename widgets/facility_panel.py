@@ -19,14 +19,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.alarms.model import LIMITS, SUPPRESSED
-from services.facilities.monitor import FacilityMonitor, limit_key
-from services.sensors.health import FAULT_REASON, Fault
-from services.sensors.history import ReadingHistory
-from services.vocabulary import SENSOR_PHYSICAL
-from widgets import labels
-from widgets.plot_series import SeriesItem
+from sitroom.resources import palette
+from sitroom.services.alarms.model import LIMITS, SUPPRESSED
+from sitroom.services.facilities.monitor import FacilityMonitor, limit_key
+from sitroom.services.sensors.health import FAULT_REASON, Fault
+from sitroom.services.sensors.history import ReadingHistory
+from sitroom.services.vocabulary import SENSOR_PHYSICAL
+from sitroom.widgets import labels
+from sitroom.widgets.plot_series import SeriesItem
 
 LIVE_S = 600  # the scrolling window
 _PLOT_HEIGHT = 150

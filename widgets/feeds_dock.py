@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.feeds.health import RESTART_NEW_SESSION, FeedHealth, FeedState
-from widgets import labels
+from sitroom.resources import palette
+from sitroom.services.feeds.health import RESTART_NEW_SESSION, FeedHealth, FeedState
+from sitroom.widgets import labels
 
 
 class FeedsWidget(QtWidgets.QTableWidget):

@@ -193,7 +193,7 @@ class ImportDialog(QtWidgets.QDialog):
         self.last_error = ""
         self.process = QtCore.QProcess(self)
         self.process.setProgram(sys.executable)
-        self.process.setArguments(["-m", "app", *args])
+        self.process.setArguments(["-m", "sitroom", *args])
         self.process.readyReadStandardError.connect(self._read_progress)
         self.process.readyReadStandardOutput.connect(self._read_output)
         self.process.finished.connect(self._finished)

@@ -7,8 +7,8 @@ import time
 
 from PySide6 import QtWidgets
 
-from services.incidents.model import Incident
-from widgets import labels
+from sitroom.services.incidents.model import Incident
+from sitroom.widgets import labels
 
 
 class IncidentDetails(QtWidgets.QTextBrowser):

@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.incidents.golden import Golden, golden_time
-from services.incidents.model import Incident, IncidentBook
-from services.incidents.order import call_urgency, waiting_calls
-from services.vocabulary import INCIDENT_TYPES, PRIORITIES
-from widgets import labels
-from widgets.tables import PriorityDelegate, row_table, selected_row
-from widgets.waiting_band import WaitingBand
+from sitroom.resources import palette
+from sitroom.services.incidents.golden import Golden, golden_time
+from sitroom.services.incidents.model import Incident, IncidentBook
+from sitroom.services.incidents.order import call_urgency, waiting_calls
+from sitroom.services.vocabulary import INCIDENT_TYPES, PRIORITIES
+from sitroom.widgets import labels
+from sitroom.widgets.tables import PriorityDelegate, row_table, selected_row
+from sitroom.widgets.waiting_band import WaitingBand
 
 RECENT_MS = 30 * 60_000  # "closed recently": the last half hour
 _OPEN_MIN_ROWS = 2  # the open list keeps this many rows however many calls wait; the band takes the rest

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 
 def vehicle_type(code: int) -> str:

@@ -8,15 +8,15 @@ from collections.abc import Callable
 import shiboken6
 from PySide6 import QtCore, QtWidgets
 
-from layers.base import Layer
-from layers.cameras import CameraLayer
-from layers.coverage import CoverageLayer
-from layers.traffic import TrafficLayer
-from layers.vehicles import VehicleLayer
-from services.vocabulary import VehicleStatus, VehicleType
-from widgets import labels
-from widgets.camera_filter import CameraFilter
-from widgets.legend import Legend, coverage_legend, coverage_over_traffic_note, traffic_legend
+from sitroom.layers.base import Layer
+from sitroom.layers.cameras import CameraLayer
+from sitroom.layers.coverage import CoverageLayer
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
+from sitroom.widgets import labels
+from sitroom.widgets.camera_filter import CameraFilter
+from sitroom.widgets.legend import Legend, coverage_legend, coverage_over_traffic_note, traffic_legend
 
 
 class LayersWidget(QtWidgets.QWidget):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QCoreApplication
 
-from resources import palette
-from services.store.kit import RoadClass
-from widgets.map.coverage_item import CoverageItem
-from widgets.map.drawing import cosmetic_pen
-from widgets.map.traffic_item import TrafficItem
+from sitroom.resources import palette
+from sitroom.services.store.kit import RoadClass
+from sitroom.widgets.map.coverage_item import CoverageItem
+from sitroom.widgets.map.drawing import cosmetic_pen
+from sitroom.widgets.map.traffic_item import TrafficItem
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from widgets import labels
-from widgets.tables import row_table, selected_row
+from sitroom.resources import palette
+from sitroom.widgets import labels
+from sitroom.widgets.tables import row_table, selected_row
 
 
 @dataclass(frozen=True)

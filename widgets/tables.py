@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
+from sitroom.resources import palette
 
 
 def row_table(columns: list[str], parent: QtWidgets.QWidget | None = None) -> QtWidgets.QTableWidget:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
-from resources import palette
+from sitroom.resources import palette
 
 _STYLES = Path(str(files("resources") / "styles"))
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from services.journal.player import SPEEDS, JournalPlayer
-from widgets import labels
+from sitroom.services.journal.player import SPEEDS, JournalPlayer
+from sitroom.widgets import labels
 
 REFRESH_MS = 100
 SCRUB_EVERY_MS = 150

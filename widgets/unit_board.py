@@ -8,10 +8,10 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.vocabulary import STATION_KINDS, VehicleStatus
-from widgets import labels
-from widgets.tables import row_table, selected_row
+from sitroom.resources import palette
+from sitroom.services.vocabulary import STATION_KINDS, VehicleStatus
+from sitroom.widgets import labels
+from sitroom.widgets.tables import row_table, selected_row
 
 
 class UnitRow(Protocol):

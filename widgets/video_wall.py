@@ -14,11 +14,11 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.cameras import CameraLayer
-from resources import palette
-from services.video.hub import Picture, VideoHub
-from widgets.map.camera_item import CAMERA_MIME
-from widgets.video.tile import VideoTile
+from sitroom.layers.cameras import CameraLayer
+from sitroom.resources import palette
+from sitroom.services.video.hub import Picture, VideoHub
+from sitroom.widgets.map.camera_item import CAMERA_MIME
+from sitroom.widgets.video.tile import VideoTile
 
 GRIDS = (1, 2, 3, 4)
 MAX_TILES = 16

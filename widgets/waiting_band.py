@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from resources import palette
-from services.incidents.model import Incident
-from widgets import labels
+from sitroom.resources import palette
+from sitroom.services.incidents.model import Incident
+from sitroom.widgets import labels
 
 _GAP = 4
 _PAD_X = 6

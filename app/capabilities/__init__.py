@@ -6,16 +6,16 @@ list it is given, so a window, a test or a wall display can run with fewer or mo
 
 from __future__ import annotations
 
-from app.capabilities.base import Capability
+from sitroom.app.capabilities.base import Capability
 
 
 def default_capabilities() -> list[Capability]:
-    from app.capabilities.basemap import BasemapCapability
-    from app.capabilities.cameras import CamerasCapability
-    from app.capabilities.facilities import FacilitiesCapability
-    from app.capabilities.incidents import IncidentsCapability
-    from app.capabilities.traffic import TrafficCapability
-    from app.capabilities.vehicles import VehiclesCapability
+    from sitroom.app.capabilities.basemap import BasemapCapability
+    from sitroom.app.capabilities.cameras import CamerasCapability
+    from sitroom.app.capabilities.facilities import FacilitiesCapability
+    from sitroom.app.capabilities.incidents import IncidentsCapability
+    from sitroom.app.capabilities.traffic import TrafficCapability
+    from sitroom.app.capabilities.vehicles import VehiclesCapability
 
     return [BasemapCapability(), TrafficCapability(), VehiclesCapability(), IncidentsCapability(),
             CamerasCapability(), FacilitiesCapability()]

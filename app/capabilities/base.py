@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from layers.base import Layer
-from services.store.kit import Kit
+from sitroom.layers.base import Layer
+from sitroom.services.store.kit import Kit
 
 if TYPE_CHECKING:
-    from app.core.session import LiveSession
+    from sitroom.app.core.session import LiveSession
 
 
 class Capability:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.capabilities.base import Capability
-from layers.base import Layer
-from layers.basemap import BasemapLayer
-from layers.places import PlacesLayer
-from services.store.kit import Kit
+from sitroom.app.capabilities.base import Capability
+from sitroom.layers.base import Layer
+from sitroom.layers.basemap import BasemapLayer
+from sitroom.layers.places import PlacesLayer
+from sitroom.services.store.kit import Kit
 
 
 class BasemapCapability(Capability):

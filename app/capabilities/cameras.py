@@ -16,22 +16,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.capabilities.base import Capability
-from layers.cameras import Camera, CameraLayer, CamState
-from services.feeds.client import Delivery
-from services.feeds.health import FeedState
-from services.journal.writer import DEFAULT_RETENTION_BYTES
-from services.store.cameras import DEFAULT_FOV, DEFAULT_RANGE_M
-from services.store.kit import Kit
-from services.video import wire
-from services.video.hub import HD, SD, Offer, Source, VideoHub
-from services.video.recording import FrameRecorder, budget_bytes_per_s
-from services.video.stream_state import StreamState
-from services.video.visibility import Obstacles, Sighting, cameras_seeing, grid_heading
+from sitroom.app.capabilities.base import Capability
+from sitroom.layers.cameras import Camera, CameraLayer, CamState
+from sitroom.services.feeds.client import Delivery
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.journal.writer import DEFAULT_RETENTION_BYTES
+from sitroom.services.store.cameras import DEFAULT_FOV, DEFAULT_RANGE_M
+from sitroom.services.store.kit import Kit
+from sitroom.services.video import wire
+from sitroom.services.video.hub import HD, SD, Offer, Source, VideoHub
+from sitroom.services.video.recording import FrameRecorder, budget_bytes_per_s
+from sitroom.services.video.stream_state import StreamState
+from sitroom.services.video.visibility import Obstacles, Sighting, cameras_seeing, grid_heading
 
 if TYPE_CHECKING:
-    from app.core.session import LiveSession
-    from services.incidents.audit import AuditLog
+    from sitroom.app.core.session import LiveSession
+    from sitroom.services.incidents.audit import AuditLog
 
 _STATE = {StreamState.NO_SOURCE: CamState.NO_VIDEO, StreamState.CONNECTING: CamState.CONNECTING,
           StreamState.LIVE: CamState.LIVE, StreamState.FROZEN: CamState.FROZEN, StreamState.LOST: CamState.LOST,

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.capabilities.base import Capability
-from layers.facilities import FacilityLayer
-from services.facilities import wire
-from services.facilities.monitor import FacilityMonitor
-from services.feeds.client import Delivery
-from services.feeds.protocol import Kind, Message
-from services.incidents.model import Incident
-from services.sensors.catalog import FacilityInfo
-from services.store.kit import Kit
+from sitroom.app.capabilities.base import Capability
+from sitroom.layers.facilities import FacilityLayer
+from sitroom.services.facilities import wire
+from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.feeds.client import Delivery
+from sitroom.services.feeds.protocol import Kind, Message
+from sitroom.services.incidents.model import Incident
+from sitroom.services.sensors.catalog import FacilityInfo
+from sitroom.services.store.kit import Kit
 
 if TYPE_CHECKING:
-    from app.core.session import LiveSession
+    from sitroom.app.core.session import LiveSession
 
 LAYER = "facilities"
 TICK_MS = 250

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from app.capabilities.base import Capability
-from layers.base import Layer
-from layers.traffic import TrafficLayer
-from services.feeds.client import Delivery
-from services.feeds.protocol import Kind
-from services.store.kit import Kit
+from sitroom.app.capabilities.base import Capability
+from sitroom.layers.base import Layer
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.services.feeds.client import Delivery
+from sitroom.services.feeds.protocol import Kind
+from sitroom.services.store.kit import Kit
 
 if TYPE_CHECKING:
-    from app.core.session import LiveSession
+    from sitroom.app.core.session import LiveSession
 
 
 class TrafficCapability(Capability):

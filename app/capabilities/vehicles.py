@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.capabilities.base import Capability
-from layers.vehicles import VehicleLayer
-from services.feeds.client import Delivery
-from services.feeds.protocol import Kind, Message
+from sitroom.app.capabilities.base import Capability
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.services.feeds.client import Delivery
+from sitroom.services.feeds.protocol import Kind, Message
 
 if TYPE_CHECKING:
-    from app.core.session import LiveSession
+    from sitroom.app.core.session import LiveSession
 
 
 class VehiclesCapability(Capability):

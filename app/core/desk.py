@@ -16,21 +16,21 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from app.core.session import LiveSession
-from layers.coverage import CoverageLayer
-from layers.pins import PinLayer
-from layers.routes import RouteLayer
-from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Refused, Rejected, UnknownAck
-from services.dispatch.outbox import new_command
-from services.feeds import protocol
-from services.gazetteer import Gazetteer
-from services.incidents.model import Incident, IncidentBook, LifecycleError
-from services.incidents.order import call_urgency, waiting_calls
-from services.incidents.plans import Plan, ResponsePlans
-from services.refusal import Refusal
-from services.routing.coverage import Coverage, CoverageModel
-from services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
-from services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
+from sitroom.app.core.session import LiveSession
+from sitroom.layers.coverage import CoverageLayer
+from sitroom.layers.pins import PinLayer
+from sitroom.layers.routes import RouteLayer
+from sitroom.services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Refused, Rejected, UnknownAck
+from sitroom.services.dispatch.outbox import new_command
+from sitroom.services.feeds import protocol
+from sitroom.services.gazetteer import Gazetteer
+from sitroom.services.incidents.model import Incident, IncidentBook, LifecycleError
+from sitroom.services.incidents.order import call_urgency, waiting_calls
+from sitroom.services.incidents.plans import Plan, ResponsePlans
+from sitroom.services.refusal import Refusal
+from sitroom.services.routing.coverage import Coverage, CoverageModel
+from sitroom.services.routing.engine import Recommendation, Route, RouteError, RoutingEngine
+from sitroom.services.vocabulary import STATION_KINDS, UNIT_TYPES, VehicleStatus, VehicleType
 
 _AT_STATION_M = 150.0
 TOP_N = 5

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.desk import DispatchDesk
-from services.gazetteer import normalize
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.services.gazetteer import normalize
 
 
 @dataclass(frozen=True)

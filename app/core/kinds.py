@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.feeds.client import Delivery
-from services.feeds.protocol import Message
+from sitroom.services.feeds.client import Delivery
+from sitroom.services.feeds.protocol import Message
 
 # Applies one delivery to its model(s) at time ``now`` (the session's clock); returns the records taken.
 Handler = Callable[[Delivery, float], int]

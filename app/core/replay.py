@@ -14,14 +14,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from app.core.session import LiveSession
-from layers.traffic import TrafficLayer
-from layers.vehicles import VehicleLayer
-from services.journal.export import ExportReport, export
-from services.journal.player import JournalPlayer
-from services.journal.reader import read_meta
-from services.sim.city import CITY_NAME
-from services.store.kit import Kit, KitError, load_kit
+from sitroom.app.core.session import LiveSession
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.services.journal.export import ExportReport, export
+from sitroom.services.journal.player import JournalPlayer
+from sitroom.services.journal.reader import read_meta
+from sitroom.services.sim.city import CITY_NAME
+from sitroom.services.store.kit import Kit, KitError, load_kit
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def journal_kit(journal_dir: Path, kit_dir: Path | None = None) -> Kit:
                 raise ReplayError(f"the journal was recorded on kit {info.get('name')!r} at {path}, which cannot "
                                   f"be opened ({exc}); give the kit with --kit DIR") from exc
     if not info or (info.get("generated") and info.get("name") == CITY_NAME):
-        from services.sim.demo_kit import open_demo_city
+        from sitroom.services.sim.demo_kit import open_demo_city
 
         return open_demo_city()
     raise ReplayError(f"the journal does not say where its kit {info.get('name')!r} is; give it with --kit DIR")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.desk import DispatchDesk
-from app.core.session import LiveSession
-from layers.base import Layer, Moment
-from services.store.kit import Kit
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.app.core.session import LiveSession
+from sitroom.layers.base import Layer, Moment
+from sitroom.services.store.kit import Kit
 
 
 class Room:

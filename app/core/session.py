@@ -17,22 +17,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.kinds import KindTable
-from layers.base import Layer, LayerSet
-from services.feeds import protocol
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.health import FeedState
-from services.feeds.security import Security
-from services.geo import Projector
-from services.incidents.model import IncidentBook
-from services.journal import JournalWriter, frames_of
-from services.routing.history import SpeedHistory
-from services.store.kit import Kit
+from sitroom.app.core.kinds import KindTable
+from sitroom.layers.base import Layer, LayerSet
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.feeds.security import Security
+from sitroom.services.geo import Projector
+from sitroom.services.incidents.model import IncidentBook
+from sitroom.services.journal import JournalWriter, frames_of
+from sitroom.services.routing.history import SpeedHistory
+from sitroom.services.store.kit import Kit
 
 if TYPE_CHECKING:
-    from app.capabilities.base import Capability
-    from layers.traffic import TrafficLayer
-    from layers.vehicles import VehicleLayer
+    from sitroom.app.capabilities.base import Capability
+    from sitroom.layers.traffic import TrafficLayer
+    from sitroom.layers.vehicles import VehicleLayer
 
 
 @dataclass
@@ -70,7 +70,7 @@ class LiveSession:
                  security: Security | None = None, capabilities: Sequence[Capability] | None = None,
                  kit_layers: dict[str, Layer] | None = None) -> None:
         if capabilities is None:
-            from app.capabilities import default_capabilities
+            from sitroom.app.capabilities import default_capabilities
 
             capabilities = default_capabilities()
         self.capabilities = list(capabilities)

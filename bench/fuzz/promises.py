@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from services.dispatch import commands
-from services.feeds import protocol as p
-from services.store.kit import Kit
-from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
+from sitroom.services.dispatch import commands
+from sitroom.services.feeds import protocol as p
+from sitroom.services.store.kit import Kit
+from sitroom.services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES
 
 
 def _real(value: Any) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from services.alarms.flood import FloodDetector
-from services.alarms.model import (
+from sitroom.services.alarms.flood import FloodDetector
+from sitroom.services.alarms.model import (
     ACKED,
     NORMAL,
     OUT_OF_SERVICE,
@@ -23,7 +23,7 @@ from services.alarms.model import (
     Alarm,
     AlarmSpec,
 )
-from services.refusal import Refusal
+from sitroom.services.refusal import Refusal
 
 # An alarm left unacknowledged this long escalates (sound, flashing), by priority (1 emergency … 4 low).
 ESCALATE_AFTER_S = {1: 30.0, 2: 60.0, 3: 300.0, 4: 900.0}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.alarms.model import HIGH, LIMITS
+from sitroom.services.alarms.model import HIGH, LIMITS
 
 _HIGH = np.array(HIGH)
 _NEVER = np.iinfo(np.int64).min // 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgpack
 
-from services.feeds.protocol import (
+from sitroom.services.feeds.protocol import (
     MAX_ID_CHARS,
     MAX_TEXT_CHARS,
     DecodeError,
@@ -16,7 +16,7 @@ from services.feeds.protocol import (
     require,
     require_lonlat,
 )
-from services.vocabulary import INCIDENT_TYPES, PRIORITIES
+from sitroom.services.vocabulary import INCIDENT_TYPES, PRIORITIES
 
 COMMANDS = ("dispatch", "recall")
 MAX_COMMAND_BYTES = 16 * 1024

@@ -34,11 +34,11 @@ from dataclasses import dataclass, replace
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from services.dispatch import commands
-from services.dispatch.outbox import Outbox, OutboxEntry
-from services.feeds import protocol
-from services.feeds.security import KeyPair, Security, check_plaintext, describe_handshake_failure
-from services.feeds.sockets import configure
+from sitroom.services.dispatch import commands
+from sitroom.services.dispatch.outbox import Outbox, OutboxEntry
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.security import KeyPair, Security, check_plaintext, describe_handshake_failure
+from sitroom.services.feeds.sockets import configure
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import msgpack
 
-from services.dispatch import commands
-from services.feeds import protocol
+from sitroom.services.dispatch import commands
+from sitroom.services.feeds import protocol
 
 STATES = ("pending", "acked", "rejected")
 SCHEMA_VERSION = 1

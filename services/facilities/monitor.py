@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.alarms.engine import AlarmEngine
-from services.alarms.limits import Change, LimitJudge
-from services.alarms.model import ACKED, LIMITS, NORMAL, SEVERE, UNACK, AlarmSpec
-from services.sensors.catalog import FacilityInfo, SensorCatalog
-from services.sensors.health import SensorHealth
-from services.sensors.history import ReadingHistory
-from services.sensors.kinds import DEVICE_PRIORITY
+from sitroom.services.alarms.engine import AlarmEngine
+from sitroom.services.alarms.limits import Change, LimitJudge
+from sitroom.services.alarms.model import ACKED, LIMITS, NORMAL, SEVERE, UNACK, AlarmSpec
+from sitroom.services.sensors.catalog import FacilityInfo, SensorCatalog
+from sitroom.services.sensors.health import SensorHealth
+from sitroom.services.sensors.history import ReadingHistory
+from sitroom.services.sensors.kinds import DEVICE_PRIORITY
 
 
 class State(enum.IntEnum):

@@ -13,9 +13,9 @@ import hashlib
 import math
 from typing import Any
 
-from services.feeds import protocol
-from services.feeds.protocol import DecodeError, require, require_lonlat
-from services.vocabulary import DEVICE_ALARMS, FACILITY_KINDS
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.protocol import DecodeError, require, require_lonlat
+from sitroom.services.vocabulary import DEVICE_ALARMS, FACILITY_KINDS
 
 FACILITY_TOPIC = b"fac"
 EVENT_TOPIC = b"fac.evt"

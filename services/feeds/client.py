@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from services.feeds import protocol
-from services.feeds.health import FeedHealth
-from services.feeds.security import (
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.health import FeedHealth
+from sitroom.services.feeds.security import (
     KeyFileError,
     KeyPair,
     Security,
@@ -39,7 +39,7 @@ from services.feeds.security import (
     describe_handshake_failure,
     public_key,
 )
-from services.feeds.sockets import SILENT_REDIAL_S, configure
+from sitroom.services.feeds.sockets import SILENT_REDIAL_S, configure
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from services.feeds.protocol import (
+from sitroom.services.feeds.protocol import (
     HEARTBEAT_INTERVAL_S,
     OFFLINE_AFTER_S,
     STALE_AFTER_HEARTBEATS,

@@ -27,7 +27,7 @@ from typing import Any
 import msgpack
 import numpy as np
 
-from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, PRIORITIES
+from sitroom.services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, PRIORITIES
 
 PROTOCOL_VERSION = 1
 

@@ -20,8 +20,8 @@ import msgpack
 import numpy as np
 import zmq
 
-from services.feeds import protocol
-from services.feeds.security import Security, ZapLease, check_plaintext
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.security import Security, ZapLease, check_plaintext
 
 log = logging.getLogger(__name__)
 

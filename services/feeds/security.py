@@ -227,7 +227,7 @@ def _start_authenticator(ctx: zmq.Context) -> ThreadAuthenticator:
     # A previous authenticator's inproc endpoint is released asynchronously after it stops.
     deadline = time.monotonic() + 5.0
     while True:
-        auth = ThreadAuthenticator(ctx, log=logging.getLogger("services.feeds.zap"))
+        auth = ThreadAuthenticator(ctx, log=logging.getLogger("sitroom.services.feeds.zap"))
         try:
             auth.start()
             return auth

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from services.gazetteer.index import DISTRICT, FILE, KEY_INITIALS, KEY_NAME, KINDS, ROAD, GazetteerIndex
-from services.gazetteer.korean import initials, is_syllable, jamo, normalize, script_of, typed_initials
-from services.store.kit import Kit
+from sitroom.services.gazetteer.index import DISTRICT, FILE, KEY_INITIALS, KEY_NAME, KINDS, ROAD, GazetteerIndex
+from sitroom.services.gazetteer.korean import initials, is_syllable, jamo, normalize, script_of, typed_initials
+from sitroom.services.store.kit import Kit
 
 __all__ = ["Gazetteer", "Place", "Where", "initials", "normalize"]
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class Gazetteer:
     def from_kit(cls, kit: Kit) -> Gazetteer:
         """The kit's gazetteer: its file when it has one (kits built with this version), else built from the
         kit's roads, districts and POIs (a fraction of a second)."""
-        from services.gazetteer import sources
+        from sitroom.services.gazetteer import sources
 
         path = kit.path / FILE if kit.path is not None else None
         if path is not None and path.is_file():

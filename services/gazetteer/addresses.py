@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.store.errors import KitError
+from sitroom.services.store.errors import KitError
 
 ENTRC, ENTRC_FIXED = "위치정보요약DB", "위치정보요약DB (fixed layout)"
 POSITION, JIBUN = "도로명주소 출입구 정보", "관련지번"

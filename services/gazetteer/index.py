@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.gazetteer.korean import initials, is_syllable, jamo, latin_keys, normalize
+from sitroom.services.gazetteer.korean import initials, is_syllable, jamo, latin_keys, normalize
 
 FORMAT = 1
 FILE = "gazetteer.npz"
@@ -432,7 +432,7 @@ class IndexBuilder:
         a["post_ptr"] = np.zeros(len(gram_names) + 1, np.int64)
         np.cumsum(sizes, out=a["post_ptr"][1:])
         a["post"] = np.array([e for k in gram_names for e in gram_lists[k]], np.int32)
-        from services.gazetteer.korean import script_of
+        from sitroom.services.gazetteer.korean import script_of
 
         scripts.update(script_of(ch) for ch in set("".join(keys)))
         a["scripts"] = np.array(",".join(sorted(scripts)))

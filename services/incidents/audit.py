@@ -15,9 +15,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from services.alarms.engine import AlarmEngine
-from services.alarms.model import Alarm
-from services.incidents.model import Incident, IncidentBook
+from sitroom.services.alarms.engine import AlarmEngine
+from sitroom.services.alarms.model import Alarm
+from sitroom.services.incidents.model import Incident, IncidentBook
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

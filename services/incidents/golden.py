@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from services.incidents.model import Incident
+from sitroom.services.incidents.model import Incident
 
 TARGET_S = 300  # the 5-minute mark
 LIMIT_S = 420  # the 7-minute mark

@@ -14,8 +14,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from services.refusal import Refusal
-from services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, OPEN_STATUSES
+from sitroom.services.refusal import Refusal
+from sitroom.services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.incidents.model import Incident, IncidentBook
+from sitroom.services.incidents.model import Incident, IncidentBook
 
 
 def call_urgency(inc: Incident) -> tuple:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from services.vocabulary import INCIDENT_TYPES, PRIORITIES, UNIT_TYPES, VehicleType
+from sitroom.services.vocabulary import INCIDENT_TYPES, PRIORITIES, UNIT_TYPES, VehicleType
 
 UNIT_NAMES = {"fire": VehicleType.FIRE, "ambulance": VehicleType.AMBULANCE, "police": VehicleType.POLICE}
 MAX_UNITS_PER_TYPE = 10

@@ -18,9 +18,9 @@ import msgpack
 import numpy as np
 import zstandard
 
-from services.feeds import protocol
-from services.journal.codec import ArrayCodec, CodecError, History, Spec
-from services.journal.format import MAX_BODY_BYTES, CorruptRecord
+from sitroom.services.feeds import protocol
+from sitroom.services.journal.codec import ArrayCodec, CodecError, History, Spec
+from sitroom.services.journal.format import MAX_BODY_BYTES, CorruptRecord
 
 BLOCK_MAGIC = b"\xd5SRb"
 BLOCK_HEADER = struct.Struct("<4sIIIIq")

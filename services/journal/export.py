@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.feeds.protocol import now_ms
-from services.journal.player import JournalPlayer
-from services.journal.reader import list_segments
-from services.journal.writer import DEFAULT_SEGMENT_BYTES, _SegmentFiles, make_private_dir, write_meta
+from sitroom.services.feeds.protocol import now_ms
+from sitroom.services.journal.player import JournalPlayer
+from sitroom.services.journal.reader import list_segments
+from sitroom.services.journal.writer import DEFAULT_SEGMENT_BYTES, _SegmentFiles, make_private_dir, write_meta
 
 _CHUNK_BYTES = 16 * 1024 * 1024
 

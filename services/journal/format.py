@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import msgpack
 import numpy as np
 
-from services.feeds import protocol
+from sitroom.services.feeds import protocol
 
 SEGMENT_MAGIC = b"SRJOURN1"  # format 1
 SEGMENT_MAGIC_2 = b"SRJOURN2"

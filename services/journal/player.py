@@ -57,13 +57,13 @@ from typing import Any
 
 import numpy as np
 
-from services.feeds import protocol
-from services.feeds.client import Delivery, FeedConfig
-from services.feeds.health import FeedHealth
-from services.journal import checkpoint
-from services.journal.blocks import AVL, LINK, Chain
-from services.journal.format import Record, frames_of
-from services.journal.reader import JournalReader, ReadStats
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import Delivery, FeedConfig
+from sitroom.services.feeds.health import FeedHealth
+from sitroom.services.journal import checkpoint
+from sitroom.services.journal.blocks import AVL, LINK, Chain
+from sitroom.services.journal.format import Record, frames_of
+from sitroom.services.journal.reader import JournalReader, ReadStats
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from services.journal import blocks
-from services.journal.format import (
+from sitroom.services.journal import blocks
+from sitroom.services.journal.format import (
     MAX_BODY_BYTES,
     META_FILE,
     RECORD_HEADER,

@@ -45,9 +45,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.feeds.protocol import now_ms
-from services.journal.blocks import BLOCK_TARGET_BYTES, KEY_MS, BlockEncoder
-from services.journal.format import (
+from sitroom.services.feeds.protocol import now_ms
+from sitroom.services.journal.blocks import BLOCK_TARGET_BYTES, KEY_MS, BlockEncoder
+from sitroom.services.journal.format import (
     FORMAT_VERSION,
     META_FILE,
     check_record,
@@ -55,7 +55,7 @@ from services.journal.format import (
     segment_header,
     segment_name,
 )
-from services.journal.reader import Recovery, list_segments, recover
+from sitroom.services.journal.reader import Recovery, list_segments, recover
 
 log = logging.getLogger(__name__)
 

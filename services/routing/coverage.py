@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.routing.engine import MAX_SNAP_M, SNAP_OK, RoutingEngine
-from services.store.kit import District, Kit, RoadGraph
+from sitroom.services.routing.engine import MAX_SNAP_M, SNAP_OK, RoutingEngine
+from sitroom.services.store.kit import District, Kit, RoadGraph
 
 LEVELS = ("gu", "dong")
 MIN_KMH = 3.0  # as the traffic layer: a standstill report still leaves a road passable, slowly

@@ -21,8 +21,8 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from services.store.kit import RoadGraph
-from services.store.snap import EdgeSnapper
+from sitroom.services.store.kit import RoadGraph
+from sitroom.services.store.snap import EdgeSnapper
 
 MAX_SNAP_M = 500.0
 _MIN_SECONDS = 1e-6  # zero-length edges (two nodes on one spot) take a microsecond: every road takes some time

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.store.kit import RoadGraph
+from sitroom.services.store.kit import RoadGraph
 
 
 class SpeedHistory:

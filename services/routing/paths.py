@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.routing.engine import MAX_SNAP_M, Route, RouteError, RoutingEngine
-from services.store.kit import RoadGraph
-from services.store.snap import EdgeSnapper
+from sitroom.services.routing.engine import MAX_SNAP_M, Route, RouteError, RoutingEngine
+from sitroom.services.store.kit import RoadGraph
+from sitroom.services.store.snap import EdgeSnapper
 
 __all__ = ["Route", "RouteError", "fastest_route"]
 

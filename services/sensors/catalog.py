@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.alarms.model import LIMITS
-from services.sensors.kinds import DEFAULTS, UNKNOWN
-from services.vocabulary import SENSOR_PHYSICAL, SENSOR_UNITS, STEADY_SENSORS
+from sitroom.services.alarms.model import LIMITS
+from sitroom.services.sensors.kinds import DEFAULTS, UNKNOWN
+from sitroom.services.vocabulary import SENSOR_PHYSICAL, SENSOR_UNITS, STEADY_SENSORS
 
 DEFAULT_RATE_S = 1.0
 

@@ -13,9 +13,9 @@ from collections import Counter
 
 import numpy as np
 
-from services.feeds.protocol import QUALITY_BAD, QUALITY_MAINTENANCE
-from services.sensors.catalog import SensorCatalog
-from services.sensors.distinct import distinct
+from sitroom.services.feeds.protocol import QUALITY_BAD, QUALITY_MAINTENANCE
+from sitroom.services.sensors.catalog import SensorCatalog
+from sitroom.services.sensors.distinct import distinct
 
 FUTURE_MS = 30_000  # clocks differ a little; a reading this far ahead of ours is wrong
 FLOOD_WINDOW_MS = 10_000

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.sensors.distinct import distinct
+from sitroom.services.sensors.distinct import distinct
 
 RAW_S = 660  # the 10-minute window of a live plot, and a minute to spare
 BUCKET_S = 60

@@ -14,18 +14,18 @@ import logging
 import numpy as np
 import zmq
 
-from services.dispatch import commands
-from services.feeds import protocol
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.feeds.security import Security
-from services.feeds.sockets import configure
-from services.geo import Projector
-from services.sim import congestion
-from services.sim.cad import ASSIGN_TOPIC
-from services.sim.fleet import FleetSim
-from services.sim.runner import run_loop
-from services.store.kit import Kit
+from sitroom.services.dispatch import commands
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import Security
+from sitroom.services.feeds.sockets import configure
+from sitroom.services.geo import Projector
+from sitroom.services.sim import congestion
+from sitroom.services.sim.cad import ASSIGN_TOPIC
+from sitroom.services.sim.fleet import FleetSim
+from sitroom.services.sim.runner import run_loop
+from sitroom.services.store.kit import Kit
 
 log = logging.getLogger(__name__)
 

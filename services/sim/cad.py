@@ -1,6 +1,6 @@
 """Demo CAD backend: takes dispatch commands, publishes incidents, and keeps both in step with the fleet.
 
-Sockets (``python -m app sim cad --endpoint ROUTER --incidents PUB [--assignments PUB] [--avl SUB]
+Sockets (``python -m sitroom sim cad --endpoint ROUTER --incidents PUB [--assignments PUB] [--avl SUB]
 --state FILE``):
 
 - ``--endpoint``, a ROUTER: dispatch commands in (one msgpack frame from a DEALER, or after an empty
@@ -49,19 +49,19 @@ import msgpack
 import numpy as np
 import zmq
 
-from services.dispatch import commands
-from services.dispatch.outbox import open_private_db
-from services.feeds import protocol
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.feeds.security import Security, ZapLease, check_plaintext
-from services.feeds.sockets import configure
-from services.geo import Projector
-from services.sim.fleet import station_units
-from services.sim.incidents import DEFAULT_PER_HOUR, IncidentGenerator
-from services.store.kit import Kit
-from services.store.snap import EdgeSnapper
-from services.vocabulary import INCIDENT_STATUSES, VehicleStatus
+from sitroom.services.dispatch import commands
+from sitroom.services.dispatch.outbox import open_private_db
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import Security, ZapLease, check_plaintext
+from sitroom.services.feeds.sockets import configure
+from sitroom.services.geo import Projector
+from sitroom.services.sim.fleet import station_units
+from sitroom.services.sim.incidents import DEFAULT_PER_HOUR, IncidentGenerator
+from sitroom.services.store.kit import Kit
+from sitroom.services.store.snap import EdgeSnapper
+from sitroom.services.vocabulary import INCIDENT_STATUSES, VehicleStatus
 
 log = logging.getLogger(__name__)
 

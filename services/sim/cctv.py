@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from services.feeds.protocol import snapshot_endpoint
-from services.feeds.publisher import Publisher
-from services.feeds.security import Security
-from services.sim.runner import run_loop
-from services.store.kit import Kit, RoadClass
-from services.video import wire
+from sitroom.services.feeds.protocol import snapshot_endpoint
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import Security
+from sitroom.services.sim.runner import run_loop
+from sitroom.services.store.kit import Kit, RoadClass
+from sitroom.services.video import wire
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def place_cameras(kit: Kit, n: int, seed: int = 17, *, fps: tuple[float, float] 
                   faults: bool = True, radius_m: float = CENTRE_RADIUS_M) -> list[SimCamera]:
     """``n`` cameras at crossings of the bigger roads within ``radius_m`` of the city's centre (where a city
     puts most of its traffic cameras), spread out, each looking down one of the roads."""
-    from services.geo import Projector
+    from sitroom.services.geo import Projector
 
     g = kit.roads
     rng = np.random.default_rng(seed)

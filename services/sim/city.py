@@ -24,9 +24,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 
-from services.gazetteer.korean import romanize
-from services.sim import city_buildings
-from services.store.kit import (
+from sitroom.services.gazetteer.korean import romanize
+from sitroom.services.sim import city_buildings
+from sitroom.services.store.kit import (
     DEFAULT_SPEED_KMH,
     District,
     Kit,

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
-from services.store.footprints import Facility, Footprints
-from services.store.kit import District, Poi, RoadClass, RoadGraph
+from sitroom.services.store.footprints import Facility, Footprints
+from sitroom.services.store.kit import District, Poi, RoadClass, RoadGraph
 
 # How many of each facility the demo has (about 260: "a few hundred facilities" for the sensor feed).
 FACILITY_COUNTS = {"hospital": 30, "school": 90, "public_building": 60, "underground_mall": 6, "bridge": 45,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.store.kit import RoadClass
+from sitroom.services.store.kit import RoadClass
 
 # Hour-of-day congestion (0 = free flow, 1 = standstill) for arterials; local streets feel half of it.
 _HOURLY = np.array([

@@ -3,7 +3,7 @@
 Kept apart from ``city.py`` so that starting the app or a backend on an already-built demo kit does not pay
 for the generator's imports (scipy.ndimage, scipy.spatial: about 0.4 s).
 
-``python -m services.sim.demo_kit [--out DIR] [--seed N]`` builds the kit and prints a summary.
+``python -m sitroom.services.sim.demo_kit [--out DIR] [--seed N]`` builds the kit and prints a summary.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from services.store.kit import Kit, KitError, load_kit, save_kit
+from sitroom.services.store.kit import Kit, KitError, load_kit, save_kit
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def open_demo_city(cache_dir: Path | None = None) -> Kit:
         return load_kit(path)
     except KitError:
         pass
-    from services.sim.city import generate_demo_city
+    from sitroom.services.sim.city import generate_demo_city
 
     kit = generate_demo_city()
     error: OSError | None = None
@@ -69,14 +69,14 @@ def open_demo_city(cache_dir: Path | None = None) -> Kit:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.sim.demo_kit",
+    parser = argparse.ArgumentParser(prog="python -m sitroom.services.sim.demo_kit",
                                      description="Build the demo city kit and print a summary.")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help=f"kit directory to write (default: {demo_kit_path()})")
     parser.add_argument("--seed", type=int, default=7, help="generator seed (default: %(default)s)")
     args = parser.parse_args(argv)
     out = args.out if args.out is not None else demo_kit_path()
-    from services.sim.city import generate_demo_city, summary
+    from sitroom.services.sim.city import generate_demo_city, summary
 
     t0 = time.perf_counter()
     kit = generate_demo_city(args.seed)

@@ -21,11 +21,11 @@ import pyproj
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from services.feeds.protocol import AVL_DTYPE
-from services.routing.paths import Route, RouteError, fastest_route
-from services.store.kit import Kit
-from services.store.snap import EdgeSnapper
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.feeds.protocol import AVL_DTYPE
+from sitroom.services.routing.paths import Route, RouteError, fastest_route
+from sitroom.services.store.kit import Kit
+from sitroom.services.store.snap import EdgeSnapper
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.geo import Projector
-from services.sim.congestion import local_hour
-from services.store.kit import Kit
-from services.vocabulary import INCIDENT_TYPES
+from sitroom.services.geo import Projector
+from sitroom.services.sim.congestion import local_hour
+from sitroom.services.store.kit import Kit
+from sitroom.services.vocabulary import INCIDENT_TYPES
 
 DEFAULT_PER_HOUR = 120.0  # the day's mean: one call every 30 s, from ~1/min at night to ~1/20 s at peaks
 _DENSITY_RADIUS_M = 400.0

@@ -1,6 +1,6 @@
 """Starts the demo backends as separate OS processes and stops them again.
 
-Each backend is ``python -m app sim NAME --endpoint …``, exactly what a user can run by hand, publishing
+Each backend is ``python -m sitroom sim NAME --endpoint …``, exactly what a user can run by hand, publishing
 on an ipc endpoint in a private runtime directory (loopback only, no ports to collide). The CAD takes
 dispatch commands on ``cad_endpoint()``, publishes incidents as the "incidents" feed, follows the AVL feed
 for unit statuses and hands assignments to the AVL backend on an internal socket.
@@ -22,12 +22,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.facilities.wire import FACILITY_TOPIC
-from services.feeds.client import FeedConfig
-from services.feeds.protocol import Topic
-from services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
-from services.sim.netlab import BACKEND_IP, NetLab
-from services.video.wire import CAM_TOPIC
+from sitroom.services.facilities.wire import FACILITY_TOPIC
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.protocol import Topic
+from sitroom.services.feeds.security import ENV_ALLOW, ENV_KEY, ENV_PEER_KEY
+from sitroom.services.sim.netlab import BACKEND_IP, NetLab
+from sitroom.services.video.wire import CAM_TOPIC
 
 BACKENDS = ("avl", "traffic", "cad", "cctv", "sensors")
 # The feeds the app subscribes to: feed name (also its socket's name), the backend publishing it, topics.
@@ -75,7 +75,7 @@ class DemoBackends:
         return next((backend for name, backend, _topics in _FEEDS if name == feed), None)
 
     def command(self, name: str) -> list[str]:
-        cmd = [sys.executable, "-m", "app", "sim", name, "--endpoint", self.endpoint(name),
+        cmd = [sys.executable, "-m", "sitroom", "sim", name, "--endpoint", self.endpoint(name),
                "--kit", str(self.kit_path), "--parent-pid", str(os.getpid())]
         if name == "avl":
             cmd += ["--vehicles", str(self.vehicles), "--assignments", self.endpoint("assignments")]

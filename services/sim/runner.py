@@ -8,7 +8,7 @@ import signal
 import time
 from collections.abc import Callable
 
-from services.feeds.publisher import Publisher
+from sitroom.services.feeds.publisher import Publisher
 
 log = logging.getLogger(__name__)
 

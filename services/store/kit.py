@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from services.store.cameras import CameraSpec
-from services.store.errors import KitError
-from services.store.footprints import (
+from sitroom.services.store.cameras import CameraSpec
+from sitroom.services.store.errors import KitError
+from sitroom.services.store.footprints import (
     FACILITIES_FILE,
     FOOTPRINTS_FILE,
     Facility,
@@ -37,7 +37,7 @@ from services.store.footprints import (
 )
 
 if TYPE_CHECKING:
-    from services.gazetteer.index import GazetteerIndex
+    from sitroom.services.gazetteer.index import GazetteerIndex
 
 KIT_FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)  # version 1 had no road names, lanes or bridge/tunnel flags
@@ -342,7 +342,7 @@ def save_kit(kit: Kit, path: Path, *, tiles: Path | None = None, gazetteer: Gaze
         tmp.chmod(0o777 & ~umask)
         tiles_meta = None
         if tiles is not None:
-            from services.store.tiles import check_mbtiles
+            from sitroom.services.store.tiles import check_mbtiles
 
             tiles_meta = check_mbtiles(tiles)
             shutil.copyfile(tiles, tmp / TILES_FILE)

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import osmium
 
-from services.store import osm_buildings as bld
-from services.store.cameras import CameraSpec, from_osm_tags
-from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
+from sitroom.services.store import osm_buildings as bld
+from sitroom.services.store.cameras import CameraSpec, from_osm_tags
+from sitroom.services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
 
 # highway=* values a fire engine can drive on, by class (links take their road's class).
 HIGHWAY_CLASS: dict[str, RoadClass] = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from services.store.kit import RoadGraph
+from sitroom.services.store.kit import RoadGraph
 
 # A shallow-fanout tree prunes more per level: 100k nearest queries on the demo city take 0.5-0.6× the time
 # they take with GEOS's default capacity of 10.

@@ -6,7 +6,7 @@ import math
 import sqlite3
 from pathlib import Path
 
-from services.store.errors import KitError
+from sitroom.services.store.errors import KitError
 
 _FORMATS = {"png", "jpg", "jpeg", "webp"}
 

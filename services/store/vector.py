@@ -24,11 +24,11 @@ import pyproj
 import shapely
 from pyogrio import raw
 
-from services.geo import transformer
-from services.store.cameras import CAMERA_COLUMNS, CameraSpec
-from services.store.cameras import from_columns as camera_from_columns
-from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
-from services.store.osm import HIGHWAY_CLASS, OsmData, OsmPoi, OsmWay, parse_maxspeed
+from sitroom.services.geo import transformer
+from sitroom.services.store.cameras import CAMERA_COLUMNS, CameraSpec
+from sitroom.services.store.cameras import from_columns as camera_from_columns
+from sitroom.services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
+from sitroom.services.store.osm import HIGHWAY_CLASS, OsmData, OsmPoi, OsmWay, parse_maxspeed
 
 VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp"})
 _MOCT_RANK = {101: RoadClass.MOTORWAY, 102: RoadClass.TRUNK, 103: RoadClass.PRIMARY, 104: RoadClass.PRIMARY,

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from services.store.errors import KitError
-from services.store.osm_buildings import OsmFootprint
-from services.store.vector import _Layer, _text
-from services.vocabulary import FACILITY_KINDS
+from sitroom.services.store.errors import KitError
+from sitroom.services.store.osm_buildings import OsmFootprint
+from sitroom.services.store.vector import _Layer, _text
+from sitroom.services.vocabulary import FACILITY_KINDS
 
 _POLYGONS = (3, 6)
 _FACILITY_WORDS = (("hospital", "hospital"), ("병원", "hospital"), ("school", "school"), ("학교", "school"),

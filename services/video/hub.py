@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.feeds.health import FeedHealth
-from services.video import wire
-from services.video.stream_state import StreamHealth, StreamReport, StreamState
+from sitroom.services.feeds.health import FeedHealth
+from sitroom.services.video import wire
+from sitroom.services.video.stream_state import StreamHealth, StreamReport, StreamState
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +372,7 @@ class VideoHub:
             if not self.urls_allowed():
                 stream.health.has_source = False  # "no video": stream URLs are not in the journal
                 return
-            from services.video.streams import StreamReader  # FFmpeg only when a URL is opened
+            from sitroom.services.video.streams import StreamReader  # FFmpeg only when a URL is opened
 
             stream.reader = StreamReader(stream.source.where, key, self, stream.health, size=stream.size())
             reader = stream.reader

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import av
 import av.error
 
-from services.video.stream_state import StreamHealth
+from sitroom.services.video.stream_state import StreamHealth
 
 if TYPE_CHECKING:
-    from services.video.hub import Key, Size, VideoHub
+    from sitroom.services.video.hub import Key, Size, VideoHub
 
 log = logging.getLogger(__name__)
 

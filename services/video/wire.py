@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from services.feeds import protocol
+from sitroom.services.feeds import protocol
 
 CAM_TOPIC = b"cam"
 CAM_KIND = "cam"

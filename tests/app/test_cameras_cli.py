@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from services.incidents.audit import AuditLog
+from sitroom.services.incidents.audit import AuditLog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ def test_the_viewing_log_exports_as_csv(tmp_path: Path) -> None:
     audit.close()  # like a kill: D018 is never closed
     AuditLog(path).close()  # the next start closes it at the last time it was seen
     out = tmp_path / "views.csv"
-    proc = subprocess.run([sys.executable, "-m", "app", "cameras", "log", "--csv", str(out), "--audit", str(path)],
+    proc = subprocess.run([sys.executable, "-m", "sitroom", "cameras", "log", "--csv", str(out), "--audit", str(path)],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -30,12 +30,12 @@ def test_the_viewing_log_exports_as_csv(tmp_path: Path) -> None:
         ("kim", "D017", "INC-7", "90.0", "closed"), ("lee", "D018", "", "30.0", "app stopped")]
     assert rows[0]["name"] == "대덕대로 D017"
     only = tmp_path / "late.csv"
-    subprocess.run([sys.executable, "-m", "app", "cameras", "log", "--csv", str(only), "--audit", str(path),
+    subprocess.run([sys.executable, "-m", "sitroom", "cameras", "log", "--csv", str(only), "--audit", str(path),
                     "--from", "1700000095000"], cwd=ROOT, check=True, capture_output=True)
     assert [r["camera"] for r in csv.DictReader(only.open(encoding="utf-8"))] == ["D018"]
 
 
 def test_no_audit_log_is_an_error(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "app", "cameras", "log", "--csv", str(tmp_path / "x.csv"),
+    proc = subprocess.run([sys.executable, "-m", "sitroom", "cameras", "log", "--csv", str(tmp_path / "x.csv"),
                            "--audit", str(tmp_path / "none.sqlite")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1 and "no audit log" in proc.stderr

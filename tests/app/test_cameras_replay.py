@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from app.capabilities.cameras import cameras_of
-from app.core.replay import ReplaySession
-from app.core.session import journal_meta
-from services.feeds import protocol
-from services.feeds.client import FeedConfig
-from services.journal import JournalPlayer, JournalWriter
-from services.journal.writer import write_meta
-from services.store.kit import load_kit, save_kit
-from services.video import wire
-from services.video.hub import SD, Source
-from services.video.stream_state import StreamState
+from sitroom.app.capabilities.cameras import cameras_of
+from sitroom.app.core.replay import ReplaySession
+from sitroom.app.core.session import journal_meta
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.journal import JournalPlayer, JournalWriter
+from sitroom.services.journal.writer import write_meta
+from sitroom.services.store.kit import load_kit, save_kit
+from sitroom.services.video import wire
+from sitroom.services.video.hub import SD, Source
+from sitroom.services.video.stream_state import StreamState
 from tests.kits import CENTER_LONLAT, grid_kit
 
 T0 = 1_800_000_000_000  # the journal's first receive time, epoch ms

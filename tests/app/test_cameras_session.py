@@ -13,19 +13,19 @@ import pytest
 import shapely
 import zmq
 
-from app.capabilities.cameras import CamerasCapability, cameras_of
-from app.core.session import LiveSession
-from layers.cameras import CamState
-from services.feeds import protocol
-from services.feeds.client import FeedConfig
-from services.feeds.publisher import Publisher
-from services.geo import Projector
-from services.incidents.audit import AuditLog
-from services.journal import JournalReader, JournalWriter
-from services.store.footprints import Footprints
-from services.video import wire
-from services.video.hub import SD
-from services.video.stream_state import StreamState
+from sitroom.app.capabilities.cameras import CamerasCapability, cameras_of
+from sitroom.app.core.session import LiveSession
+from sitroom.layers.cameras import CamState
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.geo import Projector
+from sitroom.services.incidents.audit import AuditLog
+from sitroom.services.journal import JournalReader, JournalWriter
+from sitroom.services.store.footprints import Footprints
+from sitroom.services.video import wire
+from sitroom.services.video.hub import SD
+from sitroom.services.video.stream_state import StreamState
 from tests.kits import CENTER_LONLAT, grid_kit
 from tests.waiting import wait_for
 

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from app.capabilities.cameras import cameras_of
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.main_window import MainWindow
-from services.feeds.client import FeedConfig
-from services.feeds.publisher import Publisher
-from services.incidents.audit import AuditLog
-from services.video import wire
+from sitroom.app.capabilities.cameras import cameras_of
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.main_window import MainWindow
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.incidents.audit import AuditLog
+from sitroom.services.video import wire
 from tests.kits import grid_kit
 
 ORIGIN_M = (300.0, 300.0)  # metres from the grid kit's first node: inside its streets
@@ -44,7 +44,7 @@ class Backend:
         self.pub = Publisher(f"ipc://{tmp_path}/cctv.sock", "vms", snapshot=f"ipc://{tmp_path}/cctv.snap.sock",
                              xpub=True)
         x0, y0 = kit.roads.node_xy[0] + np.array(ORIGIN_M)
-        from services.geo import Projector
+        from sitroom.services.geo import Projector
 
         self.project = Projector(kit.crs)
         self.cams = {}
@@ -200,8 +200,8 @@ def test_a_camera_its_backend_calls_out_of_order_is_never_live(room, qtbot) -> N
 def test_stream_urls_have_a_row_in_the_feeds_dock(qtbot) -> None:
     import dataclasses
 
-    from services.store.cameras import CameraSpec
-    from services.store.kit import Poi
+    from sitroom.services.store.cameras import CameraSpec
+    from sitroom.services.store.kit import Poi
 
     kit = grid_kit(4)
     x, y = kit.roads.node_xy[5]

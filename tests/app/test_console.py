@@ -11,16 +11,16 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
-from app.core.desk import DispatchDesk
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.main_window import MainWindow
-from services.dispatch.link import DispatchLink
-from services.dispatch.outbox import Outbox
-from services.feeds.client import FeedConfig
-from services.feeds.protocol import AVL_DTYPE, Kind, Topic
-from services.feeds.publisher import Publisher
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.main_window import MainWindow
+from sitroom.services.dispatch.link import DispatchLink
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.protocol import AVL_DTYPE, Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 pytestmark = pytest.mark.timeout(120)

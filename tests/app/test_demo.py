@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from app.core.session import LiveSession
-from resources import palette
-from services.feeds.health import FeedState
-from services.sim.demo_kit import open_demo_city
-from services.sim.launcher import DemoBackends
-from services.vocabulary import VehicleStatus
+from sitroom.app.core.session import LiveSession
+from sitroom.resources import palette
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.launcher import DemoBackends
+from sitroom.services.vocabulary import VehicleStatus
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def _stats(stdout: str) -> dict:
 
 
 def test_headless_demo_run_prints_stats(demo_cache: Path, tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "app", "demo", "--vehicles", "1500", "--exit-when-live", "4",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "demo", "--vehicles", "1500", "--exit-when-live", "4",
                           "--exit-after", "100", "--stats"],
                          env=_env(demo_cache, tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
@@ -103,7 +103,7 @@ def test_screenshot_under_xvfb(demo_cache: Path, tmp_path: Path) -> None:
     env = _env(demo_cache, tmp_path)
     env.pop("QT_QPA_PLATFORM")
     env.pop("DISPLAY", None)
-    out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "app", "demo",
+    out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "sitroom", "demo",
                           "--vehicles", "2000", "--lang", "ko", "--exit-when-live", "4", "--exit-after", "150",
                           "--screenshot", str(shot)],
                          env=env, capture_output=True, text=True, timeout=180, check=False)

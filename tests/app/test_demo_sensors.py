@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from app.capabilities.facilities import monitor_of
-from app.core.session import LiveSession
-from services.feeds.health import FeedState
-from services.sim.demo_kit import open_demo_city
-from services.sim.launcher import DemoBackends
+from sitroom.app.capabilities.facilities import monitor_of
+from sitroom.app.core.session import LiveSession
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.launcher import DemoBackends
 from tests.app.test_demo import _env, _stats, demo_cache  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
 
 def test_demo_stats_count_facilities_sensors_readings_and_alarms(demo_cache: Path, tmp_path: Path) -> None:  # noqa: F811
-    out = subprocess.run([sys.executable, "-m", "app", "demo", "--vehicles", "500", "--sensors", "1000",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "demo", "--vehicles", "500", "--sensors", "1000",
                           "--exit-when-live", "6", "--exit-after", "100", "--stats"],
                          env=_env(demo_cache, tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr

@@ -12,16 +12,16 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from app.core.desk import DispatchDesk
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.main_window import MainWindow
-from services.dispatch.link import DispatchLink
-from services.dispatch.outbox import Outbox
-from services.incidents.audit import AuditLog
-from services.sim.demo_kit import open_demo_city
-from services.sim.launcher import DemoBackends
-from services.vocabulary import VehicleStatus
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.main_window import MainWindow
+from sitroom.services.dispatch.link import DispatchLink
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.incidents.audit import AuditLog
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.launcher import DemoBackends
+from sitroom.services.vocabulary import VehicleStatus
 from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
 
 pytestmark = pytest.mark.slow

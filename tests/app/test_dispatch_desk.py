@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.desk import DispatchDesk, DispatchError
-from app.core.session import LiveSession
-from services.feeds.protocol import AVL_DTYPE
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.app.core.desk import DispatchDesk, DispatchError
+from sitroom.app.core.session import LiveSession
+from sitroom.services.feeds.protocol import AVL_DTYPE
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 
@@ -76,7 +76,7 @@ def test_dispatch_needs_a_cad_an_acknowledged_incident_and_an_available_unit(des
 
 
 def test_a_unit_just_accepted_by_the_cad_is_held_until_its_avl_catches_up(desk) -> None:
-    from services.feeds.protocol import now_ms
+    from sitroom.services.feeds.protocol import now_ms
 
     F, A = VehicleType.FIRE, VehicleStatus.AVAILABLE
     _units(desk.session, [(2, F, 54, A), (3, F, 99, A)], ts=now_ms() - 1000)
@@ -120,7 +120,7 @@ def _call(desk, inc_id: str, type_: str, priority: int, reported: int, desc: str
 
 
 def test_waiting_calls_are_pinned_and_the_list_sorts_and_filters(qtbot, desk) -> None:
-    from widgets.incident_queue import IncidentQueue
+    from sitroom.widgets.incident_queue import IncidentQueue
 
     book = desk.book
     local = [_call(desk, "INC-2", "medical", 3, 1_000, "older"), _call(desk, "INC-3", "crime", 4, 2_000, "theft")]
@@ -147,7 +147,7 @@ def test_waiting_calls_are_pinned_and_the_list_sorts_and_filters(qtbot, desk) ->
 
 
 def test_golden_time_counts_to_the_marks_only_where_it_applies(desk) -> None:
-    from services.incidents.golden import Golden, golden_time
+    from sitroom.services.incidents.golden import Golden, golden_time
 
     inc = desk.book.get("INC-1")  # a P1 fire
     t0 = inc.reported_ms
@@ -179,7 +179,7 @@ def test_next_call_is_the_most_urgent_waiting_one(desk) -> None:
 
 
 def test_response_plans_are_read_and_refused_by_name(tmp_path) -> None:
-    from services.incidents.plans import PlanError, ResponsePlans
+    from sitroom.services.incidents.plans import PlanError, ResponsePlans
 
     plans = ResponsePlans.default()
     pileup = plans.for_call("traffic", 1)

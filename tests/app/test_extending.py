@@ -8,19 +8,19 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from app.capabilities import default_capabilities
-from app.capabilities.base import Capability
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.main_window import MainWindow
-from layers.base import Layer, Moment
-from services.feeds import protocol
-from services.feeds.client import Delivery, FeedConfig
-from services.feeds.publisher import Publisher
+from sitroom.app.capabilities import default_capabilities
+from sitroom.app.capabilities.base import Capability
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.main_window import MainWindow
+from sitroom.layers.base import Layer, Moment
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import Delivery, FeedConfig
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.widgets.map.drawing import bounds_of
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
 from tests.kits import grid_kit
-from widgets.map.drawing import bounds_of
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
 
 MARKER_COLOUR = "#ff00d4"  # in the product this would be resources/palette.py's; a toy keeps its own
 

@@ -14,24 +14,24 @@ import shapely
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from app.capabilities.facilities import monitor_of
-from app.core.desk import DispatchDesk
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.main_window import MainWindow
-from services.alarms.model import ACKED, UNACK, AlarmSpec
-from services.dispatch.link import DispatchLink
-from services.dispatch.outbox import Outbox
-from services.facilities import wire
-from services.facilities.monitor import State
-from services.feeds.client import FeedConfig
-from services.feeds.protocol import AVL_DTYPE, SENSOR_DTYPE, Kind, Topic
-from services.feeds.publisher import Publisher
-from services.store.footprints import Facility, Footprints
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.app.capabilities.facilities import monitor_of
+from sitroom.app.core.desk import DispatchDesk
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.main_window import MainWindow
+from sitroom.services.alarms.model import ACKED, UNACK, AlarmSpec
+from sitroom.services.dispatch.link import DispatchLink
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.facilities import wire
+from sitroom.services.facilities.monitor import State
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.protocol import AVL_DTYPE, SENSOR_DTYPE, Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.store.footprints import Facility, Footprints
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
+from sitroom.widgets.alarm_dialogs import AlarmDialog
+from sitroom.widgets.facility_panel import FacilityPanel
 from tests.kits import grid_kit
-from widgets.alarm_dialogs import AlarmDialog
-from widgets.facility_panel import FacilityPanel
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -251,7 +251,7 @@ def test_bad_input_is_a_fault_on_its_sensor_or_a_counted_wire_error_never_an_ala
 
 
 def p_envelope(pub: Publisher):
-    from services.feeds.protocol import encode_envelope
+    from sitroom.services.feeds.protocol import encode_envelope
 
     seq = iter(range(10_000, 20_000))
     return lambda kind: encode_envelope(kind, pub.src, pub.sess, next(seq))

@@ -9,16 +9,16 @@ import time
 import numpy as np
 import pytest
 
-from app.capabilities.facilities import monitor_of
-from app.core.replay import ReplaySession
-from app.core.session import journal_meta
-from services.facilities import wire
-from services.facilities.monitor import FacilityMonitor
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import SENSOR_DTYPE, Kind, now_ms
-from services.feeds.publisher import Publisher
-from services.journal import JournalPlayer, JournalWriter, frames_of
-from services.journal import player as player_mod
+from sitroom.app.capabilities.facilities import monitor_of
+from sitroom.app.core.replay import ReplaySession
+from sitroom.app.core.session import journal_meta
+from sitroom.services.facilities import wire
+from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.protocol import SENSOR_DTYPE, Kind, now_ms
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.journal import JournalPlayer, JournalWriter, frames_of
+from sitroom.services.journal import player as player_mod
 from tests.app.test_replay import FakeClock
 from tests.kits import grid_kit
 

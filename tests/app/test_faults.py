@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from app.core.session import LiveSession
-from services.feeds.health import FeedState
-from services.sim.demo_kit import open_demo_city
-from services.sim.launcher import DemoBackends
+from sitroom.app.core.session import LiveSession
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.launcher import DemoBackends
 from tests.app.test_demo import _pump_until, demo_cache  # noqa: F401 - the session's demo city
 
 pytestmark = pytest.mark.slow

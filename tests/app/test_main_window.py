@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from app.core.room import Room
-from app.core.session import LiveSession
-from app.gui import make_app
-from app.main_window import MainWindow
-from services.feeds.client import FeedConfig
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.sim.fleet import FleetSim
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import LiveSession
+from sitroom.app.gui import make_app
+from sitroom.app.main_window import MainWindow
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.sim.fleet import FleetSim
 from tests.kits import grid_kit
 
 
@@ -163,7 +163,7 @@ def test_bad_messages_are_counted_and_shown_never_fatal(live, qtbot, tmp_path) -
 
 
 def test_the_recommendation_columns_a_dispatcher_reads_fit_the_dock(qtbot) -> None:
-    from widgets.recommend_panel import UnitOption
+    from sitroom.widgets.recommend_panel import UnitOption
 
     window = MainWindow(Room(LiveSession(grid_kit(4), [])), language="en")
     qtbot.addWidget(window)
@@ -197,7 +197,7 @@ def test_find_refuses_a_vehicle_with_no_valid_position(qtbot) -> None:
 
 
 def test_details_show_an_unreported_speed_and_heading_as_unknown(qtbot) -> None:
-    from widgets.details_dock import DetailsWidget
+    from sitroom.widgets.details_dock import DetailsWidget
 
     details = DetailsWidget()
     qtbot.addWidget(details)

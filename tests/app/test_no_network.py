@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.sim.demo_kit import open_demo_city
+from sitroom.services.sim.demo_kit import open_demo_city
 
 pytestmark = pytest.mark.slow
 
@@ -87,7 +87,7 @@ def demo_city() -> None:
 
 def _demo(*wrapper: str, seconds: float) -> tuple[subprocess.CompletedProcess[str], dict]:
     # Runs ``seconds`` past its first live frame: a busy machine starting slowly is waited for, not failed.
-    cmd = [*wrapper, sys.executable, "-m", "app", "demo", "--vehicles", "500", "--exit-when-live", str(seconds),
+    cmd = [*wrapper, sys.executable, "-m", "sitroom", "demo", "--vehicles", "500", "--exit-when-live", str(seconds),
            "--exit-after", "100", "--stats"]
     out = subprocess.run(cmd, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True,
                          timeout=120, check=False)

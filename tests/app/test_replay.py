@@ -13,18 +13,18 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from app.core.replay import ReplayError, ReplaySession, export_slice, journal_kit, parse_when
-from app.core.room import Room
-from app.core.session import journal_meta
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import LINK_DTYPE, Kind, Topic, now_ms
-from services.feeds.publisher import Publisher
-from services.incidents.model import IncidentBook
-from services.journal import JournalPlayer, JournalWriter, frames_of
-from services.journal import player as player_mod
-from services.journal.writer import write_meta
-from services.sim.fleet import FleetSim
-from services.store.kit import load_kit, save_kit
+from sitroom.app.core.replay import ReplayError, ReplaySession, export_slice, journal_kit, parse_when
+from sitroom.app.core.room import Room
+from sitroom.app.core.session import journal_meta
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.protocol import LINK_DTYPE, Kind, Topic, now_ms
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.incidents.model import IncidentBook
+from sitroom.services.journal import JournalPlayer, JournalWriter, frames_of
+from sitroom.services.journal import player as player_mod
+from sitroom.services.journal.writer import write_meta
+from sitroom.services.sim.fleet import FleetSim
+from sitroom.services.store.kit import load_kit, save_kit
 from tests.kits import grid_kit
 
 ROUNDS = 40
@@ -224,8 +224,8 @@ def _space(window) -> None:
 
 
 def test_replay_in_the_window_with_the_timeline(recording, qtbot, tmp_path: Path) -> None:
-    from app.main_window import MainWindow
-    from app.replay_window import attach_timeline
+    from sitroom.app.main_window import MainWindow
+    from sitroom.app.replay_window import attach_timeline
 
     journal, kit, truth = recording
     player = JournalPlayer(journal)

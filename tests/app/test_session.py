@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import zmq
 
-from app.core.session import LiveSession
-from services.feeds.client import FeedConfig
-from services.feeds.protocol import LINK_DTYPE, Kind, Topic
-from services.feeds.publisher import Publisher
-from services.sim.fleet import FleetSim
+from sitroom.app.core.session import LiveSession
+from sitroom.services.feeds.client import FeedConfig
+from sitroom.services.feeds.protocol import LINK_DTYPE, Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.sim.fleet import FleetSim
 from tests.kits import grid_kit
 
 

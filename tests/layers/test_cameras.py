@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from layers.cameras import Camera, CameraLayer, CamState
+from sitroom.layers.cameras import Camera, CameraLayer, CamState
 
 
 def cam(cam_id: str, x: float = 0.0, feed: int = -1, src: str = "", status: str = "ok", heading: float = 0.0) -> Camera:

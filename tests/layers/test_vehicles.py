@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from layers.vehicles import VehicleLayer
-from services.feeds.protocol import AVL_DTYPE
-from services.geo import Projector
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.services.feeds.protocol import AVL_DTYPE
+from sitroom.services.geo import Projector
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 
 def records(ids, lon=127.38, lat=36.35, ts=1000, vtype=VehicleType.TAXI, status=VehicleStatus.AVAILABLE):

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import shapely
 
-from services.gazetteer import Gazetteer, sources
-from services.gazetteer.addresses import FIXED_WIDTHS
-from services.geo import Projector
-from services.store.kit import District, KitError
+from sitroom.services.gazetteer import Gazetteer, sources
+from sitroom.services.gazetteer.addresses import FIXED_WIDTHS
+from sitroom.services.geo import Projector
+from sitroom.services.store.kit import District, KitError
 from tests.kits import grid_kit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +170,7 @@ def test_fixed_layout_entrance_points_and_lots(tmp_path: Path) -> None:
 def test_kit_build_with_addresses_from_the_command_line(tmp_path: Path) -> None:
     """A node-link kit (MOCT_LINK.shp) with the official addresses: the messages on stderr, the gazetteer in the
     kit directory, found again when the kit opens."""
-    from services.store.kit import load_kit
+    from sitroom.services.store.kit import load_kit
     from tests.services.test_vector_sources import moct_shapefile
 
     links, _ = moct_shapefile(tmp_path / "moct")
@@ -180,7 +180,7 @@ def test_kit_build_with_addresses_from_the_command_line(tmp_path: Path) -> None:
         entrc("한밭대로", 7, 0, "abc", 1),
     ])
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links), "--addresses",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(links), "--addresses",
                           str(addresses), "--out", str(tmp_path / "k")], capture_output=True, text=True, env=env,
                          check=False, timeout=180)
     assert out.returncode == 0, out.stderr
@@ -193,7 +193,7 @@ def test_kit_build_with_addresses_from_the_command_line(tmp_path: Path) -> None:
     assert gz.search("한밭대로 99")[0].name == "한밭대로 99"
     assert gz.search("대전광역시 한밭대로 99")[0].name == "한밭대로 99"
     assert any(s["name"] == "entrc_daejeon.txt" for s in kit.sources)
-    missing = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links), "--addresses",
+    missing = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(links), "--addresses",
                               str(tmp_path / "nope.txt"), "--out", str(tmp_path / "k2")], capture_output=True,
                              text=True, env=env, check=False, timeout=180)
     assert missing.returncode == 1 and "nope.txt: no such file" in missing.stderr and not (tmp_path / "k2").exists()

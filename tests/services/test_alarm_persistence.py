@@ -9,9 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from services.alarms.engine import AlarmEngine
-from services.alarms.model import ACKED, OUT_OF_SERVICE, SHELVED, UNACK, AlarmSpec
-from services.incidents.audit import AuditLog
+from sitroom.services.alarms.engine import AlarmEngine
+from sitroom.services.alarms.model import ACKED, OUT_OF_SERVICE, SHELVED, UNACK, AlarmSpec
+from sitroom.services.incidents.audit import AuditLog
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_040_000
@@ -49,9 +49,9 @@ def test_every_change_is_in_the_audit_log_and_the_state_comes_back(tmp_path: Pat
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from services.alarms.engine import AlarmEngine
-    from services.alarms.model import AlarmSpec
-    from services.incidents.audit import AuditLog
+    from sitroom.services.alarms.engine import AlarmEngine
+    from sitroom.services.alarms.model import AlarmSpec
+    from sitroom.services.incidents.audit import AuditLog
 
     log = AuditLog(sys.argv[1])
     engine = AlarmEngine()

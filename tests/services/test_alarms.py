@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from services.alarms.engine import AlarmEngine, AlarmError
-from services.alarms.flood import FloodDetector
-from services.alarms.limits import LimitJudge
-from services.alarms.model import ACKED, NORMAL, OUT_OF_SERVICE, RTN_UNACK, SHELVED, UNACK, Alarm, AlarmSpec
+from sitroom.services.alarms.engine import AlarmEngine, AlarmError
+from sitroom.services.alarms.flood import FloodDetector
+from sitroom.services.alarms.limits import LimitJudge
+from sitroom.services.alarms.model import ACKED, NORMAL, OUT_OF_SERVICE, RTN_UNACK, SHELVED, UNACK, Alarm, AlarmSpec
 
 T0 = 1_700_000_000_000
 SPEC = AlarmSpec("S1:alarm_hi", "F-1", 1, "alarm_hi", "crack", 2, "pier 3", True, 2.0)

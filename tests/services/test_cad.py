@@ -1,6 +1,6 @@
 """The demo CAD: incident generation, the dispatch rules, and exactly-once delivery across kill -9.
 
-The end-to-end tests run the CAD (and the AVL backend) as the demo does, ``python -m app sim …`` processes on
+The end-to-end tests run the CAD (and the AVL backend) as the demo does, ``python -m sitroom sim …`` processes on
 ipc endpoints, and drive them through the app's own outbox and DispatchLink.
 """
 
@@ -23,19 +23,19 @@ import numpy as np
 import pytest
 import zmq
 
-from services.dispatch import commands
-from services.dispatch.link import Acked, DispatchLink, LinkEvent, Rejected
-from services.dispatch.outbox import Outbox
-from services.feeds import protocol
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import Topic
-from services.geo import Projector
-from services.sim.cad import Cad, CadState
-from services.sim.fleet import station_units
-from services.sim.incidents import TYPES, IncidentGenerator, incident_id, type_rates
-from services.store.kit import Kit, Poi, save_kit
-from services.store.snap import EdgeSnapper
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.dispatch import commands
+from sitroom.services.dispatch.link import Acked, DispatchLink, LinkEvent, Rejected
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.protocol import Topic
+from sitroom.services.geo import Projector
+from sitroom.services.sim.cad import Cad, CadState
+from sitroom.services.sim.fleet import station_units
+from sitroom.services.sim.incidents import TYPES, IncidentGenerator, incident_id, type_rates
+from sitroom.services.store.kit import Kit, Poi, save_kit
+from sitroom.services.store.snap import EdgeSnapper
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests import waiting
 from tests.kits import grid_kit
 
@@ -265,7 +265,7 @@ class Env:
         return f"ipc://{self.tmp}/{name}.sock"
 
     def start(self, backend: str, *extra: str) -> subprocess.Popen:
-        cmd = [sys.executable, "-m", "app", "-v", "sim", backend, "--kit", str(self.kit_path), "--parent-pid",
+        cmd = [sys.executable, "-m", "sitroom", "-v", "sim", backend, "--kit", str(self.kit_path), "--parent-pid",
                str(os.getpid())]
         if backend == "cad":
             cmd += ["--endpoint", self.ep("cad"), "--incidents", self.ep("incidents"), "--state", str(self.state),
@@ -371,8 +371,8 @@ def test_exactly_once_across_cad_outage_and_kill_9(env: Env) -> None:
 
 _APP = """
 import json, sys, time
-from services.dispatch.link import Acked, DispatchLink
-from services.dispatch.outbox import Outbox
+from sitroom.services.dispatch.link import Acked, DispatchLink
+from sitroom.services.dispatch.outbox import Outbox
 
 link = DispatchLink(sys.argv[1], Outbox(sys.argv[2]), resend_after_s=0.3)
 link.start()

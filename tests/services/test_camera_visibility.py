@@ -9,8 +9,15 @@ import pyproj
 import pytest
 import shapely
 
-from services.geo import Projector
-from services.video.visibility import MOUNT_TOLERANCE_M, Obstacles, angle_apart, bearing, cameras_seeing, grid_heading
+from sitroom.services.geo import Projector
+from sitroom.services.video.visibility import (
+    MOUNT_TOLERANCE_M,
+    Obstacles,
+    angle_apart,
+    bearing,
+    cameras_seeing,
+    grid_heading,
+)
 
 
 def one(heading: float = 90.0, fov: float = 60.0, rng: float = 100.0, x: float = 0.0, y: float = 0.0):

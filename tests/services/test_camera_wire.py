@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from services.feeds import protocol
-from services.video import wire
+from sitroom.services.feeds import protocol
+from sitroom.services.video import wire
 
 GOOD = {"id": "D017", "name": "대덕대로 & 계룡로", "lon": 127.38, "lat": 36.35, "dir": 135.0, "fov": 60, "range": 150,
         "src": "cctv.D017", "src_hd": "cctv.hd.D017", "status": "ok"}

@@ -11,8 +11,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from services.sim import city, demo_kit
-from services.store.kit import DEFAULT_SPEED_KMH, Kit, RoadClass, load_kit, save_kit
+from sitroom.services.sim import city, demo_kit
+from sitroom.services.store.kit import DEFAULT_SPEED_KMH, Kit, RoadClass, load_kit, save_kit
 
 GU_NAMES = {"30110": "동구", "30140": "중구", "30170": "서구", "30200": "유성구", "30230": "대덕구"}
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
-from services.routing.coverage import CoverageModel
-from services.routing.engine import RoutingEngine
-from services.sim.congestion import link_speeds_kmh
-from services.store.kit import District, RoadGraph
+from sitroom.services.routing.coverage import CoverageModel
+from sitroom.services.routing.engine import RoutingEngine
+from sitroom.services.sim.congestion import link_speeds_kmh
+from sitroom.services.store.kit import District, RoadGraph
 from tests.kits import grid_kit
 from tests.services.test_engine import random_roads
 
@@ -211,7 +211,7 @@ def test_time_of_day_report() -> None:
 
 
 def test_demo_city_fire_stations_by_hour() -> None:
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     kit = open_demo_city()
     roads = kit.roads

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import shapely
 
-from services.sim import demo_kit
-from services.sim.city_buildings import FACILITY_COUNTS
-from services.store.kit import Kit
-from services.vocabulary import FACILITY_KINDS
+from sitroom.services.sim import demo_kit
+from sitroom.services.sim.city_buildings import FACILITY_COUNTS
+from sitroom.services.store.kit import Kit
+from sitroom.services.vocabulary import FACILITY_KINDS
 
 
 @pytest.fixture(scope="module")

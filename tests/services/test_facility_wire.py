@@ -12,11 +12,11 @@ import zmq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.facilities import wire
-from services.feeds import protocol as p
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import DecodeError, Kind
-from services.feeds.publisher import Publisher
+from sitroom.services.facilities import wire
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.protocol import DecodeError, Kind
+from sitroom.services.feeds.publisher import Publisher
 from tests import waiting
 
 SESS = "0123456789ab"

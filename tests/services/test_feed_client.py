@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 import zmq
 
-from services.feeds import protocol as p
-from services.feeds.client import Delivery, FeedClient, FeedConfig
-from services.feeds.health import STALE_AFTER_S, FeedHealth, FeedState
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.client import Delivery, FeedClient, FeedConfig
+from sitroom.services.feeds.health import STALE_AFTER_S, FeedHealth, FeedState
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests import waiting
 
 pytestmark = pytest.mark.timeout(60)
@@ -446,7 +446,7 @@ def test_malformed_messages_are_counted_per_reason_and_dropped(raw_pubs, clients
     health = client.health[0]
     messages = health.messages
 
-    caplog.set_level(logging.WARNING, logger="services.feeds.health")
+    caplog.set_level(logging.WARNING, logger="sitroom.services.feeds.health")
     bad = _malformed(sender)
     for _, frames in bad:
         sock.send_multipart(frames)
@@ -461,7 +461,7 @@ def test_malformed_messages_are_counted_per_reason_and_dropped(raw_pubs, clients
     assert health.errors == Counter({reason: 2 * n for reason, n in Counter(r for r, _ in bad).items()})
     assert health.messages == messages + 2
     assert health.last_error.startswith("oversized")
-    warnings = [r for r in caplog.records if r.name == "services.feeds.health"]
+    warnings = [r for r in caplog.records if r.name == "sitroom.services.feeds.health"]
     logged = sorted(r.getMessage().split("dropping bad message: ")[1].split(":")[0] for r in warnings)
     assert logged == sorted({reason for reason, _ in bad})
     assert client.error is None
@@ -494,7 +494,8 @@ def test_avl_records_with_impossible_positions_never_reach_the_app(raw_pubs, cli
 def test_a_frame_over_the_receive_limit_is_counted_and_the_feed_dialled_again_at_once(raw_pubs, clients,
                                                                                      monkeypatch):
     """ZeroMQ refuses a frame over ZMQ_MAXMSGSIZE by dropping the connection, and does not reconnect."""
-    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 3600.0)  # only the new redial can bring it back
+    # only the new redial can bring it back
+    monkeypatch.setattr("sitroom.services.feeds.client.SILENT_REDIAL_S", 3600.0)
     sock, endpoint = raw_pubs()
     sender = RawSender(sock)
     limit = 64 * 1024  # the 64 MiB default, scaled down
@@ -653,7 +654,7 @@ def test_a_publisher_restarting_under_its_old_session_id_is_heard(ctx, publisher
 def test_a_silent_feed_is_dialled_again_and_comes_back(publishers, clients, monkeypatch):
     """A cut link leaves the connection "up": silence is the only sign. The client redials instead of waiting
     on it, and the publisher is heard again as soon as it speaks."""
-    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 0.5)
+    monkeypatch.setattr("sitroom.services.feeds.client.SILENT_REDIAL_S", 0.5)
     pub = publishers()
     client = clients(bound(pub.socket))
     join(client, pub)
@@ -662,7 +663,7 @@ def test_a_silent_feed_is_dialled_again_and_comes_back(publishers, clients, monk
     wait_for(lambda: health.redials >= 2, what="redials while the feed is silent")  # again while silent
     # Redialling has been seen; from here on a redial between the join and the send (a descheduled test on a
     # busy machine) would drop the record, so stop it and let the join prove the new connection carries.
-    monkeypatch.setattr("services.feeds.client.SILENT_REDIAL_S", 3600.0)
+    monkeypatch.setattr("sitroom.services.feeds.client.SILENT_REDIAL_S", 3600.0)
     join(client, pub)
     pub.send_records(Topic.AVL, Kind.AVL_BATCH, records([7]))
     assert [d.message.payload["id"].tolist() for d in collect(client, 1)] == [[7]]

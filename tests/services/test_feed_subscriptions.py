@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 import zmq
 
-from services.feeds import protocol
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.health import FeedHealth
-from services.video import wire
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.health import FeedHealth
+from sitroom.services.video import wire
 from tests.waiting import wait_for
 
 JPEG = b"\xff\xd8" + b"\x11" * 64 + b"\xff\xd9"

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from services.geo import Projector
-from services.routing.paths import RouteError
-from services.sim import congestion
-from services.sim.fleet import FleetSim, station_units
-from services.store.kit import RoadClass
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.geo import Projector
+from sitroom.services.routing.paths import RouteError
+from sitroom.services.sim import congestion
+from sitroom.services.sim.fleet import FleetSim, station_units
+from sitroom.services.store.kit import RoadClass
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests.kits import grid_kit
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.video.recording import FrameRecorder, budget_bytes_per_s
+from sitroom.services.video.recording import FrameRecorder, budget_bytes_per_s
 
 
 def run(rec: FrameRecorder, camera: str, seconds: float, fps: float, nbytes: int = 1000, t0: float = 0.0) -> int:

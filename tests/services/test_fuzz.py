@@ -57,12 +57,12 @@ from bench.fuzz.targets.dispatch import COMMAND, T0
 from bench.fuzz.targets.kit import fuzz_kit
 from bench.fuzz.targets.mbtiles import TilesTarget
 from bench.fuzz.targets.protocol import INCIDENT, seed_messages
-from services.dispatch import commands
-from services.feeds import protocol as p
-from services.feeds.protocol import DecodeError, Kind
-from services.store.kit import KitError, load_kit, save_kit
-from services.store.tiles import check_mbtiles
-from services.store.vector import read_points
+from sitroom.services.dispatch import commands
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.protocol import DecodeError, Kind
+from sitroom.services.store.kit import KitError, load_kit, save_kit
+from sitroom.services.store.tiles import check_mbtiles
+from sitroom.services.store.vector import read_points
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -622,9 +622,9 @@ class LiveCad:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCad]:
     """A live CAD: SQLite state, a roster, a few incidents."""
-    from services.sim.cad import Cad, CadState
-    from services.sim.fleet import station_units
-    from services.sim.incidents import IncidentGenerator
+    from sitroom.services.sim.cad import Cad, CadState
+    from sitroom.services.sim.fleet import station_units
+    from sitroom.services.sim.incidents import IncidentGenerator
 
     kit = fuzz_kit()
     gen = IncidentGenerator(kit, per_hour=36_000, seed=1, start_s=T0 - 5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.gazetteer import Gazetteer, initials, normalize
+from sitroom.services.gazetteer import Gazetteer, initials, normalize
 from tests.kits import grid_kit
 
 
@@ -61,7 +61,7 @@ def test_what_lies_at_a_point(gz: Gazetteer) -> None:
 # ---------------------------------------------------------------- Korean as it is typed
 
 def test_jamo_initials_and_what_an_ime_shows_key_by_key() -> None:
-    from services.gazetteer.korean import compose, jamo, keystrokes
+    from sitroom.services.gazetteer.korean import compose, jamo, keystrokes
 
     assert jamo("대학로") == "ㄷㅐㅎㅏㄱㄹㅗ"
     assert jamo("닭") == "ㄷㅏㄹㄱ" and jamo("과") == "ㄱㅗㅏ"  # what the keys are, compound letters split
@@ -74,7 +74,7 @@ def test_jamo_initials_and_what_an_ime_shows_key_by_key() -> None:
 
 
 def test_romanisation_as_signs_and_as_said() -> None:
-    from services.gazetteer.korean import latin_keys, romanize, romanize_name
+    from sitroom.services.gazetteer.korean import latin_keys, romanize, romanize_name
 
     assert romanize("신라") == "silla" and romanize("종로") == "jongno" and romanize("대전") == "daejeon"
     assert romanize_name("대학로") == "Daehak-ro" and romanize_name("유성구") == "Yuseong-gu"
@@ -84,7 +84,7 @@ def test_romanisation_as_signs_and_as_said() -> None:
 
 def test_every_keystroke_of_a_road_finds_it(gz: Gazetteer) -> None:
     """While 동서로 3 is typed key by key, the road is among the candidates from its first syllable on."""
-    from services.gazetteer.korean import keystrokes
+    from sitroom.services.gazetteer.korean import keystrokes
 
     states = list(keystrokes("동서로 3"))
     for state in states[states.index("동"):]:

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.gazetteer import Gazetteer
-from services.store.areas import resolve_area
-from services.store.build import build_kit, korean_area
-from services.store.kit import KitError, load_kit
+from sitroom.services.gazetteer import Gazetteer
+from sitroom.services.store.areas import resolve_area
+from sitroom.services.store.build import build_kit, korean_area
+from sitroom.services.store.kit import KitError, load_kit
 from tests.services.test_kit_build import SHARED_OSM, needs_shared
 
 SONGPA = SHARED_OSM / "seoul-songpa.osm.pbf"

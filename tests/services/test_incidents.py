@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services.incidents.audit import AuditLog
-from services.incidents.model import IncidentBook, LifecycleError
+from sitroom.services.incidents.audit import AuditLog
+from sitroom.services.incidents.model import IncidentBook, LifecycleError
 
 WIRE = {"id": "INC-1", "type": "fire", "priority": 1, "lon": 127.38, "lat": 36.35, "status": "new",
         "reported": 1_700_000_000_000, "desc": "공장 화재"}
@@ -144,8 +144,8 @@ def test_audit_entries_survive_kill_9(tmp_path: Path) -> None:
     """Entries written before a kill -9 are there afterwards; the log opens cleanly."""
     script = f"""
 import os, signal
-from services.incidents.audit import AuditLog
-from services.incidents.model import IncidentBook
+from sitroom.services.incidents.audit import AuditLog
+from sitroom.services.incidents.model import IncidentBook
 book = IncidentBook()
 AuditLog({str(tmp_path / 'audit.db')!r}).attach(book)
 book.receive({WIRE!r}, 0, 0, "incidents")

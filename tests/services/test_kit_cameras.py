@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from services.store.build import build_kit
-from services.store.cameras import DEFAULT_FOV, DEFAULT_RANGE_M, CameraSpec, from_osm_tags, parse_direction, reach
-from services.store.kit import KitError, load_kit
-from services.store.vector import read_points
+from sitroom.services.store.build import build_kit
+from sitroom.services.store.cameras import (
+    DEFAULT_FOV,
+    DEFAULT_RANGE_M,
+    CameraSpec,
+    from_osm_tags,
+    parse_direction,
+    reach,
+)
+from sitroom.services.store.kit import KitError, load_kit
+from sitroom.services.store.vector import read_points
 
 LON0, LAT0 = 127.385, 36.351
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import shapely
 
-from app.cli import SNAP_WARN_M, _duration, main
-from services.geo import Projector
-from services.store.kit import District, save_kit
+from sitroom.app.cli import SNAP_WARN_M, _duration, main
+from sitroom.services.geo import Projector
+from sitroom.services.store.kit import District, save_kit
 from tests.kits import grid_kit
 from tests.services.test_kit_build import HELSINKI, SHARED_OSM, needs_helsinki, needs_shared
 

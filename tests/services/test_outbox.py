@@ -15,10 +15,10 @@ import msgpack
 import pytest
 import zmq
 
-from services.dispatch import commands
-from services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Rejected, UnknownAck
-from services.dispatch.outbox import Outbox, new_command
-from services.feeds import protocol
+from sitroom.services.dispatch import commands
+from sitroom.services.dispatch.link import Acked, BadAck, DispatchLink, LinkEvent, Rejected, UnknownAck
+from sitroom.services.dispatch.outbox import Outbox, new_command
+from sitroom.services.feeds import protocol
 from tests import waiting
 
 pytestmark = pytest.mark.timeout(60)

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from services.dispatch import commands
-from services.feeds import protocol as p
-from services.feeds.protocol import AVL_DTYPE, LINK_DTYPE, DecodeError, Envelope, Kind, Topic
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.dispatch import commands
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.protocol import AVL_DTYPE, LINK_DTYPE, DecodeError, Envelope, Kind, Topic
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 

@@ -7,11 +7,11 @@ import heapq
 import numpy as np
 import pytest
 
-from layers.traffic import TrafficLayer
-from services.feeds.protocol import LINK_DTYPE
-from services.routing.paths import RouteError, fastest_route
-from services.store.kit import RoadGraph
-from services.store.snap import EdgeSnapper
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.services.feeds.protocol import LINK_DTYPE
+from sitroom.services.routing.paths import RouteError, fastest_route
+from sitroom.services.store.kit import RoadGraph
+from sitroom.services.store.snap import EdgeSnapper
 from tests.kits import grid_kit
 
 

@@ -20,18 +20,18 @@ import numpy as np
 import pytest
 import zmq
 
-from app import cli
-from services.dispatch import commands
-from services.dispatch.link import DispatchLink, Refused
-from services.dispatch.outbox import Outbox
-from services.feeds import protocol as p
-from services.feeds import security as sec
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.health import FeedState
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.feeds.security import KeyFileError, Security, check_plaintext
-from services.store.kit import save_kit
+from sitroom.app import cli
+from sitroom.services.dispatch import commands
+from sitroom.services.dispatch.link import DispatchLink, Refused
+from sitroom.services.dispatch.outbox import Outbox
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds import security as sec
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.feeds.security import KeyFileError, Security, check_plaintext
+from sitroom.services.store.kit import save_kit
 from tests import waiting
 from tests.kits import grid_kit
 
@@ -372,7 +372,7 @@ def test_a_backend_takes_its_keys_from_the_environment(ctx, tmp_path, keys):
     shutil.copy(keys / "room.key", keys / "room-allowed.key")  # the default allowlist: the key directory
     feed = f"ipc://{tmp_path}/traffic.sock"
     env = {**os.environ, "SITROOM_CONFIG": str(keys.parent), "SITROOM_KEY": "pub"}
-    proc = subprocess.Popen([sys.executable, "-m", "app", "sim", "traffic", "--endpoint", feed, "--kit",
+    proc = subprocess.Popen([sys.executable, "-m", "sitroom", "sim", "traffic", "--endpoint", feed, "--kit",
                              str(kit_dir), "--duration", "60"], cwd=REPO, env=env, stdin=subprocess.DEVNULL)
     trusted = FeedClient([FeedConfig("traffic", feed)], context=ctx, security=client_of(keys))
     plain = FeedClient([FeedConfig("traffic", feed)], context=ctx)

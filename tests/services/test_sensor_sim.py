@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.facilities import wire
-from services.facilities.monitor import FacilityMonitor
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.protocol import Kind
-from services.sim import sensors as sim
-from services.sim.demo_kit import open_demo_city
-from services.vocabulary import SENSOR_UNITS
+from sitroom.services.facilities import wire
+from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.protocol import Kind
+from sitroom.services.sim import sensors as sim
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.vocabulary import SENSOR_UNITS
 from tests import waiting
 
 WALL = 1_750_000_000.0
@@ -78,7 +78,7 @@ def test_an_hour_of_readings_grows_a_crack_past_its_limits_and_sets_off_real_smo
 
 def test_the_backend_publishes_facilities_readings_and_heartbeats(kit, tmp_path) -> None:
     endpoint = f"ipc://{tmp_path}/sensors.sock"
-    backend = subprocess.Popen([sys.executable, "-m", "app", "sim", "sensors", "--endpoint", endpoint, "--kit",
+    backend = subprocess.Popen([sys.executable, "-m", "sitroom", "sim", "sensors", "--endpoint", endpoint, "--kit",
                                 str(kit.path), "--sensors", "500", "--duration", "60"], cwd=ROOT,
                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
     client = FeedClient([FeedConfig("sensors", endpoint, (wire.FACILITY_TOPIC, b"sens."))])

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.alarms.engine import AlarmEngine
-from services.alarms.model import ACKED, NORMAL, UNACK, Alarm
-from services.facilities.monitor import FacilityMonitor, State
-from services.feeds.protocol import QUALITY_BAD, QUALITY_MAINTENANCE, SENSOR_DTYPE
-from services.sensors.health import FLAT_MS, Fault
-from services.sensors.history import ReadingHistory
+from sitroom.services.alarms.engine import AlarmEngine
+from sitroom.services.alarms.model import ACKED, NORMAL, UNACK, Alarm
+from sitroom.services.facilities.monitor import FacilityMonitor, State
+from sitroom.services.feeds.protocol import QUALITY_BAD, QUALITY_MAINTENANCE, SENSOR_DTYPE
+from sitroom.services.sensors.health import FLAT_MS, Fault
+from sitroom.services.sensors.history import ReadingHistory
 
 T0 = 1_700_000_040_000  # a whole minute
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.feeds.client import FeedClient, FeedConfig
-from services.sim.cctv import SimCamera, _misbehaving, place_cameras
-from services.sim.demo_kit import open_demo_city
-from services.video import wire
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.sim.cctv import SimCamera, _misbehaving, place_cameras
+from sitroom.services.sim.demo_kit import open_demo_city
+from sitroom.services.video import wire
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def test_misbehaving_cameras_freeze_and_drop_out_in_cycles() -> None:
 @pytest.fixture
 def backend(tmp_path: Path, city) -> Iterator[str]:
     endpoint = f"ipc://{tmp_path}/cctv.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "app", "sim", "cctv", "--endpoint", endpoint, "--cameras", "6",
+    proc = subprocess.Popen([sys.executable, "-m", "sitroom", "sim", "cctv", "--endpoint", endpoint, "--cameras", "6",
                              "--fps", "8,10", "--no-faults", "--duration", "120"], cwd=ROOT)
     yield endpoint
     proc.terminate()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from services.store.snap import EdgeSnapper
+from sitroom.services.store.snap import EdgeSnapper
 from tests.kits import grid_kit
 
 

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 import zmq
 
-from services.feeds import protocol as p
-from services.feeds.client import FeedClient, FeedConfig
-from services.feeds.health import FeedState
-from services.feeds.protocol import Kind, Topic
-from services.feeds.publisher import Publisher
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.client import FeedClient, FeedConfig
+from sitroom.services.feeds.health import FeedState
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.services.feeds.publisher import Publisher
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
 from tests import waiting
 
 pytestmark = pytest.mark.timeout(120)

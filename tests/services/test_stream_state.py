@@ -3,7 +3,7 @@ come; frozen or lost within 1.5 s of the last new picture, never live."""
 
 from __future__ import annotations
 
-from services.video.stream_state import CONNECT_GRACE_S, SILENCE_MAX_S, StreamHealth, StreamState
+from sitroom.services.video.stream_state import CONNECT_GRACE_S, SILENCE_MAX_S, StreamHealth, StreamState
 
 
 def feed(h: StreamHealth, t0: float, n: int, dt: float = 0.1, same: bool = False, decode: bool = True) -> float:

@@ -18,9 +18,9 @@ import av
 import numpy as np
 import pytest
 
-from services.video.hub import SD, Source, VideoHub
-from services.video.stream_state import StreamState
-from services.video.streams import fit
+from sitroom.services.video.hub import SD, Source, VideoHub
+from sitroom.services.video.stream_state import StreamState
+from sitroom.services.video.streams import fit
 from tests.waiting import wait_for
 
 SERVERS = Path(__file__).resolve().parents[1] / "servers"

@@ -14,10 +14,10 @@ import pytest
 import shapely
 from pyogrio import raw
 
-from services.geo import Projector, transformer
-from services.store.build import build_graph
-from services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
-from services.store.vector import is_vector_file, read_clip, read_points, read_roads
+from sitroom.services.geo import Projector, transformer
+from sitroom.services.store.build import build_graph
+from sitroom.services.store.kit import DEFAULT_SPEED_KMH, KitError, RoadClass
+from sitroom.services.store.vector import is_vector_file, read_clip, read_points, read_roads
 
 LON0, LAT0 = 127.38, 36.35  # Daejeon
 
@@ -242,12 +242,13 @@ def test_gdal_warnings_go_to_the_log_naming_the_file(tmp_path: Path, caplog: pyt
                 for name, line in (("a", [[LON0, LAT0], [LON0 + 0.01, LAT0]]),
                                    ("b", [[LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01]]))]
     dup.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    with warnings.catch_warnings(record=True) as seen, caplog.at_level(logging.WARNING, "services.store.vector"):
+    with (warnings.catch_warnings(record=True) as seen,
+          caplog.at_level(logging.WARNING, "sitroom.services.store.vector")):
         warnings.simplefilter("always")
         data = read_roads(dup)
     assert len(data.ways) == 2
     assert [str(w.message) for w in seen] == []
-    logged = [r.getMessage() for r in caplog.records if r.name == "services.store.vector"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "sitroom.services.store.vector"]
     assert len(logged) == 1 and logged[0].startswith(f"{dup}: Several features with id = 7")
 
 
@@ -257,12 +258,12 @@ def test_cli_build_keeps_gdal_warnings_off_bare_stderr(tmp_path: Path) -> None:
                  "geometry": {"type": "LineString", "coordinates": line}}
                 for line in ([[LON0, LAT0], [LON0 + 0.01, LAT0]], [[LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01]])]
     dup.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "app", "kit", "build", "--roads", str(dup), "--out",
+    out = subprocess.run([sys.executable, "-m", "sitroom", "kit", "build", "--roads", str(dup), "--out",
                           str(tmp_path / "k")], capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "RuntimeWarning" not in out.stderr and "pyogrio" not in out.stderr
     warned = [line for line in out.stderr.splitlines() if "Several features with id = 1" in line]
-    assert len(warned) == 1 and "services.store.vector WARNING" in warned[0] and str(dup) in warned[0]
+    assert len(warned) == 1 and "sitroom.services.store.vector WARNING" in warned[0] and str(dup) in warned[0]
 
 
 # ---------------------------------------------------------------- points

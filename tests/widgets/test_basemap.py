@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from layers.basemap import ZOOM_BANDS, BasemapLayer, band_for
-from resources import palette
-from services.store.kit import load_kit, save_kit
-from services.store.tiles import tiles_covering
+from sitroom.layers.basemap import ZOOM_BANDS, BasemapLayer, band_for
+from sitroom.resources import palette
+from sitroom.services.store.kit import load_kit, save_kit
+from sitroom.services.store.tiles import tiles_covering
+from sitroom.widgets.map.basemap_item import BasemapItem
+from sitroom.widgets.map.canvas import MapCanvas
 from tests.kits import grid_kit
-from widgets.map.basemap_item import BasemapItem
-from widgets.map.canvas import MapCanvas
 
 
 def _count_colour(img: QtGui.QImage, colour: str, tol: int = 10) -> int:
@@ -121,8 +121,8 @@ def test_raster_tiles_show_under_the_vectors(qtbot, tmp_path: Path) -> None:
 def test_places_show_stations_and_user_layers(qtbot) -> None:
     import dataclasses
 
-    from layers.places import KINDS, PlacesLayer
-    from services.store.kit import Poi
+    from sitroom.layers.places import KINDS, PlacesLayer
+    from sitroom.services.store.kit import Poi
 
     kit = grid_kit(8)
     xy = kit.roads.node_xy

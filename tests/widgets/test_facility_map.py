@@ -9,17 +9,17 @@ import numpy as np
 import shapely
 from PySide6 import QtGui
 
-from layers.basemap import BasemapLayer
-from layers.facilities import FacilityLayer
-from resources import palette
-from services.facilities.monitor import FacilityMonitor, State
-from services.feeds.protocol import SENSOR_DTYPE
-from services.sensors.catalog import FacilityInfo
-from services.store.footprints import Facility, Footprints
+from sitroom.layers.basemap import BasemapLayer
+from sitroom.layers.facilities import FacilityLayer
+from sitroom.resources import palette
+from sitroom.services.facilities.monitor import FacilityMonitor, State
+from sitroom.services.feeds.protocol import SENSOR_DTYPE
+from sitroom.services.sensors.catalog import FacilityInfo
+from sitroom.services.store.footprints import Facility, Footprints
+from sitroom.widgets.map.canvas import MapCanvas
+from sitroom.widgets.map.facility_item import FacilityItem
 from tests.kits import grid_kit
 from tests.widgets.test_basemap import _count_colour
-from widgets.map.canvas import MapCanvas
-from widgets.map.facility_item import FacilityItem
 
 T0 = 1_700_000_040_000
 
@@ -118,6 +118,6 @@ def test_a_click_finds_the_facility_by_its_building_or_its_symbol() -> None:
 
 
 def _moment():
-    from layers.base import Moment
+    from sitroom.layers.base import Moment
 
     return Moment(0.0, T0)

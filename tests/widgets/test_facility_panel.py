@@ -7,9 +7,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
-from services.facilities.monitor import FacilityMonitor
-from services.feeds.protocol import SENSOR_DTYPE
-from widgets.facility_panel import LIVE_S, FacilityPanel
+from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.feeds.protocol import SENSOR_DTYPE
+from sitroom.widgets.facility_panel import LIVE_S, FacilityPanel
 
 T0 = 1_700_000_040_000
 

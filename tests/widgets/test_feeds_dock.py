@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.feeds import protocol as p
-from services.feeds.health import FeedHealth
-from services.feeds.protocol import Kind, Topic
-from widgets.feeds_dock import FeedsWidget
+from sitroom.services.feeds import protocol as p
+from sitroom.services.feeds.health import FeedHealth
+from sitroom.services.feeds.protocol import Kind, Topic
+from sitroom.widgets.feeds_dock import FeedsWidget
 
 
 def _troubled() -> FeedHealth:

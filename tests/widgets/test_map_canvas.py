@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.basemap import BasemapLayer
-from layers.vehicles import VehicleLayer
-from resources import palette
-from services.feeds.protocol import AVL_DTYPE
-from services.geo import Projector
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.layers.base import Moment
+from sitroom.layers.basemap import BasemapLayer
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.resources import palette
+from sitroom.services.feeds.protocol import AVL_DTYPE
+from sitroom.services.geo import Projector
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
+from sitroom.widgets.map.canvas import MapCanvas
+from sitroom.widgets.map.vehicle_item import VehicleItem
 from tests.kits import grid_kit
-from widgets.map.canvas import MapCanvas
-from widgets.map.vehicle_item import VehicleItem
 
 
 def _count_colour(img: QtGui.QImage, colour: str, tol: int = 12) -> int:
@@ -146,7 +146,7 @@ def test_many_vehicles_show_as_density_with_urgent_ones_on_top(scene) -> None:
 
 
 def test_density_levels_are_powers_of_two() -> None:
-    from widgets.map.vehicle_item import density_levels
+    from sitroom.widgets.map.vehicle_item import density_levels
 
     counts = np.array([0, 1, 2, 3, 4, 7, 8, 63, 64, 10_000])
     assert density_levels(counts, 7).tolist() == [0, 1, 2, 2, 3, 3, 4, 6, 7, 7]

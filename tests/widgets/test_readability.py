@@ -10,31 +10,31 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.base import Moment
-from layers.coverage import CoverageLayer
-from layers.incidents import IncidentLayer
-from layers.places import PlacesLayer
-from layers.routes import RouteLayer
-from layers.traffic import TrafficLayer
-from layers.vehicles import VehicleLayer
-from resources import palette
-from services.feeds.protocol import AVL_DTYPE, LINK_DTYPE
-from services.geo import Projector
-from services.incidents.model import IncidentBook
-from services.store.kit import Poi
-from services.vocabulary import VehicleStatus, VehicleType
+from sitroom.layers.base import Moment
+from sitroom.layers.coverage import CoverageLayer
+from sitroom.layers.incidents import IncidentLayer
+from sitroom.layers.places import PlacesLayer
+from sitroom.layers.routes import RouteLayer
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.layers.vehicles import VehicleLayer
+from sitroom.resources import palette
+from sitroom.services.feeds.protocol import AVL_DTYPE, LINK_DTYPE
+from sitroom.services.geo import Projector
+from sitroom.services.incidents.model import IncidentBook
+from sitroom.services.store.kit import Poi
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
+from sitroom.widgets import theme
+from sitroom.widgets.coverage_panel import CoveragePanel
+from sitroom.widgets.layers_dock import LayersWidget
+from sitroom.widgets.map.banner import MapBanners
+from sitroom.widgets.map.canvas import MapCanvas
+from sitroom.widgets.map.coverage_item import CoverageItem
+from sitroom.widgets.map.incident_item import IncidentItem
+from sitroom.widgets.map.places_item import PlacesItem
+from sitroom.widgets.map.route_item import RouteItem
+from sitroom.widgets.map.traffic_item import TrafficItem
+from sitroom.widgets.map.vehicle_item import VehicleItem
 from tests.kits import grid_kit
-from widgets import theme
-from widgets.coverage_panel import CoveragePanel
-from widgets.layers_dock import LayersWidget
-from widgets.map.banner import MapBanners
-from widgets.map.canvas import MapCanvas
-from widgets.map.coverage_item import CoverageItem
-from widgets.map.incident_item import IncidentItem
-from widgets.map.places_item import PlacesItem
-from widgets.map.route_item import RouteItem
-from widgets.map.traffic_item import TrafficItem
-from widgets.map.vehicle_item import VehicleItem
 
 NOW = Moment(1.0, 0, np.array([], dtype=np.int16))
 

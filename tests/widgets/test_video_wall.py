@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from layers.base import LayerSet, Moment
-from layers.cameras import Camera, CameraLayer, CamState
-from resources import palette
-from services.video.hub import HD, SD, Source, VideoHub
-from services.video.stream_state import StreamState
-from widgets.map.camera_item import CameraItem
-from widgets.map.canvas import MapCanvas
-from widgets.video.decoder import qt_decode
-from widgets.video.tile import VideoTile
-from widgets.video_wall import VideoWall
+from sitroom.layers.base import LayerSet, Moment
+from sitroom.layers.cameras import Camera, CameraLayer, CamState
+from sitroom.resources import palette
+from sitroom.services.video.hub import HD, SD, Source, VideoHub
+from sitroom.services.video.stream_state import StreamState
+from sitroom.widgets.map.camera_item import CameraItem
+from sitroom.widgets.map.canvas import MapCanvas
+from sitroom.widgets.video.decoder import qt_decode
+from sitroom.widgets.video.tile import VideoTile
+from sitroom.widgets.video_wall import VideoWall
 
 
 def jpeg(colour: str, w: int = 640, h: int = 480, mark: int = 0) -> bytes:

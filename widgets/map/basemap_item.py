@@ -8,16 +8,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.basemap import LABEL_MIN_SCALE, BasemapLayer, band_for
-from resources import palette
-from services.store.kit import RoadClass
-from widgets.map.drawing import cosmetic_pen, rings_path, view_scale
-from widgets.map.footprint_cells import MIN_SCALE as FOOTPRINT_SCALE
-from widgets.map.footprint_cells import FootprintCells
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
-from widgets.map.tiles_item import TilesItem
-from widgets.theme import font
+from sitroom.layers.basemap import LABEL_MIN_SCALE, BasemapLayer, band_for
+from sitroom.resources import palette
+from sitroom.services.store.kit import RoadClass
+from sitroom.widgets.map.drawing import cosmetic_pen, rings_path, view_scale
+from sitroom.widgets.map.footprint_cells import MIN_SCALE as FOOTPRINT_SCALE
+from sitroom.widgets.map.footprint_cells import FootprintCells
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
+from sitroom.widgets.map.tiles_item import TilesItem
+from sitroom.widgets.theme import font
 
 _DONG_OUTLINE_SCALE = 0.02
 _DONG_LABEL_SCALE = 0.07

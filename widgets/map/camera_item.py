@@ -11,12 +11,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.cameras import CameraLayer, CamState
-from resources import palette
-from widgets.map.drawing import bounds_of, view_scale
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
+from sitroom.layers.base import Moment
+from sitroom.layers.cameras import CameraLayer, CamState
+from sitroom.resources import palette
+from sitroom.widgets.map.drawing import bounds_of, view_scale
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
 
 CAMERA_MIME = "application/x-sitroom-camera"
 _CONES_FROM = 0.05  # pixels per metre from which cones are drawn (a 100 m cone is 5 px)

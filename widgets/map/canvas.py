@@ -16,10 +16,10 @@ from collections.abc import Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.base import Layer, LayerSet, Moment
-from resources import palette
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renderer_for
+from sitroom.layers.base import Layer, LayerSet, Moment
+from sitroom.resources import palette
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renderer_for
 
 _CLICK_RADIUS_PX = 12.0
 _K = QtCore.Qt.Key

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.coverage import CoverageLayer
-from resources import palette
-from widgets.map.layer_item import BandedPathsItem
-from widgets.map.registry import renders
+from sitroom.layers.coverage import CoverageLayer
+from sitroom.resources import palette
+from sitroom.widgets.map.layer_item import BandedPathsItem
+from sitroom.widgets.map.registry import renders
 
 
 @renders(CoverageLayer)

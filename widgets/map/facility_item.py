@@ -12,14 +12,14 @@ import shapely
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.facilities import FacilityLayer
-from resources import palette
-from services.facilities.monitor import FacilitySummary
-from services.vocabulary import FACILITY_KINDS
-from widgets.map.drawing import bounds_of, view_scale
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
+from sitroom.layers.base import Moment
+from sitroom.layers.facilities import FacilityLayer
+from sitroom.resources import palette
+from sitroom.services.facilities.monitor import FacilitySummary
+from sitroom.services.vocabulary import FACILITY_KINDS
+from sitroom.widgets.map.drawing import bounds_of, view_scale
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
 
 _R = 7.0  # symbol radius in pixels
 FOOTPRINT_SCALE = 0.25  # pixels per metre from which facility buildings are shaded (about 6 km across)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 import shapely
 from PySide6 import QtCore, QtGui
 
-from services.store.footprints import Footprints
+from sitroom.services.store.footprints import Footprints
 
 CELL_M = 400.0
 MIN_SCALE = 0.6  # pixels per metre from which buildings are drawn (about 2.7 km across a 1600-pixel map)

@@ -8,14 +8,14 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.incidents import IncidentArrays, IncidentLayer
-from resources import palette
-from services.vocabulary import INCIDENT_TYPES
-from widgets.map.drawing import bounds_of
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
-from widgets.theme import font
+from sitroom.layers.base import Moment
+from sitroom.layers.incidents import IncidentArrays, IncidentLayer
+from sitroom.resources import palette
+from sitroom.services.vocabulary import INCIDENT_TYPES
+from sitroom.widgets.map.drawing import bounds_of
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
+from sitroom.widgets.theme import font
 
 _R = 11.0  # symbol radius in pixels
 _FLASH_HZ = 2.0

@@ -21,8 +21,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.base import Layer, Moment
-from widgets.map.drawing import cosmetic_pen, segments_path
+from sitroom.layers.base import Layer, Moment
+from sitroom.widgets.map.drawing import cosmetic_pen, segments_path
 
 
 class LayerItem(pg.GraphicsObject):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.pins import PinLayer
-from resources import palette
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
+from sitroom.layers.base import Moment
+from sitroom.layers.pins import PinLayer
+from sitroom.resources import palette
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
 
 _HEAD_R = 9.0  # the pin's head, pixels
 _STEM = 16.0  # from the point up to the head's centre

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from layers.places import KINDS, PlacesLayer
-from resources import palette
-from widgets.map.drawing import bounds_of, view_scale
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
-from widgets.theme import font
+from sitroom.layers.places import KINDS, PlacesLayer
+from sitroom.resources import palette
+from sitroom.widgets.map.drawing import bounds_of, view_scale
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
+from sitroom.widgets.theme import font
 
 _SYMBOL_PX = 9.0
 _MIN_SCALE = {"fire": 0.0, "ems": 0.0, "police": 0.0, "hospital": 0.0, "shelter": 0.03, "facility": 0.03,

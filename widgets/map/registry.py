@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from layers.base import Layer
+from sitroom.layers.base import Layer
 
 RENDERERS: dict[type[Layer], type] = {}
 _discovered = False
@@ -32,11 +32,11 @@ def renders(layer_type: type[Layer]) -> Callable[[type], type]:
 def _discover() -> None:
     global _discovered
     if not _discovered:
-        import widgets.map
+        import sitroom.widgets.map
 
-        for module in pkgutil.iter_modules(widgets.map.__path__):
+        for module in pkgutil.iter_modules(sitroom.widgets.map.__path__):
             if module.name.endswith("_item"):
-                importlib.import_module(f"widgets.map.{module.name}")
+                importlib.import_module(f"sitroom.widgets.map.{module.name}")
         _discovered = True
 
 

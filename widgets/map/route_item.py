@@ -10,13 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.routes import RouteLayer
-from resources import palette
-from widgets.map.drawing import cosmetic_pen, segments_path
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
-from widgets.theme import font
+from sitroom.layers.base import Moment
+from sitroom.layers.routes import RouteLayer
+from sitroom.resources import palette
+from sitroom.widgets.map.drawing import cosmetic_pen, segments_path
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
+from sitroom.widgets.theme import font
 
 _LABEL_GAP = 12.0  # between the label and its point on the route, across and along
 _MARGIN_PX = 6.0  # from the view's edge

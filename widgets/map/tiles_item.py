@@ -16,9 +16,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from services.geo import Projector
-from services.store.kit import Kit
-from services.store.tiles import MBTiles, tile_bounds_lonlat, tiles_covering
+from sitroom.services.geo import Projector
+from sitroom.services.store.kit import Kit
+from sitroom.services.store.tiles import MBTiles, tile_bounds_lonlat, tiles_covering
 
 _TILE_PX = 256
 _MAX_TILES_PER_VIEW = 96

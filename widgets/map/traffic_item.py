@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.traffic import TrafficLayer
-from resources import palette
-from services.store.kit import RoadClass
-from widgets.map.layer_item import BandedPathsItem
-from widgets.map.registry import renders
+from sitroom.layers.traffic import TrafficLayer
+from sitroom.resources import palette
+from sitroom.services.store.kit import RoadClass
+from sitroom.widgets.map.layer_item import BandedPathsItem
+from sitroom.widgets.map.registry import renders
 
 _CLASSES = (RoadClass.MOTORWAY, RoadClass.TRUNK, RoadClass.PRIMARY, RoadClass.SECONDARY)
 _OFFSET_M = 6.0  # each direction drawn a little to its right, so both directions of a road stay visible

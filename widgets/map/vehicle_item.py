@@ -22,12 +22,12 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
-from layers.base import Moment
-from layers.vehicles import VehicleLayer, VehicleSnapshot
-from resources import palette
-from services.vocabulary import VehicleStatus, VehicleType
-from widgets.map.layer_item import LayerItem
-from widgets.map.registry import renders
+from sitroom.layers.base import Moment
+from sitroom.layers.vehicles import VehicleLayer, VehicleSnapshot
+from sitroom.resources import palette
+from sitroom.services.vocabulary import VehicleStatus, VehicleType
+from sitroom.widgets.map.layer_item import LayerItem
+from sitroom.widgets.map.registry import renders
 
 _CELL = 32  # atlas cell size in logical pixels
 _DOT_ROW = len(VehicleType)  # atlas row of the aggregation dots

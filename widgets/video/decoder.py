@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui
 
-from services.video.streams import fit
+from sitroom.services.video.streams import fit
 
 
 def qt_decode(data: bytes, size: tuple[int, int] | None) -> tuple[QtGui.QImage, int, int]:

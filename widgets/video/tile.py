@@ -11,13 +11,13 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from layers.cameras import CameraLayer, CamState
-from resources import palette
-from services.video.hub import HD, SD, Picture, VideoHub
-from services.video.stream_state import StreamReport, StreamState
-from widgets import labels
-from widgets.map.camera_item import CAMERA_MIME
-from widgets.video.decoder import as_qimage
+from sitroom.layers.cameras import CameraLayer, CamState
+from sitroom.resources import palette
+from sitroom.services.video.hub import HD, SD, Picture, VideoHub
+from sitroom.services.video.stream_state import StreamReport, StreamState
+from sitroom.widgets import labels
+from sitroom.widgets.map.camera_item import CAMERA_MIME
+from sitroom.widgets.video.decoder import as_qimage
 
 TILE_MIME = "application/x-sitroom-tile"  # a tile dragged onto another: they swap
 _WORDS_EVERY_S = 0.5

@@ -10,7 +10,7 @@ from typing import Any
 import msgpack
 
 from bench.fuzz.mutators import msgpack_map_bytes, mutate_bytes, mutate_map, random_bytes, short, show_bytes
-from services.feeds.protocol import DecodeError
+from sitroom.services.feeds.protocol import DecodeError
 
 
 def rng_for(seed: int, name: str, i: int) -> random.Random:

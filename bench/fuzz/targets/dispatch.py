@@ -13,10 +13,10 @@ from bench.fuzz.mutators import mutate_bytes, mutate_map, note, pack, random_byt
 from bench.fuzz.promises import check_ack, check_cad_answer, check_command
 from bench.fuzz.targets.base import MsgpackMapTarget
 from bench.fuzz.targets.kit import fuzz_kit
-from services.dispatch import commands
-from services.sim.cad import Cad, CadState
-from services.sim.fleet import station_units
-from services.sim.incidents import IncidentGenerator
+from sitroom.services.dispatch import commands
+from sitroom.services.sim.cad import Cad, CadState
+from sitroom.services.sim.fleet import station_units
+from sitroom.services.sim.incidents import IncidentGenerator
 
 T0 = 1_750_000_000.0  # the CAD's clock: fixed, so a run is repeatable
 COMMAND = {"cmd_id": "c-1", "cmd": "dispatch", "incident": "INC-20250615-1", "unit": 10001, "lon": 127.4,

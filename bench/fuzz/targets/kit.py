@@ -19,8 +19,8 @@ import shapely
 from bench.fuzz.mutators import mutate_bytes, mutate_json, mutate_json_text, note, rounds, short, show_bytes
 from bench.fuzz.promises import check_kit
 from bench.fuzz.targets.base import Target
-from services.geo import Projector
-from services.store.kit import District, Kit, KitError, Poi, RoadClass, RoadGraph, load_kit, save_kit
+from sitroom.services.geo import Projector
+from sitroom.services.store.kit import District, Kit, KitError, Poi, RoadClass, RoadGraph, load_kit, save_kit
 
 
 def fuzz_kit() -> Kit:

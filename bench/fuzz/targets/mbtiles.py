@@ -13,8 +13,8 @@ from typing import Any
 from bench.fuzz.mutators import note
 from bench.fuzz.promises import check_tiles
 from bench.fuzz.targets.base import FileTarget
-from services.store.kit import KitError
-from services.store.tiles import check_mbtiles
+from sitroom.services.store.kit import KitError
+from sitroom.services.store.tiles import check_mbtiles
 
 _SQL_VALUES: tuple[Any, ...] = (None, 0, 5, 22, -1, 2**63 - 1, -(2**63), 1.5, 1e308, "abc", "5", "", b"\x00", b"",
                                 "x" * 1000)

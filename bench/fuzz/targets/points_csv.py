@@ -12,8 +12,8 @@ from typing import Any
 from bench.fuzz.mutators import note
 from bench.fuzz.promises import check_points
 from bench.fuzz.targets.base import FileTarget
-from services.store.kit import KitError
-from services.store.vector import read_points
+from sitroom.services.store.kit import KitError
+from sitroom.services.store.vector import read_points
 
 _CSV_HEADERS: tuple[tuple[str, ...], ...] = (
     ("lon", "lat", "name", "kind"), ("name", "x", "y"), ("longitude", "latitude", "type", "name"), ("LNG", "Lat"),

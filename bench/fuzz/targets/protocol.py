@@ -29,7 +29,7 @@ from bench.fuzz.promises import (
     check_snapshot_request,
 )
 from bench.fuzz.targets.base import MsgpackMapTarget, Target
-from services.feeds import protocol as p
+from sitroom.services.feeds import protocol as p
 
 INCIDENT = {"id": "INC-20250615-1", "type": "fire", "priority": 2, "lon": 127.38, "lat": 36.35, "status": "new",
             "reported": 1_750_000_000_000, "desc": "공장 화재 / factory fire", "units": [10001]}

@@ -1,0 +1,3 @@
+from sitroom.app.cli import main
+
+raise SystemExit(main())
