@@ -47,7 +47,9 @@ class FacilitiesController(QtCore.QObject):
         w = self.w
         self.alarms = AlarmDock()
         self.alarm_dock = w._dock(self.alarms, self.tr("Alarms"), QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
-        w.splitDockWidget(w.dispatch.queue_dock, self.alarm_dock, QtCore.Qt.Orientation.Horizontal)
+        # In front of the feeds, whose health the status bar sums up: the calls beside keep the width they need.
+        w.tabifyDockWidget(w.feeds_dock, self.alarm_dock)
+        self.alarm_dock.raise_()
         self.banner = w.banners.row("alarms")
         self.alarms.acknowledge.connect(self.acknowledge)
         self.alarms.shelve.connect(self.shelve)
@@ -210,6 +212,7 @@ class FacilitiesController(QtCore.QObject):
         key = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
         self.alarms.select(key)
         self.alarm_dock.show()
+        self.alarm_dock.raise_()
         alarm = monitor.engine.alarms[key]
         self.open_facility(alarm.facility)
         x, y = monitor.facility_xy(alarm.facility)

@@ -505,9 +505,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
-        # Tall and wide enough for the waiting band and a few open incidents at a glance; the feeds beside.
-        self.resizeDocks([self.feeds_dock], [24 * self.fontMetrics().height()], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.dispatch.queue_dock, self.facilities.alarm_dock, self.feeds_dock], [3, 3, 2],
+        # Tall and wide enough for rows of waiting calls and a few open incidents at a glance; alarms and feeds
+        # beside them.
+        self.resizeDocks([self.dispatch.queue_dock], [max(20 * self.fontMetrics().height(), self.height() * 3 // 8)],
+                         QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.dispatch.queue_dock, self.facilities.alarm_dock], [3, 2],
                          QtCore.Qt.Orientation.Horizontal)
 
     def restore_state(self) -> None:
@@ -516,7 +518,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 880)
+            # Most of the screen on a first start (the map is the point), never less than the docks need.
+            avail = self.screen().availableGeometry()
+            self.resize(max(1400, int(avail.width() * 0.9)), max(880, int(avail.height() * 0.9)))
             QtCore.QTimer.singleShot(0, self._default_dock_sizes)
         state = s.value("window/state")
         if state is not None:

@@ -38,6 +38,7 @@ class AlarmDock(QtWidgets.QWidget):
         top = QtWidgets.QHBoxLayout()
         self.summary = QtWidgets.QLabel()
         self.summary.setObjectName("alarmSummary")
+        self.summary.setWordWrap(True)
         top.addWidget(self.summary, 1)
         self.view_combo = QtWidgets.QComboBox()
         self.view_combo.addItem(self.tr("Alarms"), "annunciated")
@@ -61,14 +62,15 @@ class AlarmDock(QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout.addWidget(self.tree, 1)
-        buttons = QtWidgets.QHBoxLayout()
-        for text, signal in ((self.tr("Acknowledge (K)"), self.acknowledge), (self.tr("Incident (I)"), self.incident),
-                             (self.tr("Shelve…"), self.shelve), (self.tr("Out of service…"), self.out_of_service),
-                             (self.tr("Facility"), self.facility)):
+        buttons = QtWidgets.QGridLayout()  # three a row: the dock shares the bottom with the calls and the feeds
+        actions = ((self.tr("Acknowledge (K)"), self.acknowledge), (self.tr("Incident (I)"), self.incident),
+                   (self.tr("Shelve…"), self.shelve), (self.tr("Out of service…"), self.out_of_service),
+                   (self.tr("Facility"), self.facility))
+        for i, (text, signal) in enumerate(actions):
             b = QtWidgets.QPushButton(text)
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             b.clicked.connect(lambda _c=False, s=signal: self._emit(s, facility=s is self.facility))
-            buttons.addWidget(b)
+            buttons.addWidget(b, i // 3, i % 3)
         layout.addLayout(buttons)
         self.grouped = False
         self.shown_keys: list[str] = []  # the alarms listed after the last refresh

@@ -12,13 +12,13 @@ class CameraFilter(QtWidgets.QGroupBox):
     def __init__(self, cameras: CameraLayer, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(self.tr("Cameras"), parent)
         self.cameras = cameras
-        grid = QtWidgets.QGridLayout(self)
+        column = QtWidgets.QVBoxLayout(self)  # one a row: the labels are long, and the Layers dock is narrow
         self.checks: dict[str, QtWidgets.QCheckBox] = {}
-        for i, group in enumerate(STATE_GROUPS):
+        for group in STATE_GROUPS:
             check = QtWidgets.QCheckBox(labels.camera_group(group))
             check.setChecked(group in cameras.shown_groups)
             check.toggled.connect(self._apply)
-            grid.addWidget(check, i // 2, i % 2)
+            column.addWidget(check)
             self.checks[group] = check
 
     def _apply(self) -> None:

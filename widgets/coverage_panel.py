@@ -65,7 +65,6 @@ class CoveragePanel(QtWidgets.QWidget):
         top.addWidget(QtWidgets.QLabel(self.tr("Within")))
         top.addWidget(self.limit)
         top.addWidget(self.types)
-        top.addWidget(self.on_map)
         top.addStretch(1)
         # What "Show on map" colours the roads with, here where the switch is as well as in the Layers dock.
         self.legend = coverage_legend_row()
@@ -85,6 +84,7 @@ class CoveragePanel(QtWidgets.QWidget):
         lay.addLayout(top)
         lay.addWidget(self.city)
         lay.addWidget(self.detail)
+        lay.addWidget(self.on_map)  # on its own row, with what it draws under it: the dock is narrow
         lay.addWidget(self.legend)
         lay.addWidget(self.level)
         lay.addWidget(self.table, 1)

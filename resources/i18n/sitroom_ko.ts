@@ -2037,28 +2037,32 @@ The open kit stays open.</source>
         <translation>프리셋</translation>
     </message>
     <message>
-        <source>Save…</source>
-        <translation>저장…</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>삭제</translation>
-    </message>
-    <message>
-        <source>Clear</source>
-        <translation>비우기</translation>
-    </message>
-    <message>
         <source>Cameras</source>
         <translation>CCTV</translation>
     </message>
     <message>
-        <source>Grid</source>
-        <translation>격자</translation>
+        <source>Tiles on the wall</source>
+        <translation>영상 월의 타일 배치</translation>
     </message>
     <message>
-        <source>Own window</source>
-        <translation>별도 창</translation>
+        <source>Wall</source>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Save as preset…</source>
+        <translation>프리셋으로 저장…</translation>
+    </message>
+    <message>
+        <source>Delete this preset</source>
+        <translation>이 프리셋 삭제</translation>
+    </message>
+    <message>
+        <source>Clear every tile</source>
+        <translation>모든 타일 비우기</translation>
+    </message>
+    <message>
+        <source>Open in its own window</source>
+        <translation>별도 창으로 열기</translation>
     </message>
     <message>
         <source>Filter cameras</source>
