@@ -88,6 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cad", metavar="ENDPOINT", help="the CAD's ROUTER endpoint for dispatch commands")
     _gui_options(run)
 
+    wall = sub.add_parser("wall", help="wall displays: a layout's views on the room's screens, kiosk-style",
+                          description="Views (map, cameras, incidents, key figures, alarms, feeds) on screens as the "
+                                      "layout file places them; presets switch with the situation. Without --kit/"
+                                      "--feed: the last session's feeds, or the demo (docs/wall.md).")
+    wall.add_argument("--layout", type=Path, required=True, metavar="FILE", help="the wall's layout (TOML)")
+    wall.add_argument("--kit", type=Path, help="kit directory (default: the last session's, or the demo city)")
+    wall.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
+                      help="a feed to subscribe to; repeat for more")
+    wall.add_argument("--demo", action="store_true", help="start the demo backends and show the demo city")
+    wall.add_argument("--vehicles", type=int, default=3000, help="--demo: fleet size")
+    wall.add_argument("--sensors", type=int, default=3000, help="--demo: facility sensors")
+    wall.add_argument("--incident-rate", type=float, default=None, metavar="PER_HOUR",
+                      help="--demo: new incidents per hour (default: the demo's)")
+    wall.add_argument("--one-screen", action="store_true", help="tile every screen of the layout on one screen")
+    wall.add_argument("--disaster", action="store_true", help="start with disaster mode declared")
+    wall.add_argument("--control", metavar="ENDPOINT",
+                      help="take commands from supervisors here (tcp://127.0.0.1:PORT, or tcp://HOST:PORT with "
+                           "CURVE keys: SITROOM_KEY; see README 'Wall displays')")
+    wall.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save each window to DIR before quitting")
+    _gui_options(wall)
+
     replay = sub.add_parser("replay", help="replay a journal of received feeds on a timeline, or export a slice")
     replay.add_argument("journal", type=Path, help="journal directory (the app records one while it runs)")
     replay.add_argument("--kit", type=Path, help="kit directory (default: the one the journal names)")
@@ -468,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
             return keys_command.run(args)
         from sitroom.app import gui
 
+        if args.command == "wall":
+            return gui.run_wall(args)
         if args.command == "run":
             from sitroom.services.feeds.client import FeedConfig
 

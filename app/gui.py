@@ -38,7 +38,7 @@ def make_app(lang: str | None):
     lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
     if lang == "ko":
         for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
-                           (str(files("resources") / "i18n"), "sitroom_ko")):
+                           (str(files("sitroom.resources") / "i18n"), "sitroom_ko")):
             tr = QtCore.QTranslator(app)
             if tr.load(name, path):
                 app.installTranslator(tr)
@@ -218,3 +218,104 @@ def remember_session(kit: Kit, feeds: list[FeedConfig], cad: str | None = None) 
     s.setValue("session/cad", cad or "")
     s.setValue("session/kit", str(kit.path))
     s.setValue("session/feeds", json.dumps([{"name": f.name, "endpoint": f.endpoint} for f in feeds]))
+
+
+def run_wall(args: argparse.Namespace) -> int:
+    """``sitroom wall --layout FILE``: the wall's windows on a room of its own (read-only: no CAD link)."""
+    from sitroom.services.wall.layout import LayoutError, load
+
+    try:
+        layout = load(args.layout)
+    except LayoutError as exc:
+        print(f"sitroom wall: {exc}", file=sys.stderr)
+        return 2
+    backends = None
+    feeds: list[FeedConfig] = [FeedConfig(name, endpoint) for name, endpoint in args.feed]
+    if feeds or args.kit:
+        from sitroom.services.sim.demo_kit import open_demo_city
+        from sitroom.services.store.kit import load_kit
+
+        kit = load_kit(args.kit) if args.kit else open_demo_city()
+    else:
+        s = settings()
+        kit_path, saved = s.value("session/kit"), s.value("session/feeds")
+        if kit_path and saved and not args.demo:
+            from sitroom.services.store.kit import load_kit
+
+            kit = load_kit(Path(kit_path))
+            feeds = [FeedConfig(f["name"], f["endpoint"]) for f in json.loads(saved)]
+        else:
+            from sitroom.services.sim.demo_kit import demo_kit_path, open_demo_city
+            from sitroom.services.sim.launcher import DemoBackends
+
+            path = demo_kit_path()
+            if not path.exists():
+                open_demo_city()
+            extra = {} if args.incident_rate is None else {"incident_rate": args.incident_rate}
+            backends = DemoBackends(path, vehicles=args.vehicles, sensors=args.sensors, **extra)
+            backends.start()
+            kit = open_demo_city()
+            feeds = backends.feeds()
+    try:
+        return _run_wall(layout, kit, feeds, args, backends)
+    finally:
+        if backends is not None:
+            backends.stop()
+
+
+def _run_wall(layout, kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, backends) -> int:
+    app, lang = make_app(args.lang)
+    from PySide6 import QtCore
+
+    from sitroom.app.core.desk import DispatchDesk
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.frame_loop import FrameLoop
+    from sitroom.app.wall import WallController
+    from sitroom.services.feeds.security import Security
+    from sitroom.services.incidents.audit import AuditLog
+
+    state_dir = backends.runtime_dir if backends is not None else config_dir()
+    security = Security.from_env() if backends is None else None
+    session = LiveSession(kit, feeds, security=security)
+    audit = AuditLog(state_dir / "audit.sqlite")
+    audit.attach(session.incidents)
+    room = Room(session, DispatchDesk(session, who="wall"))
+    loop = FrameLoop(room)
+    wall = WallController(room, loop, layout, language=lang, one_screen=args.one_screen, audit=audit)
+    wall.disaster = bool(args.disaster)
+    control = None
+    if args.control:
+        from sitroom.app.wall_control import WallServer
+
+        control = WallServer(args.control, wall, security=Security.from_env())
+        control.start()
+    wall.show()
+    room.start()
+    loop.start()
+    stats = None
+
+    def finish() -> None:
+        if getattr(args, "screenshot_dir", None):
+            wall.save_screenshots(args.screenshot_dir)
+        app.quit()
+
+    if args.exit_after is not None:
+        QtCore.QTimer.singleShot(int(args.exit_after * 1000), finish)
+    try:
+        status = app.exec()
+    finally:
+        loop.stop()
+        if control is not None:
+            control.stop()
+        if args.stats:
+            stats = {**wall.stats(), "messages": session.stats.messages, "vehicles": session.vehicles.n,
+                     "incidents": len(session.incidents), "feeds_stale": len(session.stale_feeds()),
+                     "frames": sum(v.canvas.stats.frames for v in wall.views.values() if v.canvas is not None),
+                     "lang": lang}
+        wall.close()
+        room.stop()
+        audit.close()
+    if stats is not None:
+        print(json.dumps(stats), flush=True)
+    return status
