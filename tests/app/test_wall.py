@@ -84,7 +84,7 @@ def test_a_p1_incident_takes_the_wall_and_gives_it_back(wall, qtbot) -> None:
     controller, session, clock, audit = wall
     city = controller.views["normal", "city"]
     home = _centre(city.canvas)
-    x0, y0, x1, y1 = session.kit.road_bounds
+    x0, y0, _x1, _y1 = session.kit.road_bounds
     inc = session.incidents.create("fire", 1, 127.386, 36.352, x0 + 300.0, y0 + 400.0, "factory fire", "desk")
     state = controller.update_rules()
     assert state.focus is not None and state.focus.incident == inc.id
@@ -104,7 +104,7 @@ def test_a_p1_incident_takes_the_wall_and_gives_it_back(wall, qtbot) -> None:
 
 
 def test_flood_and_commands_switch_presets(wall) -> None:
-    controller, session, _clock, audit = wall
+    controller, _session, _clock, audit = wall
     controller.disaster = True
     assert controller.update_rules().preset == "disaster"
     assert controller.stats()["presets_switched"] == 1

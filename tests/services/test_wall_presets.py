@@ -129,6 +129,7 @@ def test_transitions_are_logged_with_times(engine: PresetEngine, clock: FakeCloc
     engine.update(Situation((inc("A"),)))
     clock.advance(10)
     engine.update(Situation((inc("A"),)))
-    assert [(t.before.reason, t.after.reason) for t in heard] == [("default", "p1-incident"), ("p1-incident", "default")]
+    assert [(t.before.reason, t.after.reason) for t in heard] == [("default", "p1-incident"),
+                                                                  ("p1-incident", "default")]
     assert heard[1].at - heard[0].at == 600.0
     assert heard[0].why == "priority-1 incident A"

@@ -128,7 +128,7 @@ class MapCanvas(pg.GraphicsView):
             for layer in list(self.items):
                 self.remove_layer(layer)
         self.layer_set = layers
-        for key in layers.keys():
+        for key in list(layers.keys()):
             if self.keys is None or key in self.keys:
                 self.add_layer(layers[key])
         layers.changed.connect(self._on_layers_changed)
