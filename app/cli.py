@@ -67,6 +67,7 @@ def _gui_options(p: argparse.ArgumentParser) -> None:
                         "limit: no live frame by then exits with status 1)")
     p.add_argument("--stats", action="store_true", help="print run statistics as one JSON line on exit")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window to PNG before quitting")
+    p.add_argument("--user", metavar="NAME", help="log in as NAME (users.toml; the PIN is asked, or SITROOM_PIN)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     from sitroom.app import keys as keys_command
 
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
+    users = sub.add_parser("users", help="the people who may log in, and their roles (users.toml)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a person (or give them a new PIN or role)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("dispatcher", "supervisor", "wall"))
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN or password from standard input")
+    users_sub.add_parser("list", help="names and roles")
+    rm = users_sub.add_parser("remove", help="remove a person")
+    rm.add_argument("name")
     drill = sub.add_parser("drill", help="run a fault drill against the demo backends and print its figures")
     drill.add_argument("name", choices=("link-cut",), help="link-cut: cut the backends' network link mid-dispatch")
     drill.add_argument("options", nargs=argparse.REMAINDER, help="the drill's own options (--help to list them)")
@@ -466,6 +476,37 @@ def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> i
     return 0
 
 
+def _run_users(args: argparse.Namespace) -> int:
+    """``sitroom users add NAME --role R`` (the PIN asked twice, or one line on stdin), ``list``, ``remove``."""
+    import getpass
+
+    from sitroom.app.settings import config_dir
+    from sitroom.services.access import LoginError, UserStore
+
+    store = UserStore(config_dir() / "users.toml")
+    try:
+        if args.users_command == "add":
+            if args.pin_stdin:
+                secret = sys.stdin.readline().rstrip("\n")
+            else:
+                secret = getpass.getpass(f"PIN or password for {args.name}: ")
+                if getpass.getpass("again: ") != secret:
+                    print("sitroom users: the two did not match; nothing changed", file=sys.stderr)
+                    return 1
+            user = store.add(args.name, args.role, secret)
+            print(f"{user.name}: {user.role} (in {store.path})")
+        elif args.users_command == "list":
+            for user in store.users():
+                print(f"{user.name}\t{user.role}")
+        elif not store.remove(args.name):
+            print(f"sitroom users: no {args.name} in {store.path}", file=sys.stderr)
+            return 1
+    except LoginError as exc:
+        print(f"sitroom users: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -483,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
             return link_cut_drill.main(args.options)
         if args.command == "cameras":
             return _run_cameras(args)
+        if args.command == "users":
+            return _run_users(args)
         if args.command == "keys":
             from sitroom.app import keys as keys_command
 

@@ -35,6 +35,7 @@ def make_app(lang: str | None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("SitRoom")
     app.setOrganizationName("SitRoom")
+    lang = lang or str(settings().value("ui/language", "") or "") or None  # the settings' choice
     lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
     if lang == "ko":
         for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
@@ -69,6 +70,9 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     from sitroom.services.sim.demo_kit import default_cache_dir
 
     state_dir = state_dir or config_dir()
+    user = log_in(args)
+    if user is None:
+        return 1
     # CURVE on every socket when a key pair is configured (SITROOM_KEY, see README); the demo stays plaintext.
     security = Security.from_env() if backends is None else None
     session = LiveSession(kit, feeds, security=security)
@@ -76,7 +80,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
     if (cams := cameras_of(session)) is not None:
-        cams.attach_audit(audit, getpass.getuser())  # who saw which camera, when
+        cams.attach_audit(audit, user.name)  # who saw which camera, when
     if (facilities := monitor_of(session)) is not None:
         audit.attach_alarms(facilities.engine)  # alarms, acknowledgements and shelving as they were
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
@@ -90,8 +94,13 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
 
         link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
         link.start()
-    room = Room(session, DispatchDesk(session, link=link, who=getpass.getuser()))
-    window = MainWindow(room, language=lang)
+    room = Room(session, DispatchDesk(session, link=link, who=user.name))
+    from sitroom.app.core.actions import Actions
+    from sitroom.services.access import Access
+
+    access = Access(user)
+    audit.record_access(user.name, user.role, "login", getpass.getuser())
+    window = MainWindow(room, language=lang, actions=Actions(room, access, audit))
     window.backends = backends
     window.show()
     window.start()
@@ -123,6 +132,33 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     if stats is not None:
         print(json.dumps(stats), flush=True)
     return status
+
+
+def log_in(args: argparse.Namespace):
+    """Who works at this desk: ``--user NAME`` (the PIN from SITROOM_PIN, else asked), anyone in users.toml
+    (asked), or without that file the desktop's user as a dispatcher. None when the login failed."""
+    from sitroom.services.access import LoginError, User, UserStore
+
+    store = UserStore(config_dir() / "users.toml")
+    name = getattr(args, "user", None)
+    if name is None and not store.exists:
+        return User(getpass.getuser(), "dispatcher")
+    if name is not None and os.environ.get("SITROOM_PIN") is not None:
+        try:
+            return store.login(name, os.environ["SITROOM_PIN"])
+        except LoginError as exc:
+            print(f"sitroom: {name}: {exc}", file=sys.stderr)
+            return None
+    from sitroom.widgets.settings_dialog import LoginDialog
+
+    dialog = LoginDialog(store)
+    if name:
+        dialog.name.setText(name)
+        dialog.secret.setFocus()
+    if dialog.exec() != dialog.DialogCode.Accepted or dialog.user is None:
+        print("sitroom: not logged in", file=sys.stderr)
+        return None
+    return dialog.user
 
 
 def finish_unattended(window, args: argparse.Namespace) -> None:

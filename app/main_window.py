@@ -13,6 +13,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from sitroom.app.cameras_ui import CamerasController
+from sitroom.app.core.actions import Actions
 from sitroom.app.core.find import Found, find
 from sitroom.app.core.room import Room
 from sitroom.app.dispatch_ui import DispatchController
@@ -41,9 +42,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     sig_first_live_frame = QtCore.Signal()
 
-    def __init__(self, room: Room, *, language: str = "ko", loop: FrameLoop | None = None) -> None:
+    def __init__(self, room: Room, *, language: str = "ko", loop: FrameLoop | None = None,
+                 actions: Actions | None = None) -> None:
         super().__init__()
         self.room = room
+        # Everything the person logged in does goes through here, checked against their role.
+        self.actions = actions or Actions(room)
         self.session = room.session
         self.desk = room.desk
         self.loop = loop or FrameLoop(room, self)
@@ -203,10 +207,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_menu(self) -> None:
         filem = self.menuBar().addMenu(self.tr("&File"))
-        filem.addAction(self.tr("Open kit…"), self.choose_kit, QtGui.QKeySequence.StandardKey.Open)
-        self.recent_menu = filem.addMenu(self.tr("Recent kits"))
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
+        if self.actions.allowed("open-kit"):
+            filem.addAction(self.tr("Open kit…"), self.choose_kit, QtGui.QKeySequence.StandardKey.Open)
+            self.recent_menu = filem.addMenu(self.tr("Recent kits"))
+            self.recent_menu.aboutToShow.connect(self._fill_recent)
+            filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
+            filem.addSeparator()
+        filem.addAction(self.tr("Settings…"), self.show_settings)
         filem.addSeparator()
         filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
@@ -239,6 +246,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_kit(self, path: Path) -> bool:
         """Load a kit in the background; the open one stays until the new one is ready and valid."""
+        if not self.dispatch.permitted("open-kit"):
+            return False
         if not self.kit_loader.load(path, self.session.capabilities):
             self.statusBar().showMessage(self.tr("Still opening the previous kit…"), 4000)
             return False
@@ -335,6 +344,16 @@ class MainWindow(QtWidgets.QMainWindow):
                  ("Tab", self.tr("Map → waiting calls → incidents → units"))]
         body = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{w}</td></tr>" for k, w in rows)
         return f"<table>{body}</table>"
+
+    def show_settings(self) -> None:
+        """The interface's language (from the next start: every window is built in it) and who is logged in."""
+        from sitroom.widgets.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(str(settings().value("ui/language", self.language)), self.actions.who,
+                                self.actions.access.role, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.language() != self.language:
+            settings().setValue("ui/language", dialog.language())
+            self.statusBar().showMessage(self.tr("The language changes at the next start of SitRoom."), 8000)
 
     def show_keys(self) -> None:
         QtWidgets.QMessageBox.information(self, self.tr("Keys"), self.keys_text())
@@ -485,10 +504,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _map_menu(self, x: float, y: float, screen: QtCore.QPoint) -> None:
         menu = QtWidgets.QMenu(self)
-        menu.addAction(self.tr("New incident here…"), lambda: self.dispatch.new_incident(x, y))
-        menu.addAction(self.tr("Close this road"), lambda: self.dispatch.close_road_at(x, y))
-        menu.addAction(self.tr("Reopen all roads"), self.dispatch.reopen_roads)
-        menu.exec(screen)
+        allowed = self.actions.allowed
+        if allowed("new-incident"):
+            menu.addAction(self.tr("New incident here…"), lambda: self.dispatch.new_incident(x, y))
+        if allowed("close-road"):
+            menu.addAction(self.tr("Close this road"), lambda: self.dispatch.close_road_at(x, y))
+        if allowed("reopen-roads"):
+            menu.addAction(self.tr("Reopen all roads"), self.dispatch.reopen_roads)
+        if not menu.isEmpty():
+            menu.exec(screen)
 
     def _on_cursor(self, x: float, y: float) -> None:
         lon, lat = self.session.projector.inverse(x, y)

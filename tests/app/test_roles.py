@@ -125,3 +125,40 @@ def test_users_and_pins(tmp_path: Path) -> None:
     with pytest.raises(LoginError):
         store.add("x", "wall", "12")
     assert store.remove("lee") and [u.name for u in store.users()] == ["kim"]
+
+
+def _menu_texts(window) -> set[str]:
+    out = set()
+    for menu_action in window.menuBar().actions():
+        for a in menu_action.menu().actions():
+            if a.isVisible() and a.text():
+                out.add(a.text())
+    return out
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_window_offers_only_what_the_role_may_do(qtbot, role: str) -> None:
+    from sitroom.app.main_window import MainWindow
+
+    session = LiveSession(grid_kit(6), [])
+    room = Room(session)
+    window = MainWindow(room, language="en", actions=Actions(room, Access(User("kim", role))))
+    qtbot.addWidget(window)
+    texts = _menu_texts(window)
+    changing = {"Acknowledge, rank the units and show them with the incident", "Dispatch the chosen unit",
+                "Close incident…", "New incident at the map centre…", "Open kit…", "Reopen all roads",
+                "Acknowledge the selected alarm, with a note", "Shelve the selected alarm…"}
+    if role == "dispatcher":
+        assert changing <= texts
+    else:
+        assert not changing & texts, changing & texts
+    assert ("Reassign incident…" in texts) == (role != "wall")
+    assert ("Cancel incident…" in texts) == (role != "wall")
+    # A refused action says why, in the status bar (the key is gone from the menu; the slot still refuses).
+    inc = session.incidents.create("fire", 2, 127.38, 36.35, 100.0, 100.0, "x", "setup")
+    window.dispatch.select_incident(inc.id)
+    window.dispatch.take_call()
+    if role != "dispatcher":
+        assert window.dispatch.call_form is None
+        assert f"kim is logged in as {role}: only a dispatcher may take calls." in window.statusBar().currentMessage()
+    window.close()
