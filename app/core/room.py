@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sitroom.app.capabilities.facilities import monitor_of
 from sitroom.app.core.desk import DispatchDesk
 from sitroom.app.core.session import LiveSession
 from sitroom.layers.base import Layer, Moment
@@ -30,7 +31,8 @@ class Room:
         changed, self._last_stale = key != self._last_stale, key
         now_ms = session.clock_ms()
         if periodic:
-            self.figures.sample(session, self.desk, now, now_ms)
+            monitor = monitor_of(session)
+            self.figures.sample(session, self.desk, now, now_ms, monitor.engine if monitor is not None else None)
         return Moment(now, now_ms, stale, changed, periodic)
 
     def set_kit(self, kit: Kit, kit_layers: dict[str, Layer] | None = None) -> None:

@@ -49,20 +49,13 @@ class FigureRecorder:
             for k in list(self.alarms)[: len(self.alarms) - _KEEP]:
                 del self.alarms[k]
 
-    def sample(self, session, desk, now: float, now_ms: int) -> None:
+    def sample(self, session, desk, now: float, now_ms: int, alarm_engine=None) -> None:
         """At most once a second: each feed that spoke since the last sample; coverage once a minute."""
         if now - self._sampled < _SAMPLE_EVERY_S and now >= self._sampled:
             return
         self._sampled = now
-        monitor = None
-        try:
-            from sitroom.app.capabilities.facilities import monitor_of  # the figures need no Qt; this is lazy
-
-            monitor = monitor_of(session)
-        except ImportError:
-            pass
-        if monitor is not None:
-            self.attach_alarms(monitor.engine)
+        if alarm_engine is not None:
+            self.attach_alarms(alarm_engine)
         for h in session.client.health:
             last = getattr(h, "last_rx", None)
             if last is None:
