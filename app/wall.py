@@ -538,7 +538,7 @@ class WallController(QtCore.QObject):
             else:
                 raise ValueError(f"unknown command {op!r}")
         except (KeyError, ValueError, TypeError) as exc:
-            return {"ok": False, "error": str(exc).strip("'\"")}
+            return {"ok": False, "error": str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)}
         if self.audit is not None and op != "status":
             try:
                 self.audit.record_access(who, "supervisor", "wall-command", repr(cmd))
