@@ -73,7 +73,6 @@ class View:
     center: tuple[float, float] | None = None  # lon, lat
     width_km: float | None = None
     layers: tuple[str, ...] | None = None  # None: every layer
-    style: str = "night"
     # cctv
     grid: int = 2
     cameras: tuple[str, ...] = ()
@@ -308,8 +307,7 @@ def parse(text: str, path: str = "<layout>") -> WallLayout:
 
 
 def _view(r: _Reader, v: dict, where: tuple, screens: dict[str, Screen]) -> View:
-    allowed = ("name", "kind", "screen", "at", "span", "center", "width_km", "layers", "style", "grid", "cameras",
-               "title")
+    allowed = ("name", "kind", "screen", "at", "span", "center", "width_km", "layers", "grid", "cameras", "title")
     r.keys(v, where, allowed, "a view")
     kind = r.get(v, where, "kind", str, "a view")
     if kind not in VIEW_KINDS:
@@ -326,7 +324,7 @@ def _view(r: _Reader, v: dict, where: tuple, screens: dict[str, Screen]) -> View
                      f"view {name!r} at column {col}, row {row} spanning {cols}×{rows} does not fit screen "
                      f"{screen!r}'s {s.columns}×{s.rows} grid")
     kw: dict[str, Any] = {}
-    for key, kinds in (("center", ("map",)), ("width_km", ("map",)), ("layers", ("map",)), ("style", ("map",)),
+    for key, kinds in (("center", ("map",)), ("width_km", ("map",)), ("layers", ("map",)),
                        ("grid", ("cctv",)), ("cameras", ("cctv",))):
         if key in v and kind not in kinds:
             raise r.fail((*where, key), f"{key} is a setting of {' and '.join(kinds)} views, not of {kind}")
@@ -348,11 +346,6 @@ def _view(r: _Reader, v: dict, where: tuple, screens: dict[str, Screen]) -> View
             if layer not in MAP_LAYERS:
                 raise r.fail((*where, "layers"), f"layer {layer!r}: one of {', '.join(MAP_LAYERS)}")
         kw["layers"] = tuple(layers)
-    if "style" in v:
-        style = r.get(v, where, "style", str, f"view {name!r}")
-        if style not in ("night", "day"):
-            raise r.fail((*where, "style"), f"style {style!r}: night or day")
-        kw["style"] = style
     if "grid" in v:
         grid = r.get(v, where, "grid", int, f"view {name!r}")
         if not 1 <= grid <= 4:
