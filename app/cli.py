@@ -67,6 +67,7 @@ def _gui_options(p: argparse.ArgumentParser) -> None:
                         "limit: no live frame by then exits with status 1)")
     p.add_argument("--stats", action="store_true", help="print run statistics as one JSON line on exit")
     p.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window to PNG before quitting")
+    p.add_argument("--user", metavar="NAME", help="log in as NAME (users.toml; the PIN is asked, or SITROOM_PIN)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a feed to subscribe to; repeat for more")
     run.add_argument("--cad", metavar="ENDPOINT", help="the CAD's ROUTER endpoint for dispatch commands")
     _gui_options(run)
+
+    wall = sub.add_parser("wall", help="wall displays: a layout's views on the room's screens, kiosk-style",
+                          description="Views (map, cameras, incidents, key figures, alarms, feeds) on screens as the "
+                                      "layout file places them; presets switch with the situation. Without --kit/"
+                                      "--feed: the last session's feeds, or the demo (docs/wall.md).")
+    wall.add_argument("--layout", type=Path, required=True, metavar="FILE", help="the wall's layout (TOML)")
+    wall.add_argument("--kit", type=Path, help="kit directory (default: the last session's, or the demo city)")
+    wall.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
+                      help="a feed to subscribe to; repeat for more")
+    wall.add_argument("--demo", action="store_true", help="start the demo backends and show the demo city")
+    wall.add_argument("--vehicles", type=int, default=3000, help="--demo: fleet size")
+    wall.add_argument("--sensors", type=int, default=3000, help="--demo: facility sensors")
+    wall.add_argument("--incident-rate", type=float, default=None, metavar="PER_HOUR",
+                      help="--demo: new incidents per hour (default: the demo's)")
+    wall.add_argument("--one-screen", action="store_true", help="tile every screen of the layout on one screen")
+    wall.add_argument("--disaster", action="store_true", help="start with disaster mode declared")
+    wall.add_argument("--control", metavar="ENDPOINT",
+                      help="take commands from supervisors here (tcp://127.0.0.1:PORT, or tcp://HOST:PORT with "
+                           "CURVE keys: SITROOM_KEY; see README 'Wall displays')")
+    wall.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save each window to DIR before quitting")
+    _gui_options(wall)
 
     replay = sub.add_parser("replay", help="replay a journal of received feeds on a timeline, or export a slice")
     replay.add_argument("journal", type=Path, help="journal directory (the app records one while it runs)")
@@ -178,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     from sitroom.app import keys as keys_command
 
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
+    users = sub.add_parser("users", help="the people who may log in, and their roles (users.toml)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a person (or give them a new PIN or role)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("dispatcher", "supervisor", "wall"))
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN or password from standard input")
+    users_sub.add_parser("list", help="names and roles")
+    rm = users_sub.add_parser("remove", help="remove a person")
+    rm.add_argument("name")
     drill = sub.add_parser("drill", help="run a fault drill against the demo backends and print its figures")
     drill.add_argument("name", choices=("link-cut",), help="link-cut: cut the backends' network link mid-dispatch")
     drill.add_argument("options", nargs=argparse.REMAINDER, help="the drill's own options (--help to list them)")
@@ -445,6 +476,37 @@ def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> i
     return 0
 
 
+def _run_users(args: argparse.Namespace) -> int:
+    """``sitroom users add NAME --role R`` (the PIN asked twice, or one line on stdin), ``list``, ``remove``."""
+    import getpass
+
+    from sitroom.app.settings import config_dir
+    from sitroom.services.access import LoginError, UserStore
+
+    store = UserStore(config_dir() / "users.toml")
+    try:
+        if args.users_command == "add":
+            if args.pin_stdin:
+                secret = sys.stdin.readline().rstrip("\n")
+            else:
+                secret = getpass.getpass(f"PIN or password for {args.name}: ")
+                if getpass.getpass("again: ") != secret:
+                    print("sitroom users: the two did not match; nothing changed", file=sys.stderr)
+                    return 1
+            user = store.add(args.name, args.role, secret)
+            print(f"{user.name}: {user.role} (in {store.path})")
+        elif args.users_command == "list":
+            for user in store.users():
+                print(f"{user.name}\t{user.role}")
+        elif not store.remove(args.name):
+            print(f"sitroom users: no {args.name} in {store.path}", file=sys.stderr)
+            return 1
+    except LoginError as exc:
+        print(f"sitroom users: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -462,12 +524,16 @@ def main(argv: list[str] | None = None) -> int:
             return link_cut_drill.main(args.options)
         if args.command == "cameras":
             return _run_cameras(args)
+        if args.command == "users":
+            return _run_users(args)
         if args.command == "keys":
             from sitroom.app import keys as keys_command
 
             return keys_command.run(args)
         from sitroom.app import gui
 
+        if args.command == "wall":
+            return gui.run_wall(args)
         if args.command == "run":
             from sitroom.services.feeds.client import FeedConfig
 

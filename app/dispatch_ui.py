@@ -8,6 +8,7 @@ brings the focus back to the map and the queue, so a letter never lands in a tex
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -17,6 +18,7 @@ from sitroom.layers.incidents import IncidentLayer
 from sitroom.services.incidents.golden import misses_target
 from sitroom.services.incidents.model import Incident, LifecycleError
 from sitroom.services.incidents.order import waiting_calls
+from sitroom.services.refusal import Refusal
 from sitroom.widgets import labels
 from sitroom.widgets.call_alert import CallAlert
 from sitroom.widgets.call_form import CallForm
@@ -121,7 +123,7 @@ class DispatchController(QtCore.QObject):
         self.coverage_panel.report_requested.connect(self.time_of_day_report)
         self.coverage_panel.types_changed.connect(self._types_changed)
 
-    def key_list(self) -> list[tuple[str, str, object]]:
+    def _all_keys(self) -> list[tuple[str, str, object]]:
         """(key, what it does, slot): the dispatcher's keys, as the Dispatch menu and Help → Keys list them."""
         return [
             ("N", self.tr("Next call: the most urgent waiting for acknowledgement"), self.next_incident),
@@ -136,6 +138,32 @@ class DispatchController(QtCore.QObject):
             ("I", self.tr("Incident from the selected alarm: at its facility, units ranked at once"),
              lambda: self.w.facilities.incident_from_alarm()),
         ]
+
+    KEY_ACTIONS: ClassVar[dict[str, str]] = {"A": "acknowledge", "D": "dispatch", "C": "close", "X": "cancel",
+                                             "Ctrl+N": "new-incident", "I": "new-incident"}
+
+    def key_list(self) -> list[tuple[str, str, object]]:
+        """The keys the person logged in may use (Help → Keys lists these)."""
+        return [k for k in self._all_keys() if self.actions.allowed(self.KEY_ACTIONS.get(k[0], "figures"))
+                or k[0] not in self.KEY_ACTIONS]
+
+    def reassign(self) -> None:
+        """A supervisor (or dispatcher) hands the selected incident to another dispatcher, with a reason."""
+        if (inc := self._require()) is None or not self.permitted("reassign"):
+            return
+        to, ok = QtWidgets.QInputDialog.getText(self.w, self.tr("Reassign incident"),
+                                                self.tr("Reassign {0} to which dispatcher?").format(inc))
+        if not ok or not to.strip():
+            return
+        reason, ok = QtWidgets.QInputDialog.getText(self.w, self.tr("Reassign incident"), self.tr("Why?"))
+        if not ok:
+            return
+        try:
+            self.actions.reassign(inc, to, reason)
+        except Refusal as exc:
+            self.w.statusBar().showMessage(labels.refusal(exc), 8000)
+            return
+        self.w.statusBar().showMessage(self.tr("{0} reassigned to {1}").format(inc, to.strip()), 6000)
 
     def build_actions(self, menu: QtWidgets.QMenu) -> None:
         for key, title, slot in self.key_list():
@@ -153,10 +181,14 @@ class DispatchController(QtCore.QObject):
         self._toggle_key = self._window_key("Space", self.toggle_pick)
         self._toggle_key.setEnabled(False)
         menu.addSeparator()
+        if self.actions.allowed("reassign"):
+            menu.addAction(self.tr("Reassign incident…"), self.reassign)
         self.close_area_action = menu.addAction(self.tr("Close roads in an area (Shift+drag)"))
         self.close_area_action.setCheckable(True)
         self.close_area_action.toggled.connect(lambda on: setattr(self, "_closing_area", on))
-        menu.addAction(self.tr("Reopen all roads"), self.reopen_roads)
+        reopen = menu.addAction(self.tr("Reopen all roads"), self.reopen_roads)
+        self.close_area_action.setVisible(self.actions.allowed("close-road"))
+        reopen.setVisible(self.actions.allowed("reopen-roads"))
 
     def _window_key(self, key: str, slot) -> QtGui.QShortcut:
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self.w)
@@ -206,8 +238,23 @@ class DispatchController(QtCore.QObject):
             self._coverage_at = now
             self.update_coverage()
 
+    @property
+    def actions(self):
+        return self.w.actions
+
+    def permitted(self, action: str) -> bool:
+        """Whether the person logged in may; if not, the status bar says why (and the audit log has it)."""
+        try:
+            self.actions.check(action)
+        except Refusal as exc:
+            self.w.statusBar().showMessage(labels.refusal(exc), 8000)
+            return False
+        return True
+
     def _in_service(self, unit: int, in_service: bool) -> None:
-        self.desk.set_in_service(unit, in_service)
+        if not self.permitted("unit-service"):
+            return
+        self.actions.set_in_service(unit, in_service)
         self.w.statusBar().showMessage((self.tr("Unit {0} back in service") if in_service
                                         else self.tr("Unit {0} out of service: not offered")).format(unit), 5000)
         if self.ranking is not None:
@@ -282,8 +329,8 @@ class DispatchController(QtCore.QObject):
         if (inc := self._require()) is None:
             return
         try:
-            self.desk.book.acknowledge(inc, self.desk.who)
-        except LifecycleError as exc:
+            self.actions.acknowledge(inc)
+        except Refusal as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 6000)
             return
         self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
@@ -330,16 +377,17 @@ class DispatchController(QtCore.QObject):
             return
         book = self.desk.book
         try:
+            self.actions.check("close" if status == "closed" else "cancel")
             book.check_transition(inc, status)  # a second C says why at once, before asking for a disposition
-        except LifecycleError as exc:
+        except Refusal as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 6000)
             return
         dialog = DispositionDialog(inc, book.get(inc).type, status == "closed", self.w)
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return
         try:
-            book.transition(inc, status, self.desk.who, disposition=dialog.value())
-        except LifecycleError as exc:
+            self.actions.finish(inc, status, dialog.value())
+        except Refusal as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 6000)
             return
         self.select_incident(None)  # the finished incident leaves the selection (and the open list)
@@ -353,7 +401,9 @@ class DispatchController(QtCore.QObject):
         """The map's context menu: take a call here."""
         self.take_call((x, y))
 
-    def take_call(self, at: tuple[float, float] | None = None) -> CallForm:
+    def take_call(self, at: tuple[float, float] | None = None) -> CallForm | None:
+        if not self.permitted("new-incident"):
+            return None
         if self.call_form is not None:
             self.call_form.raise_()
             self.call_form.activateWindow()
@@ -384,8 +434,8 @@ class DispatchController(QtCore.QObject):
             return
         v = form.values()
         lon, lat = self.desk.session.projector.inverse(v["x"], v["y"])
-        inc = self.desk.book.create(v["type"], v["priority"], float(lon), float(lat), v["x"], v["y"], v["desc"],
-                                    self.desk.who, place=v["place"], caller_number=v["caller_number"],
+        inc = self.actions.new_incident(v["type"], v["priority"], float(lon), float(lat), v["x"], v["y"], v["desc"],
+                                        place=v["place"], caller_number=v["caller_number"],
                                     caller_name=v["caller_name"], notes=v["notes"])
         self.queue.refresh(self.desk.session.clock_ms(), self.desk.pending())
         self.select_incident(inc.id)
@@ -506,7 +556,9 @@ class DispatchController(QtCore.QObject):
         except LifecycleError as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 8000)
             return
-        result = self.desk.dispatch_units(inc, units)
+        if not self.permitted("dispatch"):
+            return
+        result = self.actions.dispatch(inc, units)
         if result.refused:
             first = next(iter(result.refused.values()))
             self.w.statusBar().showMessage(labels.refusal(first), 8000)
@@ -523,21 +575,26 @@ class DispatchController(QtCore.QObject):
         """A Shift+drag: closes an area when that mode is on (then True), else it selects vehicles."""
         if not self._closing_area:
             return False
-        closed = self.desk.close_area(x0, y0, x1, y1)
+        self.close_area_action.setChecked(False)
+        if not self.permitted("close-road"):
+            return True
+        closed = self.actions.close_area(x0, y0, x1, y1)
         self.close_area_action.setChecked(False)
         self._closures_changed(self.tr("{0} road edges closed").format(len(closed)))
         return True
 
     def close_road_at(self, x: float, y: float) -> None:
         try:
-            self.desk.close_road_near(x, y)
-        except DispatchError as exc:
+            self.actions.close_road_near(x, y)
+        except Refusal as exc:
             self.w.statusBar().showMessage(labels.refusal(exc), 4000)
             return
         self._closures_changed(self.tr("Road closed"))
 
     def reopen_roads(self) -> None:
-        self.desk.reopen_all()
+        if not self.permitted("reopen-roads"):
+            return
+        self.actions.reopen_roads()
         self._closures_changed(self.tr("All roads reopened"))
 
     def _closures_changed(self, message: str) -> None:

@@ -15,9 +15,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from sitroom.app.capabilities.facilities import monitor_of
 from sitroom.app.core.room import Room
-from sitroom.services.alarms.engine import AlarmError
 from sitroom.services.alarms.model import Alarm
 from sitroom.services.facilities.monitor import FacilityMonitor
+from sitroom.services.refusal import Refusal
 from sitroom.services.vocabulary import ALARM_INCIDENT_TYPE
 from sitroom.widgets import labels
 from sitroom.widgets.alarm_dialogs import AlarmDialog
@@ -66,12 +66,16 @@ class FacilitiesController(QtCore.QObject):
                 ("K", self.tr("Acknowledge the selected alarm, with a note"), lambda: self.acknowledge(None))]
 
     def build_actions(self, menu: QtWidgets.QMenu) -> None:
+        allowed = self.w.actions.allowed
         for key, title, slot in self.key_list():
             action = menu.addAction(title, slot, QtGui.QKeySequence(key))
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            action.setVisible(key != "K" or allowed("alarm-acknowledge"))
         menu.addSeparator()
-        menu.addAction(self.tr("Shelve the selected alarm…"), lambda: self.shelve(None))
-        menu.addAction(self.tr("Take the selected alarm out of service…"), lambda: self.out_of_service(None))
+        menu.addAction(self.tr("Shelve the selected alarm…"), lambda: self.shelve(None)).setVisible(
+            allowed("alarm-shelve"))
+        menu.addAction(self.tr("Take the selected alarm out of service…"), lambda: self.out_of_service(None)
+                       ).setVisible(allowed("alarm-out-of-service"))
         menu.addSeparator()
         menu.addAction(self.alarm_dock.toggleViewAction())
 
@@ -221,49 +225,52 @@ class FacilitiesController(QtCore.QObject):
     def _act(self, fn, *args) -> None:
         try:
             fn(*args)
-        except AlarmError as exc:
-            self.w.statusBar().showMessage(labels.alarm_refusal(exc), 6000)
+        except Refusal as exc:
+            text = labels.refusal(exc) if exc.code == "not-permitted" else labels.alarm_refusal(exc)
+            self.w.statusBar().showMessage(text, 6000)
         self.after_frame()
 
     def acknowledge(self, key: str | None = None) -> None:
         a = self._alarm(key)
         if a is None:
             return
+        if not self.w.dispatch.permitted("alarm-acknowledge"):
+            return
         dialog = AlarmDialog(self.tr("Acknowledge alarm"), self._describe(a), self.tr("Note (optional)"), parent=self.w)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self._act(self.monitor.engine.acknowledge, a.key, self.room.desk.who, self.room.session.clock_ms(),
-                      dialog.value())
+            self._act(self.w.actions.alarm_acknowledge, a.key, dialog.value())
         self.w.back_to_map()
 
     def shelve(self, key: str | None = None) -> None:
         a = self._alarm(key)
         if a is None:
             return
+        if not self.w.dispatch.permitted("alarm-shelve"):
+            return
         dialog = AlarmDialog(self.tr("Shelve alarm"), self._describe(a), self.tr("Why"), needs_note=True,
                              shelve=True, parent=self.w)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            now = self.room.session.clock_ms()
-            self._act(self.monitor.engine.shelve, a.key, self.room.desk.who, now,
-                      now + dialog.shelve_minutes() * 60_000, dialog.value())
+            self._act(self.w.actions.alarm_shelve, a.key, dialog.shelve_minutes(), dialog.value())
         self.w.back_to_map()
 
     def out_of_service(self, key: str | None = None) -> None:
         a = self._alarm(key)
         if a is None:
             return
+        if not self.w.dispatch.permitted("alarm-out-of-service"):
+            return
         dialog = AlarmDialog(self.tr("Take alarm out of service"), self._describe(a), self.tr("Why"),
                              needs_note=True, parent=self.w)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self._act(self.monitor.engine.remove_from_service, a.key, self.room.desk.who,
-                      self.room.session.clock_ms(), dialog.value())
+            self._act(self.w.actions.alarm_out_of_service, a.key, dialog.value())
         self.w.back_to_map()
 
     def back(self, key: str) -> None:
         a = self._alarm(key)
         if a is None:
             return
-        engine, who, now = self.monitor.engine, self.room.desk.who, self.room.session.clock_ms()
-        self._act(engine.unshelve if a.state == "shelved" else engine.return_to_service, a.key, who, now)
+        actions = self.w.actions
+        self._act(actions.alarm_unshelve if a.state == "shelved" else actions.alarm_in_service, a.key)
 
     def incident_from_alarm(self, key: str | None = None) -> str | None:
         """I: an incident at the alarm's facility, of the type the alarm calls for (a fire for smoke), ranked at
@@ -288,10 +295,14 @@ class FacilitiesController(QtCore.QObject):
         lon, lat = session.projector.inverse(x, y)
         kind = ALARM_INCIDENT_TYPE.get(a.kind, "disaster")
         name = self._facility_name(monitor, a.facility)
-        inc = desk.book.create(kind, min(a.priority, 5), float(lon), float(lat), float(x), float(y),
-                               self._describe(a), desk.who, place=name,
-                               notes=self.tr("From alarm {0}").format(a.key))
-        monitor.engine.link_incident(a.key, inc.id, desk.who)
+        try:
+            inc = self.w.actions.new_incident(kind, min(a.priority, 5), float(lon), float(lat), float(x), float(y),
+                                              self._describe(a), place=name,
+                                              notes=self.tr("From alarm {0}").format(a.key))
+        except Refusal as exc:
+            self.w.statusBar().showMessage(labels.refusal(exc), 6000)
+            return None
+        self.w.actions.link_alarm(a.key, inc.id)
         dispatch = self.w.dispatch
         dispatch.queue.refresh(session.clock_ms(), desk.pending())
         dispatch.select_incident(inc.id)

@@ -35,6 +35,7 @@ def make_app(lang: str | None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("SitRoom")
     app.setOrganizationName("SitRoom")
+    lang = lang or str(settings().value("ui/language", "") or "") or None  # the settings' choice
     lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
     if lang == "ko":
         for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
@@ -69,6 +70,9 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     from sitroom.services.sim.demo_kit import default_cache_dir
 
     state_dir = state_dir or config_dir()
+    user = log_in(args)
+    if user is None:
+        return 1
     # CURVE on every socket when a key pair is configured (SITROOM_KEY, see README); the demo stays plaintext.
     security = Security.from_env() if backends is None else None
     session = LiveSession(kit, feeds, security=security)
@@ -76,7 +80,7 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     audit = AuditLog(state_dir / "audit.sqlite")
     audit.attach(session.incidents)
     if (cams := cameras_of(session)) is not None:
-        cams.attach_audit(audit, getpass.getuser())  # who saw which camera, when
+        cams.attach_audit(audit, user.name)  # who saw which camera, when
     if (facilities := monitor_of(session)) is not None:
         audit.attach_alarms(facilities.engine)  # alarms, acknowledgements and shelving as they were
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
@@ -90,8 +94,13 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
 
         link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
         link.start()
-    room = Room(session, DispatchDesk(session, link=link, who=getpass.getuser()))
-    window = MainWindow(room, language=lang)
+    room = Room(session, DispatchDesk(session, link=link, who=user.name))
+    from sitroom.app.core.actions import Actions
+    from sitroom.services.access import Access
+
+    access = Access(user)
+    audit.record_access(user.name, user.role, "login", getpass.getuser())
+    window = MainWindow(room, language=lang, actions=Actions(room, access, audit))
     window.backends = backends
     window.show()
     window.start()
@@ -123,6 +132,33 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     if stats is not None:
         print(json.dumps(stats), flush=True)
     return status
+
+
+def log_in(args: argparse.Namespace):
+    """Who works at this desk: ``--user NAME`` (the PIN from SITROOM_PIN, else asked), anyone in users.toml
+    (asked), or without that file the desktop's user as a dispatcher. None when the login failed."""
+    from sitroom.services.access import LoginError, User, UserStore
+
+    store = UserStore(config_dir() / "users.toml")
+    name = getattr(args, "user", None)
+    if name is None and not store.exists:
+        return User(getpass.getuser(), "dispatcher")
+    if name is not None and os.environ.get("SITROOM_PIN") is not None:
+        try:
+            return store.login(name, os.environ["SITROOM_PIN"])
+        except LoginError as exc:
+            print(f"sitroom: {name}: {exc}", file=sys.stderr)
+            return None
+    from sitroom.widgets.settings_dialog import LoginDialog
+
+    dialog = LoginDialog(store)
+    if name:
+        dialog.name.setText(name)
+        dialog.secret.setFocus()
+    if dialog.exec() != dialog.DialogCode.Accepted or dialog.user is None:
+        print("sitroom: not logged in", file=sys.stderr)
+        return None
+    return dialog.user
 
 
 def finish_unattended(window, args: argparse.Namespace) -> None:
@@ -218,3 +254,104 @@ def remember_session(kit: Kit, feeds: list[FeedConfig], cad: str | None = None) 
     s.setValue("session/cad", cad or "")
     s.setValue("session/kit", str(kit.path))
     s.setValue("session/feeds", json.dumps([{"name": f.name, "endpoint": f.endpoint} for f in feeds]))
+
+
+def run_wall(args: argparse.Namespace) -> int:
+    """``sitroom wall --layout FILE``: the wall's windows on a room of its own (read-only: no CAD link)."""
+    from sitroom.services.wall.layout import LayoutError, load
+
+    try:
+        layout = load(args.layout)
+    except LayoutError as exc:
+        print(f"sitroom wall: {exc}", file=sys.stderr)
+        return 2
+    backends = None
+    feeds: list[FeedConfig] = [FeedConfig(name, endpoint) for name, endpoint in args.feed]
+    if feeds or args.kit:
+        from sitroom.services.sim.demo_kit import open_demo_city
+        from sitroom.services.store.kit import load_kit
+
+        kit = load_kit(args.kit) if args.kit else open_demo_city()
+    else:
+        s = settings()
+        kit_path, saved = s.value("session/kit"), s.value("session/feeds")
+        if kit_path and saved and not args.demo:
+            from sitroom.services.store.kit import load_kit
+
+            kit = load_kit(Path(kit_path))
+            feeds = [FeedConfig(f["name"], f["endpoint"]) for f in json.loads(saved)]
+        else:
+            from sitroom.services.sim.demo_kit import demo_kit_path, open_demo_city
+            from sitroom.services.sim.launcher import DemoBackends
+
+            path = demo_kit_path()
+            if not path.exists():
+                open_demo_city()
+            extra = {} if args.incident_rate is None else {"incident_rate": args.incident_rate}
+            backends = DemoBackends(path, vehicles=args.vehicles, sensors=args.sensors, **extra)
+            backends.start()
+            kit = open_demo_city()
+            feeds = backends.feeds()
+    try:
+        return _run_wall(layout, kit, feeds, args, backends)
+    finally:
+        if backends is not None:
+            backends.stop()
+
+
+def _run_wall(layout, kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace, backends) -> int:
+    app, lang = make_app(args.lang)
+    from PySide6 import QtCore
+
+    from sitroom.app.core.desk import DispatchDesk
+    from sitroom.app.core.room import Room
+    from sitroom.app.core.session import LiveSession
+    from sitroom.app.frame_loop import FrameLoop
+    from sitroom.app.wall import WallController
+    from sitroom.services.feeds.security import Security
+    from sitroom.services.incidents.audit import AuditLog
+
+    state_dir = backends.runtime_dir if backends is not None else config_dir()
+    security = Security.from_env() if backends is None else None
+    session = LiveSession(kit, feeds, security=security)
+    audit = AuditLog(state_dir / "audit.sqlite")
+    audit.attach(session.incidents)
+    room = Room(session, DispatchDesk(session, who="wall"))
+    loop = FrameLoop(room)
+    wall = WallController(room, loop, layout, language=lang, one_screen=args.one_screen, audit=audit)
+    wall.disaster = bool(args.disaster)
+    control = None
+    if args.control:
+        from sitroom.app.wall_control import WallServer
+
+        control = WallServer(args.control, wall, security=Security.from_env())
+        control.start()
+    wall.show()
+    room.start()
+    loop.start()
+    stats = None
+
+    def finish() -> None:
+        if getattr(args, "screenshot_dir", None):
+            wall.save_screenshots(args.screenshot_dir)
+        app.quit()
+
+    if args.exit_after is not None:
+        QtCore.QTimer.singleShot(int(args.exit_after * 1000), finish)
+    try:
+        status = app.exec()
+    finally:
+        loop.stop()
+        if control is not None:
+            control.stop()
+        if args.stats:
+            stats = {**wall.stats(), "messages": session.stats.messages, "vehicles": session.vehicles.n,
+                     "incidents": len(session.incidents), "feeds_stale": len(session.stale_feeds()),
+                     "frames": sum(v.canvas.stats.frames for v in wall.views.values() if v.canvas is not None),
+                     "lang": lang}
+        wall.close()
+        room.stop()
+        audit.close()
+    if stats is not None:
+        print(json.dumps(stats), flush=True)
+    return status

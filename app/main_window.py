@@ -13,6 +13,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from sitroom.app.cameras_ui import CamerasController
+from sitroom.app.core.actions import Actions
 from sitroom.app.core.find import Found, find
 from sitroom.app.core.room import Room
 from sitroom.app.dispatch_ui import DispatchController
@@ -41,9 +42,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     sig_first_live_frame = QtCore.Signal()
 
-    def __init__(self, room: Room, *, language: str = "ko", loop: FrameLoop | None = None) -> None:
+    def __init__(self, room: Room, *, language: str = "ko", loop: FrameLoop | None = None,
+                 actions: Actions | None = None) -> None:
         super().__init__()
         self.room = room
+        # Everything the person logged in does goes through here, checked against their role.
+        self.actions = actions or Actions(room)
         self.session = room.session
         self.desk = room.desk
         self.loop = loop or FrameLoop(room, self)
@@ -141,8 +145,47 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dispatch.build_docks()
         self.cameras = CamerasController(self)
         self.facilities.build_docks()
+        self.figures_dock = None
+        if (self.actions.allowed("figures") and self.actions.access.role == "supervisor") or \
+                (self.actions.allowed("figures") and str(settings().value("ui/figures", "")) == "1"):
+            self._build_figures()
         self.feeds_widget.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.feeds_widget.customContextMenuRequested.connect(self._feeds_menu)
+
+    def _build_figures(self) -> None:
+        """The supervisor's figures: a dock of plots, refreshed every few seconds while shown."""
+        from sitroom.widgets.figures_dock import FiguresPanel
+
+        if self.figures_dock is not None:
+            self.figures_dock.show()
+            self.figures_dock.raise_()
+            return
+        self.figures_panel = FiguresPanel()
+        self.figures_panel.report_requested.connect(self.shift_report)
+        self.figures_panel.period.currentIndexChanged.connect(lambda _i: self.refresh_figures())
+        self.figures_dock = self._dock(self.figures_panel, self.tr("Supervisor figures"),
+                                       QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._figures_at = 0.0
+
+    def refresh_figures(self) -> None:
+        if self.figures_dock is None or not self.figures_dock.isVisible():
+            return
+        now_ms = self.session.clock_ms()
+        hours = self.figures_panel.hours()
+        self.figures_panel.show_figures(self.room.figures.figures(
+            self.session, now_ms, from_ms=now_ms - hours * 3_600_000 if hours else None))
+
+    def shift_report(self) -> Path | None:
+        if not self.dispatch.permitted("figures"):
+            return None
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, self.tr("Shift report"),
+                                                        time.strftime("shift-report-%Y%m%d-%H%M.pdf"), "PDF (*.pdf)")
+        if not path:
+            return None
+        self.refresh_figures()
+        self.figures_panel.write_report(Path(path), self.tr("SitRoom shift report — {0}").format(self.session.kit.name))
+        self.statusBar().showMessage(self.tr("Shift report written to {0}").format(path), 8000)
+        return Path(path)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar(self.tr("Map"))
@@ -203,10 +246,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_menu(self) -> None:
         filem = self.menuBar().addMenu(self.tr("&File"))
-        filem.addAction(self.tr("Open kit…"), self.choose_kit, QtGui.QKeySequence.StandardKey.Open)
-        self.recent_menu = filem.addMenu(self.tr("Recent kits"))
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
+        if self.actions.allowed("open-kit"):
+            filem.addAction(self.tr("Open kit…"), self.choose_kit, QtGui.QKeySequence.StandardKey.Open)
+            self.recent_menu = filem.addMenu(self.tr("Recent kits"))
+            self.recent_menu.aboutToShow.connect(self._fill_recent)
+            filem.addAction(self.tr("Import data…"), self.show_import, QtGui.QKeySequence("Ctrl+I"))
+            filem.addSeparator()
+        filem.addAction(self.tr("Settings…"), self.show_settings)
         filem.addSeparator()
         filem.addAction(self.tr("Quit"), self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.dispatch.build_actions(self.menuBar().addMenu(self.tr("&Dispatch")))
@@ -216,6 +262,10 @@ class MainWindow(QtWidgets.QMainWindow):
                      self.dispatch.recommend_dock, self.dispatch.coverage_dock, self.dispatch.units_dock):
             view.addAction(dock.toggleViewAction())
         self.cameras.build_actions(view)
+        if self.actions.allowed("figures"):
+            view.addAction(self.tr("Supervisor figures"), self._build_figures)
+        if self.actions.allowed("wall-control"):
+            self._build_wall_menu(self.menuBar().addMenu(self.tr("&Wall")))
         view.addSeparator()
         styles = QtGui.QActionGroup(self)
         self.style_actions = {}
@@ -239,6 +289,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_kit(self, path: Path) -> bool:
         """Load a kit in the background; the open one stays until the new one is ready and valid."""
+        if not self.dispatch.permitted("open-kit"):
+            return False
         if not self.kit_loader.load(path, self.session.capabilities):
             self.statusBar().showMessage(self.tr("Still opening the previous kit…"), 4000)
             return False
@@ -336,6 +388,85 @@ class MainWindow(QtWidgets.QMainWindow):
         body = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{w}</td></tr>" for k, w in rows)
         return f"<table>{body}</table>"
 
+    # ------------------------------------------------------------ the wall, by remote control
+
+    def _build_wall_menu(self, menu: QtWidgets.QMenu) -> None:
+        """Push this map's view, the cameras that see the selected incident, or a preset to the wall
+        (app/wall_control.py; the wall's endpoint in the settings, SITROOM_WALL or tcp://127.0.0.1:5599)."""
+        menu.addAction(self.tr("Push this map view to the wall"), self.wall_push_view)
+        menu.addAction(self.tr("Push the selected incident's cameras to the wall"), self.wall_push_cameras)
+        menu.addAction(self.tr("Pin a preset on the wall…"), self.wall_pin)
+        menu.addAction(self.tr("Let the wall's rules choose again"), lambda: self.wall_send({"op": "unpin"}))
+        menu.addAction(self.tr("Declare disaster mode"), lambda: self.wall_send({"op": "disaster", "on": True}))
+        menu.addAction(self.tr("End disaster mode"), lambda: self.wall_send({"op": "disaster", "on": False}))
+
+    def wall_remote(self):
+        import os
+
+        from sitroom.app.wall_control import WallRemote
+        from sitroom.services.feeds.security import Security
+
+        endpoint = os.environ.get("SITROOM_WALL") or str(settings().value("wall/endpoint", "tcp://127.0.0.1:5599"))
+        return WallRemote(endpoint, who=self.actions.who, security=Security.from_env())
+
+    def wall_send(self, cmd: dict) -> dict:
+        if not self.dispatch.permitted("wall-control"):
+            return {"ok": False}
+        try:
+            answer = self.wall_remote().send(cmd)
+        except Exception as exc:  # a wall that cannot be reached is a message, never a crash
+            answer = {"ok": False, "error": str(exc)}
+        if answer.get("ok"):
+            self.statusBar().showMessage(self.tr("Wall: {0}").format(answer.get("preset", "")), 6000)
+        else:
+            self.statusBar().showMessage(self.tr("The wall refused: {0}").format(answer.get("error", "")), 8000)
+        return answer
+
+    def wall_push_view(self) -> dict:
+        x0, y0, x1, y1 = self.canvas.view_rect()
+        lon, lat = self.session.projector.inverse((x0 + x1) / 2, (y0 + y1) / 2)
+        status = self.wall_send({"op": "status"})
+        view = next((v["name"] for v in status.get("views", []) if v["kind"] == "map"), None)
+        if view is None:
+            return status
+        return self.wall_send({"op": "view", "view": view, "lon": float(lon), "lat": float(lat),
+                               "width_km": abs(x1 - x0) / 1000})
+
+    def wall_push_cameras(self) -> dict:
+        from sitroom.app.capabilities.cameras import cameras_of
+
+        inc_id = self.dispatch.current()
+        cap = cameras_of(self.session)
+        if inc_id is None or cap is None:
+            self.statusBar().showMessage(self.tr("Select an incident first (N: the next one)"), 4000)
+            return {"ok": False}
+        inc = self.desk.book.get(inc_id)
+        cams = [cap.layer.cameras[s.row].id for s in cap.cameras_for(inc.x, inc.y)]
+        status = self.wall_send({"op": "status"})
+        view = next((v["name"] for v in status.get("views", []) if v["kind"] == "cctv"), None)
+        if view is None:
+            return status
+        return self.wall_send({"op": "cameras", "view": view, "cameras": cams})
+
+    def wall_pin(self) -> None:
+        status = self.wall_send({"op": "status"})
+        presets = status.get("presets") or []
+        if not presets:
+            return
+        name, ok = QtWidgets.QInputDialog.getItem(self, self.tr("Pin a preset"), self.tr("Preset"), presets, 0, False)
+        if ok:
+            self.wall_send({"op": "preset", "name": name})
+
+    def show_settings(self) -> None:
+        """The interface's language (from the next start: every window is built in it) and who is logged in."""
+        from sitroom.widgets.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(str(settings().value("ui/language", self.language)), self.actions.who,
+                                self.actions.access.role, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted and dialog.language() != self.language:
+            settings().setValue("ui/language", dialog.language())
+            self.statusBar().showMessage(self.tr("The language changes at the next start of SitRoom."), 8000)
+
     def show_keys(self) -> None:
         QtWidgets.QMessageBox.information(self, self.tr("Keys"), self.keys_text())
 
@@ -405,6 +536,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_details(stale)
         self.dispatch.refresh()
         self.facilities.refresh()
+        if self.figures_dock is not None and time.monotonic() - self._figures_at >= 5.0:
+            self._figures_at = time.monotonic()
+            self.refresh_figures()
 
     def banner_text(self, now: float) -> tuple[str, str]:
         """What the banner says: nothing while feeds are live; every feed down means offline."""
@@ -485,10 +619,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _map_menu(self, x: float, y: float, screen: QtCore.QPoint) -> None:
         menu = QtWidgets.QMenu(self)
-        menu.addAction(self.tr("New incident here…"), lambda: self.dispatch.new_incident(x, y))
-        menu.addAction(self.tr("Close this road"), lambda: self.dispatch.close_road_at(x, y))
-        menu.addAction(self.tr("Reopen all roads"), self.dispatch.reopen_roads)
-        menu.exec(screen)
+        allowed = self.actions.allowed
+        if allowed("new-incident"):
+            menu.addAction(self.tr("New incident here…"), lambda: self.dispatch.new_incident(x, y))
+        if allowed("close-road"):
+            menu.addAction(self.tr("Close this road"), lambda: self.dispatch.close_road_at(x, y))
+        if allowed("reopen-roads"):
+            menu.addAction(self.tr("Reopen all roads"), self.dispatch.reopen_roads)
+        if not menu.isEmpty():
+            menu.exec(screen)
 
     def _on_cursor(self, x: float, y: float) -> None:
         lon, lat = self.session.projector.inverse(x, y)

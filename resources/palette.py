@@ -35,6 +35,9 @@ FONT_PT = {
     "map_label": 10.5,  # street, neighbourhood and place names, priority numbers: 14 px, over a halo
     "map_title": 13.0,  # district names and the route's ETA
 }
+# A wall is read from across a room: its text is this many times the desk's, its figures larger still.
+WALL_SCALE = 1.8
+WALL_FIGURE_PT = 40.0
 
 STATUS = {
     VehicleStatus.UNKNOWN: "#c8d0da",

@@ -34,6 +34,7 @@ EXPECTED = {
     "journal": ("gb_per_hour_72k", "baseline_gb_per_hour_72k", "compression_ratio", "append_cpu_share",
                 "seek_ms_median", "baseline_seek_ms_median", "hours_in_20gib_72k"),
     "shift": ("calls", "dispatched", "keys_per_dispatch", "waiting_out_of_view_s", "ack_p90_s", "baseline_ack_p90_s"),
+    "wall": ("frame_ms_4k_100k", "frame_ms_desk_100k", "fps_4k", "ratio_4k_vs_desk"),
     "cctv": ("wall_cores", "frame_age_p99_ms", "map_frame_ms", "speedup_vs_naive", "cpu_per_tile_cores",
              "naive_cores", "naive_frame_age_p99_ms", "tiles_live"),
     "geocode": ("keystroke_p99_ms_1m", "index_mb_1m", "speedup_vs_scan", "keystroke_p50_ms_1m", "index_ram_mb_1m",

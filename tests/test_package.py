@@ -86,6 +86,8 @@ def test_installed_beside_another_app_package(sitroom_wheel: Path, tmp_path: Pat
                  "assert (theme._STYLES / 'dark.qss').is_file(), theme._STYLES\n"
                  "assert all((files('sitroom.resources') / 'sounds' / n).is_file()\n"
                  "           for n in ('call_alert.wav', 'facility_alarm.wav'))\n"
+                 "assert (files('sitroom.resources') / 'walls' / 'one-screen.toml').is_file()\n"
+                 "assert (files('sitroom.resources') / 'icons' / 'sitroom.svg').is_file()\n"
                  "print(sitroom.__file__)\n")
     out = subprocess.run([str(py), "-c", resources], cwd=tmp_path, capture_output=True, text=True, timeout=600,
                          env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})

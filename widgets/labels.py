@@ -146,7 +146,15 @@ def refusal(exc: Exception) -> str:
             "Unit {unit} is not on the map."),
         "not-available": QCoreApplication.translate("Labels",
             "Unit {unit} is {status}, not available."),
+        "needs-reason": QCoreApplication.translate("Labels",
+            "Give a dispatcher and a reason to reassign {incident}."),
+        "no-alarms": QCoreApplication.translate("Labels",
+            "This room has no facility alarms."),
     }
+    if code == "not-permitted":
+        return QCoreApplication.translate("Labels", "{0} is logged in as {1}: only a {2} may {3}.").format(
+            p["who"], role(p["role"]), QCoreApplication.translate("Labels", " or ").join(role(r) for r in p["roles"]),
+            action(p["action"]))
     text = texts.get(code)
     if text is None:
         return str(exc)
@@ -158,6 +166,39 @@ def refusal(exc: Exception) -> str:
                        else QCoreApplication.translate("Labels",
             "It is finished."))
     return text
+
+
+def role(code: str) -> str:
+    names = {
+        "dispatcher": QCoreApplication.translate("Labels", "dispatcher"),
+        "supervisor": QCoreApplication.translate("Labels", "supervisor"),
+        "wall": QCoreApplication.translate("Labels", "wall"),
+    }
+    return names.get(code, code)
+
+
+def action(code: str) -> str:
+    """What an action of services/access.py does, as the end of "only a dispatcher may …"."""
+    names = {
+        "acknowledge": QCoreApplication.translate("Labels", "acknowledge incidents"),
+        "dispatch": QCoreApplication.translate("Labels", "dispatch units"),
+        "close": QCoreApplication.translate("Labels", "close incidents"),
+        "cancel": QCoreApplication.translate("Labels", "cancel incidents"),
+        "reassign": QCoreApplication.translate("Labels", "reassign incidents"),
+        "new-incident": QCoreApplication.translate("Labels", "take calls"),
+        "close-road": QCoreApplication.translate("Labels", "close roads"),
+        "reopen-roads": QCoreApplication.translate("Labels", "reopen roads"),
+        "unit-service": QCoreApplication.translate("Labels", "take units in or out of service"),
+        "alarm-acknowledge": QCoreApplication.translate("Labels", "acknowledge alarms"),
+        "alarm-shelve": QCoreApplication.translate("Labels", "shelve alarms"),
+        "alarm-unshelve": QCoreApplication.translate("Labels", "unshelve alarms"),
+        "alarm-out-of-service": QCoreApplication.translate("Labels", "take alarms out of service"),
+        "alarm-in-service": QCoreApplication.translate("Labels", "return alarms to service"),
+        "open-kit": QCoreApplication.translate("Labels", "open another kit"),
+        "wall-control": QCoreApplication.translate("Labels", "control the wall"),
+        "figures": QCoreApplication.translate("Labels", "see the supervisor's figures"),
+    }
+    return names.get(code, code)
 
 
 def disposition(code: str) -> str:

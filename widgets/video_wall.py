@@ -85,7 +85,7 @@ class VideoWall(QtWidgets.QWidget):
     changed = QtCore.Signal()  # what the wall shows changed (to remember it)
 
     def __init__(self, hub: VideoHub, cameras: CameraLayer, presets: Presets | None = None,
-                 parent: QtWidgets.QWidget | None = None, *, can_pop_out: bool = True) -> None:
+                 parent: QtWidgets.QWidget | None = None, *, can_pop_out: bool = True, kiosk: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("video-wall")
         self.hub = hub
@@ -166,6 +166,15 @@ class VideoWall(QtWidgets.QWidget):
         # Low enough that the wall, beside the map, never takes height from the waiting calls below it.
         split.setMinimumHeight(72)
         box.addWidget(split, 1)
+        if kiosk:  # a wall display: the tiles alone, nothing to choose or drag
+            for i in range(bar.count()):
+                item = bar.itemAt(i)
+                if item.widget() is not None:
+                    item.widget().hide()
+            side.hide()
+            box.setContentsMargins(0, 0, 0, 0)
+            for tile in self.tiles:
+                tile.setAcceptDrops(False)
         self._relayout()
         self._fill_presets()
 

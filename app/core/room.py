@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sitroom.app.capabilities.facilities import monitor_of
 from sitroom.app.core.desk import DispatchDesk
 from sitroom.app.core.session import LiveSession
 from sitroom.layers.base import Layer, Moment
+from sitroom.services.figures.live import FigureRecorder
 from sitroom.services.store.kit import Kit
 
 
@@ -17,6 +19,7 @@ class Room:
         self.session = session
         self.desk = desk if desk is not None else DispatchDesk(session)
         self._last_stale: tuple[int, ...] = ()
+        self.figures = FigureRecorder()  # what the supervisor's figures need beyond the models
 
     def tick(self, *, periodic: bool = False) -> Moment:
         session = self.session
@@ -26,7 +29,11 @@ class Room:
         stale = session.stale_feeds(now)
         key = tuple(int(i) for i in stale)
         changed, self._last_stale = key != self._last_stale, key
-        return Moment(now, session.clock_ms(), stale, changed, periodic)
+        now_ms = session.clock_ms()
+        if periodic:
+            monitor = monitor_of(session)
+            self.figures.sample(session, self.desk, now, now_ms, monitor.engine if monitor is not None else None)
+        return Moment(now, now_ms, stale, changed, periodic)
 
     def set_kit(self, kit: Kit, kit_layers: dict[str, Layer] | None = None) -> None:
         """Move the whole room to another kit (``kit_layers``: prepared off the GUI thread, see

@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name></name>
+    <message>
+        <source>Wall</source>
+        <comment>Open incidents</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>P1 {0} · P2 {1}</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>Waiting for acknowledgement</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>{0} urgent (P1–P2)</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>Units available</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>5-minute coverage</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>road length reached by available fire engines</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>On scene within 5 min</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>7 min: {0} · {1} arrivals</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>Active alarms</comment>
+        <translation>영상 월</translation>
+    </message>
+    <message>
+        <source>Wall</source>
+        <comment>feeds live: {0}/{1}</comment>
+        <translation>영상 월</translation>
+    </message>
+</context>
+<context>
     <name>AlarmDialog</name>
     <message>
         <source>{0} minutes</source>
@@ -121,6 +179,45 @@
     <message>
         <source>Open the facility</source>
         <translation>시설물 열기</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmSummary</name>
+    <message>
+        <source>P</source>
+        <translation>우선</translation>
+    </message>
+    <message>
+        <source>Facility</source>
+        <translation>시설물</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>경과</translation>
+    </message>
+    <message>
+        <source>No facility sensors in this session.</source>
+        <translation>이 세션에는 시설 센서가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Active alarms: {0} · unacknowledged {1}</source>
+        <translation>활성 경보: {0} · 미확인 {1}</translation>
+    </message>
+    <message>
+        <source>ALARM FLOOD: {0} alarms in the last 10 minutes</source>
+        <translation>경보 폭주: 최근 10분간 경보 {0}건</translation>
+    </message>
+    <message>
+        <source>Facilities in alarm: {0}</source>
+        <translation>경보 중인 시설: {0}</translation>
+    </message>
+    <message>
+        <source>No facility in alarm.</source>
+        <translation>경보 중인 시설이 없습니다.</translation>
     </message>
 </context>
 <context>
@@ -335,6 +432,26 @@
     <message>
         <source>Incident from the selected alarm: at its facility, units ranked at once</source>
         <translation>선택한 경보로 사건 생성: 해당 시설물 위치, 출동대 즉시 추천</translation>
+    </message>
+    <message>
+        <source>Reassign incident</source>
+        <translation>사건 재배정</translation>
+    </message>
+    <message>
+        <source>Reassign {0} to which dispatcher?</source>
+        <translation>{0}을(를) 어느 상황요원에게 재배정합니까?</translation>
+    </message>
+    <message>
+        <source>Why?</source>
+        <translation>사유는?</translation>
+    </message>
+    <message>
+        <source>{0} reassigned to {1}</source>
+        <translation>{0}을(를) {1}에게 재배정함</translation>
+    </message>
+    <message>
+        <source>Reassign incident…</source>
+        <translation>사건 재배정…</translation>
     </message>
     <message>
         <source>Close roads in an area (Shift+drag)</source>
@@ -671,6 +788,100 @@
     <message>
         <source>snapshots {0}, resyncs {1} {2}</source>
         <translation>스냅샷 {0}, 재동기화 {1} {2}</translation>
+    </message>
+</context>
+<context>
+    <name>FigurePlot</name>
+    <message>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>CSV로 내보내기</translation>
+    </message>
+    <message>
+        <source>Export PNG</source>
+        <translation>PNG로 내보내기</translation>
+    </message>
+</context>
+<context>
+    <name>FiguresPanel</name>
+    <message>
+        <source>Last hour</source>
+        <translation>최근 1시간</translation>
+    </message>
+    <message>
+        <source>Last 8 hours</source>
+        <translation>최근 8시간</translation>
+    </message>
+    <message>
+        <source>Last 12 hours</source>
+        <translation>최근 12시간</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>최근 24시간</translation>
+    </message>
+    <message>
+        <source>Since the start</source>
+        <translation>시작 이후</translation>
+    </message>
+    <message>
+        <source>Shift report (PDF)…</source>
+        <translation>근무 보고서(PDF)…</translation>
+    </message>
+    <message>
+        <source>Incidents reported, by type</source>
+        <translation>유형별 접수 사건</translation>
+    </message>
+    <message>
+        <source>Incidents by status</source>
+        <translation>상태별 사건</translation>
+    </message>
+    <message>
+        <source>Call to on scene (minutes)</source>
+        <translation>신고부터 현장 도착까지(분)</translation>
+    </message>
+    <message>
+        <source>5-minute coverage by hour of day</source>
+        <translation>시간대별 5분 도달 범위</translation>
+    </message>
+    <message>
+        <source>Alarms: time to acknowledge (minutes)</source>
+        <translation>경보: 확인까지 걸린 시간(분)</translation>
+    </message>
+    <message>
+        <source>Feed uptime</source>
+        <translation>피드 가동률</translation>
+    </message>
+    <message>
+        <source>{0} – {1}: {2} incidents · on scene within 5 min {3}, within 7 min {4} ({5} arrivals)</source>
+        <translation>{0} – {1}: 사건 {2}건 · 5분 내 현장 도착 {3}, 7분 내 {4} (도착 {5}건)</translation>
+    </message>
+    <message>
+        <source>hours from {0}</source>
+        <translation>{0}부터 시간</translation>
+    </message>
+    <message>
+        <source>{0} incidents reported</source>
+        <translation>사건 {0}건 접수</translation>
+    </message>
+    <message>
+        <source>within 5 min {0} · within 7 min {1} · median {2} · call to dispatch {3} · dispatch to scene {4}</source>
+        <translation>5분 내 {0} · 7분 내 {1} · 중앙값 {2} · 신고→출동 {3} · 출동→현장 {4}</translation>
+    </message>
+    <message>
+        <source>{0} samples; hours without one are empty</source>
+        <translation>표본 {0}개; 표본이 없는 시간대는 비어 있음</translation>
+    </message>
+    <message>
+        <source>{0} alarms raised (P1 {1}, P2 {2}, P3 {3}, P4 {4}); {5} acknowledged, median {6}</source>
+        <translation>경보 {0}건 발생 (P1 {1}, P2 {2}, P3 {3}, P4 {4}); {5}건 확인, 중앙값 {6}</translation>
     </message>
 </context>
 <context>
@@ -1169,12 +1380,108 @@
         <translation>차량 {unit}은(는) {status} 상태로 가용하지 않습니다.</translation>
     </message>
     <message>
+        <source>Give a dispatcher and a reason to reassign {incident}.</source>
+        <translation>{incident}을(를) 재배정하려면 상황요원과 사유를 입력하십시오.</translation>
+    </message>
+    <message>
+        <source>This room has no facility alarms.</source>
+        <translation>이 상황실에는 시설 경보가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{0} is logged in as {1}: only a {2} may {3}.</source>
+        <translation>{0}은(는) {1}(으)로 로그인했습니다: {3}은(는) {2}만 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> 또는 </translation>
+    </message>
+    <message>
         <source>It can become: {0}.</source>
         <translation>가능한 상태: {0}.</translation>
     </message>
     <message>
         <source>It is finished.</source>
         <translation>끝난 사건입니다.</translation>
+    </message>
+    <message>
+        <source>dispatcher</source>
+        <translation>상황요원</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>상황관리자</translation>
+    </message>
+    <message>
+        <source>wall</source>
+        <translation>상황판</translation>
+    </message>
+    <message>
+        <source>acknowledge incidents</source>
+        <translation>사건 확인</translation>
+    </message>
+    <message>
+        <source>dispatch units</source>
+        <translation>출동 지령</translation>
+    </message>
+    <message>
+        <source>close incidents</source>
+        <translation>사건 종결</translation>
+    </message>
+    <message>
+        <source>cancel incidents</source>
+        <translation>사건 취소</translation>
+    </message>
+    <message>
+        <source>reassign incidents</source>
+        <translation>사건 재배정</translation>
+    </message>
+    <message>
+        <source>take calls</source>
+        <translation>신고 접수</translation>
+    </message>
+    <message>
+        <source>close roads</source>
+        <translation>도로 통제</translation>
+    </message>
+    <message>
+        <source>reopen roads</source>
+        <translation>도로 통제 해제</translation>
+    </message>
+    <message>
+        <source>take units in or out of service</source>
+        <translation>차량 운용 전환</translation>
+    </message>
+    <message>
+        <source>acknowledge alarms</source>
+        <translation>경보 확인</translation>
+    </message>
+    <message>
+        <source>shelve alarms</source>
+        <translation>경보 보류</translation>
+    </message>
+    <message>
+        <source>unshelve alarms</source>
+        <translation>경보 보류 해제</translation>
+    </message>
+    <message>
+        <source>take alarms out of service</source>
+        <translation>경보 사용 중지</translation>
+    </message>
+    <message>
+        <source>return alarms to service</source>
+        <translation>경보 사용 재개</translation>
+    </message>
+    <message>
+        <source>open another kit</source>
+        <translation>다른 키트 열기</translation>
+    </message>
+    <message>
+        <source>control the wall</source>
+        <translation>상황판 제어</translation>
+    </message>
+    <message>
+        <source>see the supervisor&apos;s figures</source>
+        <translation>관리자 지표 보기</translation>
     </message>
     <message>
         <source>fire extinguished</source>
@@ -1617,6 +1924,25 @@
     </message>
 </context>
 <context>
+    <name>LoginDialog</name>
+    <message>
+        <source>SitRoom — log in</source>
+        <translation>SitRoom — 로그인</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>PIN or password</source>
+        <translation>PIN 또는 비밀번호</translation>
+    </message>
+    <message>
+        <source>Unknown name or wrong PIN.</source>
+        <translation>이름을 모르거나 PIN이 틀렸습니다.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>SitRoom — {0}</source>
@@ -1637,6 +1963,22 @@
     <message>
         <source>Details</source>
         <translation>상세 정보</translation>
+    </message>
+    <message>
+        <source>Supervisor figures</source>
+        <translation>관리자 지표</translation>
+    </message>
+    <message>
+        <source>Shift report</source>
+        <translation>근무 보고서</translation>
+    </message>
+    <message>
+        <source>SitRoom shift report — {0}</source>
+        <translation>SitRoom 근무 보고서 — {0}</translation>
+    </message>
+    <message>
+        <source>Shift report written to {0}</source>
+        <translation>근무 보고서를 {0}에 저장했습니다</translation>
     </message>
     <message>
         <source>Map</source>
@@ -1679,6 +2021,10 @@
         <translation>데이터 가져오기…</translation>
     </message>
     <message>
+        <source>Settings…</source>
+        <translation>설정…</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>끝내기</translation>
     </message>
@@ -1693,6 +2039,10 @@
     <message>
         <source>&amp;View</source>
         <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Wall</source>
+        <translation>상황판(&amp;W)</translation>
     </message>
     <message>
         <source>Night map</source>
@@ -1815,6 +2165,54 @@ The open kit stays open.</source>
         <translation>지도 → 대기 신고 → 사건 → 차량</translation>
     </message>
     <message>
+        <source>Push this map view to the wall</source>
+        <translation>이 지도 화면을 상황판에 보내기</translation>
+    </message>
+    <message>
+        <source>Push the selected incident&apos;s cameras to the wall</source>
+        <translation>선택한 사건의 카메라를 상황판에 보내기</translation>
+    </message>
+    <message>
+        <source>Pin a preset on the wall…</source>
+        <translation>상황판에 프리셋 고정…</translation>
+    </message>
+    <message>
+        <source>Let the wall&apos;s rules choose again</source>
+        <translation>상황판 규칙이 다시 선택하도록 하기</translation>
+    </message>
+    <message>
+        <source>Declare disaster mode</source>
+        <translation>재난 모드 선포</translation>
+    </message>
+    <message>
+        <source>End disaster mode</source>
+        <translation>재난 모드 해제</translation>
+    </message>
+    <message>
+        <source>Wall: {0}</source>
+        <translation>상황판: {0}</translation>
+    </message>
+    <message>
+        <source>The wall refused: {0}</source>
+        <translation>상황판이 거부함: {0}</translation>
+    </message>
+    <message>
+        <source>Select an incident first (N: the next one)</source>
+        <translation>먼저 사건을 선택하십시오 (N: 다음 사건)</translation>
+    </message>
+    <message>
+        <source>Pin a preset</source>
+        <translation>프리셋 고정</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>프리셋</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start of SitRoom.</source>
+        <translation>언어는 SitRoom을 다시 시작하면 바뀝니다.</translation>
+    </message>
+    <message>
         <source>Keys</source>
         <translation>단축키</translation>
     </message>
@@ -1919,6 +2317,21 @@ The open kit stays open.</source>
     <message>
         <source>SitRoom replay — {0} — {1}</source>
         <translation>SitRoom 재생 — {0} — {1}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>Logged in</source>
+        <translation>로그인</translation>
     </message>
 </context>
 <context>
@@ -2082,6 +2495,77 @@ The open kit stays open.</source>
     <message>
         <source>+{0} more</source>
         <translation>외 {0}건</translation>
+    </message>
+</context>
+<context>
+    <name>Wall</name>
+    <message>
+        <source>Map</source>
+        <translation>지도</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>CCTV</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <source>Key figures</source>
+        <translation>주요 지표</translation>
+    </message>
+    <message>
+        <source>Alarms and facilities</source>
+        <translation>경보와 시설</translation>
+    </message>
+    <message>
+        <source>Feed health</source>
+        <translation>피드 상태</translation>
+    </message>
+    <message>
+        <source>The layout has {0} screens, this machine {1}: they are shown side by side on one.</source>
+        <translation>레이아웃은 화면 {0}개, 이 컴퓨터는 {1}개: 한 화면에 나란히 표시합니다.</translation>
+    </message>
+    <message>
+        <source>Screen {0} ({1}) was not found: shown on {2}.</source>
+        <translation>화면 {0}({1})을(를) 찾지 못해 {2}에 표시합니다.</translation>
+    </message>
+    <message>
+        <source>No cameras in this session.</source>
+        <translation>이 세션에는 카메라가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{0} — incident {1}</source>
+        <translation>{0} — 사건 {1}</translation>
+    </message>
+    <message>
+        <source>{0} — {1} cameras see incident {2}</source>
+        <translation>{0} — 카메라 {1}대가 사건 {2}을(를) 비춤</translation>
+    </message>
+    <message>
+        <source>{0} — no camera sees incident {1}</source>
+        <translation>{0} — 사건 {1}을(를) 비추는 카메라 없음</translation>
+    </message>
+    <message>
+        <source>Preset {0} pinned by {1}</source>
+        <translation>프리셋 {0} 고정 ({1})</translation>
+    </message>
+    <message>
+        <source>DISASTER MODE declared</source>
+        <translation>재난 모드 선포됨</translation>
+    </message>
+    <message>
+        <source>ALARM FLOOD</source>
+        <translation>경보 폭주</translation>
+    </message>
+    <message>
+        <source>P{0} {1}: {2}</source>
+        <translation>P{0} {1}: {2}</translation>
+    </message>
+    <message>
+        <source>Not live: {0}. Their data is the last known.</source>
+        <translation>실시간 아님: {0}. 마지막으로 알려진 데이터입니다.</translation>
     </message>
 </context>
 <context>

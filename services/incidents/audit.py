@@ -53,6 +53,14 @@ CREATE TABLE IF NOT EXISTS alarm_events (
 );
 CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm);
 CREATE TABLE IF NOT EXISTS alarms (key TEXT PRIMARY KEY, body TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS access_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms INTEGER NOT NULL,
+    who TEXT NOT NULL,  -- the person (their login name), or "" for the room itself (a wall's rules)
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,  -- login, login-failed, refused, wall, wall-command
+    detail TEXT NOT NULL
+);
 """
 VIEW_COLUMNS = ("who", "camera", "name", "incident", "start_ms", "end_ms", "ended")
 
@@ -151,6 +159,21 @@ class AuditLog:
     def alarms(self) -> list[Alarm]:
         return [Alarm.from_dict(json.loads(body)) for (body,) in
                 self._db.execute("SELECT body FROM alarms ORDER BY updated_ms")]
+
+    # ------------------------------------------------------------ people and walls
+
+    def record_access(self, who: str, role: str, action: str, detail: str = "") -> None:
+        """A login, a refused action (and why), a wall's preset switching, a command to a wall."""
+        with self._db:
+            self._db.execute("INSERT INTO access_events (ts_ms, who, role, action, detail) VALUES (?, ?, ?, ?, ?)",
+                             (int(time.time() * 1000), who, role, action, detail))
+
+    def access_events(self, action: str | None = None) -> list[tuple[int, str, str, str, str]]:
+        """(ts_ms, who, role, action, detail), oldest first."""
+        sql = "SELECT ts_ms, who, role, action, detail FROM access_events"
+        rows = self._db.execute(sql + " WHERE action = ? ORDER BY seq", (action,)) if action \
+            else self._db.execute(sql + " ORDER BY seq")
+        return list(rows)
 
     def close(self) -> None:
         self._db.close()

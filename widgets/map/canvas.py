@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -91,8 +91,11 @@ class MapCanvas(pg.GraphicsView):
     sig_cursor = QtCore.Signal(float, float)  # x, y metres under the mouse
     sig_view_changed = QtCore.Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, layers: LayerSet | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, layers: LayerSet | None = None, *,
+                 keys: Collection[str] | None = None) -> None:
         super().__init__(parent, background=palette.UI["map_bg"])
+        # The layers this canvas shows, by key (a wall's map shows its own choice); None: every one.
+        self.keys = frozenset(keys) if keys is not None else None
         # Static layers cache their device pixels in QPixmapCache; its 10 MB default holds barely one
         # full-screen layer, so on a large or multi-screen display every frame would repaint the basemap.
         QtGui.QPixmapCache.setCacheLimit(max(QtGui.QPixmapCache.cacheLimit(), _PIXMAP_CACHE_KB))
@@ -125,14 +128,15 @@ class MapCanvas(pg.GraphicsView):
             for layer in list(self.items):
                 self.remove_layer(layer)
         self.layer_set = layers
-        for layer in layers:
-            self.add_layer(layer)
+        for key in list(layers.keys()):
+            if self.keys is None or key in self.keys:
+                self.add_layer(layers[key])
         layers.changed.connect(self._on_layers_changed)
 
     def _on_layers_changed(self, key: str, old: Layer | None, new: Layer | None) -> None:
         if old is not None and old in self.items:
             self.remove_layer(old)
-        if new is not None:
+        if new is not None and (self.keys is None or key in self.keys):
             self.add_layer(new)
         self._restack()
 
