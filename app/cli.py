@@ -176,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
     from sitroom.app import keys as keys_command
+    from sitroom.services.adapters import cli as adapters_cli
 
+    adapters_cli.add_parsers(sub)
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
     drill = sub.add_parser("drill", help="run a fault drill against the demo backends and print its figures")
     drill.add_argument("name", choices=("link-cut",), help="link-cut: cut the backends' network link mid-dispatch")
@@ -462,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
             return link_cut_drill.main(args.options)
         if args.command == "cameras":
             return _run_cameras(args)
+        if args.command in ("adapter", "relay"):
+            from sitroom.services.adapters import cli as adapters_cli
+
+            return adapters_cli.run(args)
         if args.command == "keys":
             from sitroom.app import keys as keys_command
 

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
@@ -129,6 +130,8 @@ class Publisher:
         self._seq: dict[bytes, int] = {}
         self._state: dict[bytes, _RecordState | _MapState] = {}
         self._next_heartbeat = 0.0
+        # The publisher's own account of its input, added to each heartbeat's payload as ``health`` (adapters).
+        self.health: Callable[[], dict[str, Any]] | None = None
         self.sent = 0
         self.snapshots_served = 0
         self.snapshot_errors = 0
@@ -223,7 +226,8 @@ class Publisher:
             seqs = {t.decode("ascii"): s for t, s in self._seq.items() if t != protocol.Topic.HEARTBEAT}
             seq = self._next(protocol.Topic.HEARTBEAT)
         self.socket.send_multipart(protocol.encode_heartbeat(src=self.src, sess=self.sess, seq=seq, seqs=seqs,
-                                                             snapshot=self._router is not None))
+                                                             snapshot=self._router is not None,
+                                                             health=self.health() if self.health else None))
         return True
 
     def subscriptions(self) -> set[bytes]:

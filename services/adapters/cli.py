@@ -1,0 +1,82 @@
+"""``sitroom adapter KIND …`` and ``sitroom relay …``: the command line of the adapters and the relay.
+
+app/cli.py adds these two commands with :func:`add_parsers` and hands them to :func:`run`; everything else about
+them lives here, beside the adapters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KINDS = ("csv", "nmea", "mqtt", "gtfsrt", "cot")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", required=True, help="where to publish the feed, e.g. tcp://127.0.0.1:5601 "
+                   "(its snapshot socket goes beside it: tcp port + 1000, or NAME.snap.sock)")
+    p.add_argument("--src", help="the publisher's stable id in envelopes (default: adapter-KIND)")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+
+
+def add_parsers(sub) -> None:
+    """The ``adapter`` and ``relay`` commands, on app/cli.py's subparsers."""
+    adapter = sub.add_parser("adapter", help="turn outside equipment (NMEA, GTFS-realtime, CoT, MQTT, CSV) into a "
+                             "SitRoom feed", description="Each adapter is a process publishing one SitRoom feed, "
+                             "with heartbeats, snapshots for late joiners and CURVE from SITROOM_KEY like the demo "
+                             "backends; what it cannot use is counted in its heartbeats' health.")
+    kinds = adapter.add_subparsers(dest="adapter", required=True)
+
+    p = kinds.add_parser("csv", help="replay a CSV or JSON export as vehicles, incidents or sensor readings")
+    p.add_argument("file", type=Path, help=".csv (with a header), .jsonl/.ndjson or .json (a list of objects)")
+    p.add_argument("--mapping", type=Path, required=True, metavar="TOML",
+                   help="which column is which field (services/adapters/mapping.py; README 'CSV/JSON')")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="1: at the recorded pace (default); 10: ten times faster; 0: as fast as possible")
+    p.add_argument("--keep-times", action="store_true", help="send the recorded times, not the time of sending")
+    p.add_argument("--loop", action="store_true", help="start again at the end")
+    p.add_argument("--facilities", type=Path, metavar="JSON", help="sensor: the facilities and their sensors "
+                   "(a JSON list of facility maps, docs/protocol.md §6.4), published first")
+    p.add_argument("--facility", default="csv", help="sensor: facility id of rows that name none")
+    p.add_argument("--id-map", type=Path, metavar="CSV", help="DEVICE,VEHICLE_ID lines for textual ids")
+    _common(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sitroom.services.adapters.base import Dropped
+    from sitroom.services.adapters.mapping import MappingError
+
+    try:
+        if args.command == "relay":
+            from sitroom.services.adapters import relay
+
+            return relay.main(args)
+        return _RUNNERS[args.adapter](args)
+    except (MappingError, ValueError, Dropped) as exc:
+        print(f"sitroom adapter: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_csv(args: argparse.Namespace) -> int:
+    from sitroom.services.adapters import csvjson, mapping
+    from sitroom.services.adapters.base import Adapter, VehicleIds, load_facilities, load_id_map
+
+    m = mapping.Mapping.from_dict(mapping.load(args.mapping))
+    if not args.file.is_file():
+        raise ValueError(f"{args.file}: no such file")
+    facilities = load_facilities(args.facilities)
+    adapter = Adapter("csv", args.endpoint, src=args.src)
+    for fac in facilities:
+        adapter.facility(fac)
+    replay = csvjson.Replay(adapter, m, args.file, speed=args.speed, keep_times=args.keep_times, loop=args.loop,
+                            facility=args.facility, ids=VehicleIds(csvjson.ID_BASE, load_id_map(args.id_map)))
+    adapter.run(replay.step, parent_pid=args.parent_pid, duration_s=args.duration)
+    return 0
+
+
+_RUNNERS = {"csv": _run_csv}
