@@ -46,6 +46,32 @@ def add_parsers(sub) -> None:
     p.add_argument("--id-map", type=Path, metavar="CSV", help="DEVICE,VEHICLE_ID lines for textual ids")
     _common(p)
 
+    p = kinds.add_parser("nmea", help="GPS receivers speaking NMEA 0183 (GGA, RMC, VTG) as vehicles")
+    p.add_argument("--input", action="append", required=True, metavar="SPEC",
+                   help="serial:/dev/ttyUSB0[@4800], tcp:HOST:PORT or file:PATH, each optionally =DEVICE for one "
+                        "vehicle's stream (else each line names its device: TAG block s: or 'DEVICE,$GP…'); "
+                        "repeat for more")
+    p.add_argument("--speed", type=float, default=1.0, help="file: 1 at the recorded pace, 10 ten times faster, 0 "
+                   "at once")
+    p.add_argument("--loop", action="store_true", help="file: start again at the end")
+    p.add_argument("--keep-times", action="store_true",
+                   help="file: send the recorded fix times (default: the time of sending, so a recording shows live)")
+    _vehicle_options(p)
+    _common(p)
+
+
+def _vehicle_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", dest="vtype", default="unknown",
+                   choices=("unknown", "bus", "taxi", "fire", "ambulance", "police"), help="vehicle type to show")
+    p.add_argument("--id-map", type=Path, metavar="CSV", help="DEVICE,VEHICLE_ID lines: outside ids to the room's "
+                   "vehicle ids (numeric ids are used as they are, others hashed into the adapter's own range)")
+
+
+def _vtype(name: str) -> int:
+    from sitroom.services.vocabulary import VehicleType
+
+    return int(VehicleType[name.upper()])
+
 
 def run(args: argparse.Namespace) -> int:
     from sitroom.services.adapters.base import Dropped
@@ -79,4 +105,21 @@ def _run_csv(args: argparse.Namespace) -> int:
     return 0
 
 
-_RUNNERS = {"csv": _run_csv}
+def _run_nmea(args: argparse.Namespace) -> int:
+    from sitroom.services.adapters import nmea
+    from sitroom.services.adapters.base import Adapter, VehicleIds, load_id_map
+
+    ids = VehicleIds(nmea.ID_BASE, load_id_map(args.id_map))
+    adapter = Adapter("nmea", args.endpoint, src=args.src)
+    try:
+        sources = [nmea.parse_input(spec, adapter.health, speed=args.speed, loop=args.loop) for spec in args.input]
+    except ValueError:
+        adapter.close()
+        raise
+    decoder = nmea.NmeaDecoder(adapter, ids, vtype=_vtype(args.vtype))
+    run = nmea.NmeaAdapter(adapter, sources, decoder, keep_times=args.keep_times)
+    adapter.run(run.step, parent_pid=args.parent_pid, duration_s=args.duration, close=run.close)
+    return 0
+
+
+_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea}

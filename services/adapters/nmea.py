@@ -151,6 +151,8 @@ class NmeaDecoder:
             dev = self.devices[device] = _Device(self.ids(device))
         try:
             return getattr(self, f"_{kind.lower()}")(msg, dev, now)
+        except Dropped:
+            raise
         except (ValueError, TypeError, AttributeError) as exc:  # a field pynmea2 could not read
             raise Dropped("unparseable", f"{text[:40]}: {exc}") from None
 
