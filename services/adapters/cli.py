@@ -59,6 +59,25 @@ def add_parsers(sub) -> None:
     _vehicle_options(p)
     _common(p)
 
+    p = kinds.add_parser("mqtt", help="facility sensors on an MQTT broker as readings and facility metadata")
+    p.add_argument("--broker", default="127.0.0.1:1883", metavar="HOST[:PORT]", help="default 127.0.0.1:1883")
+    p.add_argument("--mapping", type=Path, required=True, metavar="TOML",
+                   help="[[topic]] tables: filter, kind (sensor or facility), fields (README 'MQTT')")
+    p.add_argument("--username")
+    p.add_argument("--password-env", metavar="VAR", default="SITROOM_MQTT_PASSWORD",
+                   help="environment variable holding the password (default SITROOM_MQTT_PASSWORD), so it is not "
+                        "on the command line for everyone to read in ps")
+    p.add_argument("--tls", action="store_true", help="TLS to the broker (port 8883 by convention)")
+    p.add_argument("--ca-file", help="TLS: the CA certificate(s) the broker's certificate is checked against "
+                   "(default: the system's)")
+    p.add_argument("--cert-file", help="TLS: this client's certificate, for brokers that require one")
+    p.add_argument("--key-file", help="TLS: this client's private key")
+    p.add_argument("--client-id", default="", help="MQTT client id (default: one drawn by the broker)")
+    p.add_argument("--facilities", type=Path, metavar="JSON",
+                   help="facilities and their sensors (a JSON list of facility maps), published first")
+    p.add_argument("--facility", default="mqtt", help="facility id of readings whose mapping names none")
+    _common(p)
+
 
 def _vehicle_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", dest="vtype", default="unknown",
@@ -122,4 +141,24 @@ def _run_nmea(args: argparse.Namespace) -> int:
     return 0
 
 
-_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea}
+def _run_mqtt(args: argparse.Namespace) -> int:
+    import os
+
+    from sitroom.services.adapters import mqtt
+    from sitroom.services.adapters.base import Adapter, load_facilities
+
+    routes = mqtt.routes_from_file(args.mapping)
+    host, port = mqtt.parse_broker(args.broker)
+    password = os.environ.get(args.password_env) if args.username else None
+    options = mqtt.BrokerOptions(host, port, args.username, password, args.tls, args.ca_file, args.cert_file,
+                                 args.key_file, args.client_id)
+    facilities = load_facilities(args.facilities)
+    adapter = Adapter("mqtt", args.endpoint, src=args.src)
+    for fac in facilities:
+        adapter.facility(fac)
+    run = mqtt.MqttAdapter(adapter, routes, options, default_facility=args.facility)
+    adapter.run(run.step, parent_pid=args.parent_pid, duration_s=args.duration, close=run.close)
+    return 0
+
+
+_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea, "mqtt": _run_mqtt}

@@ -45,12 +45,18 @@ from sitroom.services.adapters.base import Dropped
 from sitroom.services.feeds.protocol import AVL_DTYPE, SENSOR_DTYPE
 from sitroom.services.vocabulary import INCIDENT_STATUSES, INCIDENT_TYPES, VehicleStatus, VehicleType
 
-KINDS = ("avl", "incident", "sensor")
-REQUIRED = {"avl": ("id", "lon", "lat"), "incident": ("id", "type", "lon", "lat"), "sensor": ("id", "value")}
+KINDS = ("avl", "incident", "sensor", "facility")
+REQUIRED = {"avl": ("id", "lon", "lat"), "incident": ("id", "type", "lon", "lat"), "sensor": ("id", "value"),
+            "facility": ("id", "kind", "lon", "lat", "sensors")}
 KNOWN = {"avl": ("id", "lon", "lat", "ts", "speed", "heading", "type", "status"),
          "incident": ("id", "type", "priority", "lon", "lat", "status", "reported", "ts", "desc"),
-         "sensor": ("id", "value", "ts", "quality", "facility")}
+         "sensor": ("id", "value", "ts", "quality", "facility"),
+         "facility": ("id", "kind", "name", "lon", "lat", "sensors")}
+# A facility's sensors keep these keys of each listed sensor (docs/protocol.md §6.4); others are left out.
+SENSOR_KEYS = ("id", "kind", "unit", "label", "floor", "lon", "lat", "alarm_lo", "warn_lo", "warn_hi", "alarm_hi",
+               "deadband", "on_delay_s", "off_delay_s", "rate_s", "priority")
 _MISSING = object()
+TOPIC_LEVELS = "\0topic"  # where the MQTT adapter puts a message's topic levels, for fields ``topic:N``
 
 
 class MappingError(ValueError):
@@ -58,6 +64,10 @@ class MappingError(ValueError):
 
 
 def _path_get(item: Any, path: str) -> Any:
+    if path.startswith("topic:") and isinstance(item, dict) and isinstance(item.get(TOPIC_LEVELS), list):
+        levels = item[TOPIC_LEVELS]  # MQTT: a level of the message's topic, counted from 0
+        n = path[6:]
+        return levels[int(n)] if n.isdigit() and int(n) < len(levels) else _MISSING
     if isinstance(item, dict) and path in item:  # a column named with dots is still a column
         return item[path]
     cur = item
@@ -218,6 +228,23 @@ class Mapping:
         rec["ts"] = now_ms if ts is None else ts
         facility = self.raw(item, "facility")
         return ("" if facility is None else str(facility).strip()), rec
+
+
+    def facility(self, item: Any) -> dict:
+        """A facility map with its sensors (checked by the adapter as the receiver will)."""
+        out: dict[str, Any] = {"id": str(self.raw(item, "id", required=True)).strip(),
+                               "kind": str(self.raw(item, "kind", required=True)).strip(),
+                               "lon": self.number(item, "lon", required=True),
+                               "lat": self.number(item, "lat", required=True)}
+        name = self.raw(item, "name")
+        if name is not None:
+            out["name"] = str(name)[:200]
+        sensors = self.raw(item, "sensors", required=True)
+        if not isinstance(sensors, list):
+            raise Dropped("bad-field", "sensors: not a list")
+        out["sensors"] = [{k: v for k, v in s.items() if k in SENSOR_KEYS} if isinstance(s, dict) else s
+                          for s in sensors]
+        return out
 
 
 def _enum(enum_type, value: Any, name: str) -> int:
