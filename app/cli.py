@@ -110,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--roads", type=Path, action="append", default=[], metavar="FILE",
                        help="road lines (.shp, .gpkg, .geojson), e.g. MOCT_LINK.shp; repeat for more")
     build.add_argument("--layer", type=Path, action="append", default=[], metavar="FILE",
-                       help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp); "
-                            "repeat for more")
+                       help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp), or a "
+                            "static GTFS feed (.zip: its stops with their routes); repeat for more")
     build.add_argument("--addresses", type=Path, action="append", default=[], metavar="FILE",
                        help="official road-name addresses for search: 도로명주소 위치정보요약DB (entrc_*.txt, CP949; "
                             "| or fixed layout), 출입구 정보 (RNENTDATA_*.txt) or 관련지번 (jibun_rnaddrkor_*.txt); "

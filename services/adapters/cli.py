@@ -78,6 +78,19 @@ def add_parsers(sub) -> None:
     p.add_argument("--facility", default="mqtt", help="facility id of readings whose mapping names none")
     _common(p)
 
+    p = kinds.add_parser("gtfsrt", help="a transit agency's GTFS-realtime vehicle positions (and trip delays)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="the VehiclePositions (or combined) feed's URL, polled every --interval")
+    where.add_argument("--file", type=Path, help="a FeedMessage file, read again whenever it changes")
+    p.add_argument("--trip-updates", metavar="URL", help="a separate TripUpdates feed for delays (URL or file)")
+    p.add_argument("--interval", type=float, default=15.0, help="seconds between polls (default 15)")
+    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                   help="an HTTP header for the agency's API key, e.g. 'x-api-key: …'; repeat for more")
+    p.add_argument("--static", type=Path, metavar="GTFS.zip", help="the static feed, for route names")
+    _vehicle_options(p)
+    p.set_defaults(vtype="bus")
+    _common(p)
+
 
 def _vehicle_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", dest="vtype", default="unknown",
@@ -161,4 +174,45 @@ def _run_mqtt(args: argparse.Namespace) -> int:
     return 0
 
 
-_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea, "mqtt": _run_mqtt}
+def _run_gtfsrt(args: argparse.Namespace) -> int:
+    from sitroom.services.adapters import gtfsrt
+    from sitroom.services.adapters.base import Adapter, VehicleIds, load_id_map
+
+    headers = {}
+    for h in args.header:
+        name, colon, value = h.partition(":")
+        if not colon or not name.strip():
+            raise ValueError(f"--header {h!r}: expected NAME:VALUE")
+        headers[name.strip()] = value.strip()
+    routes = {}
+    if args.static is not None:
+        from sitroom.services.store.gtfs import route_names
+
+        routes = route_names(args.static)
+    if args.file is not None and not args.file.is_file():
+        raise ValueError(f"{args.file}: no such file")
+    adapter = Adapter("gtfsrt", args.endpoint, src=args.src)
+    ids = VehicleIds(gtfsrt.ID_BASE, load_id_map(args.id_map), numeric=False)
+    feeds = [gtfsrt.GtfsRtAdapter(adapter, url=args.url, path=args.file, interval_s=args.interval, ids=ids,
+                                  vtype=_vtype(args.vtype), routes=routes, headers=headers)]
+    if args.trip_updates:
+        is_url = "://" in args.trip_updates
+        trips = gtfsrt.GtfsRtAdapter(adapter, url=args.trip_updates if is_url else None,
+                                     path=None if is_url else Path(args.trip_updates), interval_s=args.interval,
+                                     ids=ids, vtype=_vtype(args.vtype), routes=routes, headers=headers)
+        trips.delays = feeds[0].delays  # one table of delays, filled by either feed
+        feeds.insert(0, trips)
+
+    def step(timeout: float) -> None:
+        for feed in feeds:
+            feed.step(timeout / len(feeds))
+
+    def close() -> None:
+        for feed in feeds:
+            feed.close()
+
+    adapter.run(step, parent_pid=args.parent_pid, duration_s=args.duration, close=close)
+    return 0
+
+
+_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea, "mqtt": _run_mqtt, "gtfsrt": _run_gtfsrt}
