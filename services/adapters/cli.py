@@ -91,6 +91,21 @@ def add_parsers(sub) -> None:
     p.set_defaults(vtype="bus")
     _common(p)
 
+    p = kinds.add_parser("cot", help="TAK devices' Cursor-on-Target events as units and markers; incidents out")
+    p.add_argument("--input", action="append", default=[], metavar="SPEC",
+                   help="udp:HOST:PORT (unicast), udp:GROUP:PORT (multicast, e.g. udp:239.2.3.1:6969), "
+                        "tcp:HOST:PORT (a TAK server's stream) or listen:HOST:PORT (devices connect); repeat")
+    p.add_argument("--interface", default="0.0.0.0", help="multicast: the local address of the network to join on")
+    p.add_argument("--unit-type", action="append", default=[], metavar="PREFIX=TYPE",
+                   help="CoT type prefix to vehicle type, e.g. a-f-G-U-C-F=fire; the longest prefix wins")
+    p.add_argument("--incidents", metavar="ENDPOINT", help="a SitRoom incidents feed (e.g. the CAD's) to send out "
+                   "as CoT events")
+    p.add_argument("--incidents-key", metavar="KEY", help="that feed's CURVE public key (name or Z85)")
+    p.add_argument("--cot-out", metavar="SPEC", help="where incident events go: udp:HOST:PORT (e.g. "
+                   "udp:239.2.3.1:6969) or tcp:HOST:PORT (a TAK server's input)")
+    p.add_argument("--id-map", type=Path, metavar="CSV", help="UID,VEHICLE_ID lines: TAK uids to vehicle ids")
+    _common(p)
+
 
 def _vehicle_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", dest="vtype", default="unknown",
@@ -215,4 +230,38 @@ def _run_gtfsrt(args: argparse.Namespace) -> int:
     return 0
 
 
-_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea, "mqtt": _run_mqtt, "gtfsrt": _run_gtfsrt}
+def _run_cot(args: argparse.Namespace) -> int:
+    from sitroom.services.adapters import cot
+    from sitroom.services.adapters.base import Adapter, VehicleIds, load_id_map
+
+    if not args.input and not args.incidents:
+        raise ValueError("give --input (events in) and/or --incidents with --cot-out (incidents out)")
+    if bool(args.incidents) != bool(args.cot_out):
+        raise ValueError("--incidents and --cot-out go together")
+    rules = cot.unit_type_rules(args.unit_type)
+    adapter = Adapter("cot", args.endpoint, src=args.src)
+    inputs: list = []
+    incidents = None
+    try:
+        inputs = [cot.parse_input(spec, adapter.health, args.interface) for spec in args.input]
+        if args.incidents:
+            from sitroom.services.feeds.client import FeedClient, FeedConfig
+            from sitroom.services.feeds.protocol import Topic
+            from sitroom.services.feeds.security import Security
+
+            client = FeedClient([FeedConfig("incidents", args.incidents, (Topic.INCIDENT,),
+                                            server_key=args.incidents_key)], security=Security.from_env())
+            client.start()
+            incidents = cot.IncidentsOut(client, cot.CotOut(args.cot_out, adapter.health))
+    except (OSError, ValueError):
+        for inp in inputs:
+            inp.close()
+        adapter.close()
+        raise
+    run = cot.CotAdapter(adapter, inputs, ids=VehicleIds(cot.ID_BASE, load_id_map(args.id_map), numeric=False),
+                         unit_types=rules, incidents=incidents)
+    adapter.run(run.step, parent_pid=args.parent_pid, duration_s=args.duration, close=run.close)
+    return 0
+
+
+_RUNNERS = {"csv": _run_csv, "nmea": _run_nmea, "mqtt": _run_mqtt, "gtfsrt": _run_gtfsrt, "cot": _run_cot}
