@@ -105,6 +105,22 @@ def add_parsers(sub) -> None:
                    "udp:239.2.3.1:6969) or tcp:HOST:PORT (a TAK server's input)")
     p.add_argument("--id-map", type=Path, metavar="CSV", help="UID,VEHICLE_ID lines: TAK uids to vehicle ids")
     _common(p)
+    _add_relay(sub)
+
+
+def _add_relay(sub) -> None:
+    p = sub.add_parser("relay", help="one process between the city's publishers and many desks: fan-out, snapshots "
+                       "for late joiners from its own cache, CURVE on both sides",
+                       description="Each --feed is relayed by libzmq's proxy (XSUB → XPUB); the desks connect to "
+                       "DOWNSTREAM instead of the publisher (snapshots beside it: tcp port + 1000). CURVE: "
+                       "SITROOM_KEY (the relay's pair), SITROOM_PEER_KEY (the publishers' key), SITROOM_ALLOW "
+                       "(the desks allowed).")
+    p.add_argument("--feed", nargs=3, action="append", required=True, metavar=("NAME", "UPSTREAM", "DOWNSTREAM"),
+                   help="a publisher's endpoint and where the desks reach it through the relay, e.g. "
+                        "avl tcp://10.0.0.5:5556 tcp://0.0.0.0:6556; repeat for more")
+    p.add_argument("--health", metavar="ENDPOINT", help="the relay's own health feed (heartbeats with its figures)")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
 
 def _vehicle_options(p: argparse.ArgumentParser) -> None:
