@@ -21,6 +21,7 @@ BENCHMARKS = {
     "geocode": "per-keystroke search on 1M addresses and a real kit, against a linear scan; index size",
     "sensors": "10,000 facility sensors at 1 Hz with 20 plots open: GUI cost, alarm on screen, map frame, plots",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
+    "relay": "fan-out to 50 subscribers at 36k updates/s through `sitroom relay`, against direct PUB/SUB",
     "cctv": "a 4×4 video wall (16 × 10 fps of 640×480 JPEG): CPU, frame age, map frame time, against GUI decoding",
 }
 
