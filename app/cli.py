@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--vehicles", type=int, default=3000, help="fleet size (default 3000, up to 100000)")
     demo.add_argument("--sensors", type=int, default=3000,
                       help="facility sensors read once a second (default 3000, up to 20000; 0: none)")
+    demo.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
+                      help="a feed beside the demo's own (an adapter, a relay); repeat for more")
     _gui_options(demo)
 
     run = sub.add_parser("run", help="the control room on a kit and your own feeds")

@@ -119,6 +119,8 @@ def _add_relay(sub) -> None:
                    help="a publisher's endpoint and where the desks reach it through the relay, e.g. "
                         "avl tcp://10.0.0.5:5556 tcp://0.0.0.0:6556; repeat for more")
     p.add_argument("--health", metavar="ENDPOINT", help="the relay's own health feed (heartbeats with its figures)")
+    p.add_argument("--io-threads", type=int, default=2, help="libzmq I/O threads sharing the desks' connections "
+                   "(default 2)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
     p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 

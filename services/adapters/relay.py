@@ -371,7 +371,8 @@ class Relay:
 
 def main(args: argparse.Namespace) -> int:
     security = Security.from_env()
-    relay = Relay([tuple(f) for f in args.feed], health=args.health, security=security)
+    context = zmq.Context(io_threads=max(1, args.io_threads))
+    relay = Relay([tuple(f) for f in args.feed], health=args.health, security=security, context=context)
     for f in relay.feeds:
         print(f"relay {f.name}: {f.upstream} → {f.downstream} (snapshots {f.snapshot_endpoint})", flush=True)
     stop = threading.Event()
@@ -397,4 +398,5 @@ def main(args: argparse.Namespace) -> int:
         import sys
 
         print(json.dumps(figures, ensure_ascii=False), file=sys.stderr, flush=True)
+        context.destroy(linger=0)
     return 0
