@@ -38,7 +38,7 @@ def make_app(lang: str | None):
     lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
     if lang == "ko":
         for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
-                           (str(files("resources") / "i18n"), "sitroom_ko")):
+                           (str(files("sitroom.resources") / "i18n"), "sitroom_ko")):
             tr = QtCore.QTranslator(app)
             if tr.load(name, path):
                 app.installTranslator(tr)

@@ -198,3 +198,22 @@ def test_the_qt_free_packages_import_without_qt() -> None:
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _named_modules(path: Path) -> list[tuple[int, str]]:
+    """String literals handed to ``files()`` / ``import_module()`` (packages named by a string, which no import
+    statement shows)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if func in ("files", "import_module") and isinstance(node.args[0].value, str):
+                found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def test_packages_named_by_a_string_carry_the_import_name() -> None:
+    # From a source tree `resources` imports as a folder; installed, only `sitroom.resources` exists.
+    wrong = [f"{p.relative_to(ROOT)}:{line}: {name!r}" for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+             for line, name in _named_modules(p) if name.split(".")[0] in PACKAGES]
+    assert wrong == []

@@ -17,7 +17,8 @@ class AlarmSound(QtCore.QObject):
         from PySide6.QtMultimedia import QSoundEffect  # loaded with the window, not by every import of widgets
 
         self.sound = QSoundEffect(self)
-        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("resources") / "sounds" / "facility_alarm.wav")))
+        wav = files("sitroom.resources") / "sounds" / "facility_alarm.wav"
+        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(wav)))
         self.sound.setVolume(0.9)
         self.raised = 0  # times sounded (for the stats and tests; the sound itself needs an audio device)
         self._heard: set[tuple[str, int]] = set()

@@ -20,7 +20,7 @@ class CallAlert(QtCore.QObject):
         from PySide6.QtMultimedia import QSoundEffect  # loaded with the window, not by every import of widgets
 
         self.sound = QSoundEffect(self)
-        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("resources") / "sounds" / "call_alert.wav")))
+        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("sitroom.resources") / "sounds" / "call_alert.wav")))
         self.sound.setVolume(0.9)
         self.raised = 0  # alerts sounded (for the stats and tests; the sound itself needs an audio device)
         self._alerted: set[str] = set()

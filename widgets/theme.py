@@ -11,7 +11,7 @@ from PySide6 import QtGui, QtWidgets
 
 from sitroom.resources import palette
 
-_STYLES = Path(str(files("resources") / "styles"))
+_STYLES = Path(str(files("sitroom.resources") / "styles"))
 
 
 def font(size: str, *, bold: bool = False) -> QtGui.QFont:

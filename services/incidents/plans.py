@@ -39,7 +39,7 @@ class ResponsePlans:
 
     @classmethod
     def default(cls) -> ResponsePlans:
-        path = files("resources") / "plans" / "response_plans.toml"
+        path = files("sitroom.resources") / "plans" / "response_plans.toml"
         return cls.parse(path.read_text(encoding="utf-8"), str(path))
 
     @classmethod
