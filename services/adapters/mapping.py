@@ -4,10 +4,11 @@ A mapping is a TOML (or JSON) file; the CSV/JSON adapter reads one table of it, 
 filter. Its keys:
 
 ``kind``
-    ``avl`` (vehicle positions), ``incident`` or ``sensor`` (readings).
+    ``avl`` (vehicle positions), ``incident``, ``sensor`` (readings) or ``facility`` (a facility with its
+    sensors: ``id`` ``kind`` ``lon`` ``lat`` ``sensors`` required, ``name``; MQTT only).
 ``fields``
-    SitRoom field → where its value is: a column name, or a dotted path into JSON (``reading.value``,
-    ``sensors.0.id``). AVL: ``id`` ``lon`` ``lat`` (required), ``ts`` ``speed`` ``heading`` ``type`` ``status``.
+    SitRoom field → where its value is: a column name, a dotted path into JSON (``reading.value``,
+    ``sensors.0.id``), or for MQTT a level of the message's topic (``topic:1``, counted from 0). AVL: ``id`` ``lon`` ``lat`` (required), ``ts`` ``speed`` ``heading`` ``type`` ``status``.
     Incident: ``id`` ``type`` ``priority`` ``lon`` ``lat`` ``status`` ``reported`` (``reported`` may come
     from ``ts``), ``desc``. Sensor: ``id`` (the sensor's integer id) ``value`` (required), ``ts`` ``quality``
     ``facility``.
