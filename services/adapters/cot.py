@@ -8,7 +8,7 @@ In: CoT XML events (the TAK conventions: one ``<event>`` per UDP datagram; a str
 
 Events of type ``a-…`` (atoms: people, vehicles, units) become vehicles (AVL records; ``--unit-type`` maps type
 prefixes to vehicle types) with their callsign on ``veh``; ``b-…`` and ``u-…`` (map points, drawings, alerts)
-become markers on ``mark``; ``t-…`` (pings, tasking) are only counted as a figure. What cannot be used is
+become markers on ``marker``; ``t-…`` (pings, tasking) are only counted as a figure. What cannot be used is
 counted by reason: ``hostile-xml`` (a DTD or entity declaration: no entity is ever expanded, defusedxml refuses
 them), ``bad-xml``, ``bad-event`` (missing uid, type, time or point), ``bad-position``, ``unknown-type``,
 ``stale`` (an event already past its stale time), ``oversized``.

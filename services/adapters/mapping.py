@@ -8,7 +8,8 @@ filter. Its keys:
     sensors: ``id`` ``kind`` ``lon`` ``lat`` ``sensors`` required, ``name``; MQTT only).
 ``fields``
     SitRoom field → where its value is: a column name, a dotted path into JSON (``reading.value``,
-    ``sensors.0.id``), or for MQTT a level of the message's topic (``topic:1``, counted from 0). AVL: ``id`` ``lon`` ``lat`` (required), ``ts`` ``speed`` ``heading`` ``type`` ``status``.
+    ``sensors.0.id``), or for MQTT a level of the message's topic (``topic:1``, counted from 0).
+    AVL: ``id`` ``lon`` ``lat`` (required), ``ts`` ``speed`` ``heading`` ``type`` ``status``.
     Incident: ``id`` ``type`` ``priority`` ``lon`` ``lat`` ``status`` ``reported`` (``reported`` may come
     from ``ts``), ``desc``. Sensor: ``id`` (the sensor's integer id) ``value`` (required), ``ts`` ``quality``
     ``facility``.

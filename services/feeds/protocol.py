@@ -50,7 +50,7 @@ OFFLINE_AFTER_S = 30.0
 class Topic:
     AVL = b"avl"
     VEHICLE_INFO = b"veh"
-    MARKER = b"mark"
+    MARKER = b"marker"
     INCIDENT = b"inc"
     LINK = b"link"
     HEARTBEAT = b"hb"
@@ -67,7 +67,7 @@ class Kind:
     CCTV_FRAME = "cctv.frame"
     SENSOR = "sens"  # sensor readings, packed records (SENSOR_DTYPE)
     VEHICLE_INFO = "veh"  # a vehicle's label, route, trip (adapters: GTFS-realtime, Cursor-on-Target, NMEA)
-    MARKER = "mark"  # a point on the map from outside equipment (Cursor-on-Target markers)
+    MARKER = "marker"  # a point on the map from outside equipment (Cursor-on-Target markers)
 
 
 # Stateful topics: the key field of each record (array kinds) or map (incidents) that a snapshot keeps the
@@ -322,7 +322,7 @@ def validate_vehicle_info(payload: dict) -> dict:
 
 
 def validate_marker(payload: dict) -> dict:
-    """A map marker from outside equipment (topic ``mark``): a point that is not a vehicle, e.g. a TAK spot
+    """A map marker from outside equipment (topic ``marker``): a point that is not a vehicle, e.g. a TAK spot
     report. Raises DecodeError('bad-marker', …)."""
     r = "bad-marker"
     if not 0 < len(require(payload, "id", str, r)) <= MAX_ID_CHARS * 2:

@@ -273,7 +273,7 @@ class VehicleInfoTarget(IncidentTarget):
 
 
 class MarkerTarget(VehicleInfoTarget):
-    """``validate_marker`` takes what ``decode_map`` gives (topic ``mark``)."""
+    """``validate_marker`` takes what ``decode_map`` gives (topic ``marker``)."""
 
     name = "validate_marker"
     example = MARKER
