@@ -163,3 +163,15 @@ def test_curve_on_both_sides(tmp_path) -> None:
         stranger.stop()
         relay.close()
         pub.close()
+
+
+def test_the_command_lines() -> None:
+    from sitroom.app.cli import build_parser
+
+    args = build_parser().parse_args(["relay", "--feed", "avl", "tcp://10.0.0.5:5556", "tcp://0.0.0.0:7556",
+                                      "--feed", "inc", "ipc:///run/a.sock", "ipc:///run/b.sock", "--health",
+                                      "tcp://0.0.0.0:7500"])
+    assert args.feed == [["avl", "tcp://10.0.0.5:5556", "tcp://0.0.0.0:7556"],
+                         ["inc", "ipc:///run/a.sock", "ipc:///run/b.sock"]] and args.io_threads == 2
+    demo = build_parser().parse_args(["demo", "--feed", "nmea=tcp://127.0.0.1:7601", "--feed", "relay=ipc:///r"])
+    assert demo.feed == [("nmea", "tcp://127.0.0.1:7601"), ("relay", "ipc:///r")]
