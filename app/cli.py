@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--vehicles", type=int, default=3000, help="fleet size (default 3000, up to 100000)")
     demo.add_argument("--sensors", type=int, default=3000,
                       help="facility sensors read once a second (default 3000, up to 20000; 0: none)")
+    demo.add_argument("--feed", type=_feed_arg, action="append", default=[], metavar="NAME=ENDPOINT",
+                      help="a feed beside the demo's own (an adapter, a relay); repeat for more")
     _gui_options(demo)
 
     run = sub.add_parser("run", help="the control room on a kit and your own feeds")
@@ -132,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--roads", type=Path, action="append", default=[], metavar="FILE",
                        help="road lines (.shp, .gpkg, .geojson), e.g. MOCT_LINK.shp; repeat for more")
     build.add_argument("--layer", type=Path, action="append", default=[], metavar="FILE",
-                       help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp); "
-                            "repeat for more")
+                       help="stations, facilities or cameras (.csv with lon/lat, .geojson, .gpkg, .shp), or a "
+                            "static GTFS feed (.zip: its stops with their routes); repeat for more")
     build.add_argument("--addresses", type=Path, action="append", default=[], metavar="FILE",
                        help="official road-name addresses for search: 도로명주소 위치정보요약DB (entrc_*.txt, CP949; "
                             "| or fixed layout), 출입구 정보 (RNENTDATA_*.txt) or 관련지번 (jibun_rnaddrkor_*.txt); "
@@ -198,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
     from sitroom.app import keys as keys_command
+    from sitroom.services.adapters import cli as adapters_cli
 
+    adapters_cli.add_parsers(sub)
     keys_command.add_arguments(sub.add_parser("keys", help="create and list CURVE key pairs for encrypted feeds"))
     users = sub.add_parser("users", help="the people who may log in, and their roles (users.toml)")
     users_sub = users.add_subparsers(dest="users_command", required=True)
@@ -526,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_cameras(args)
         if args.command == "users":
             return _run_users(args)
+        if args.command in ("adapter", "relay"):
+            from sitroom.services.adapters import cli as adapters_cli
+
+            return adapters_cli.run(args)
         if args.command == "keys":
             from sitroom.app import keys as keys_command
 

@@ -230,7 +230,8 @@ def run_demo(args: argparse.Namespace) -> int:
     backends.start()  # first: they load while this process builds its window
     kit = open_demo_city()
     try:
-        return run_control_room(kit, backends.feeds(), args, backends=backends, cad=backends.cad_endpoint(),
+        extra = [FeedConfig(name, endpoint) for name, endpoint in getattr(args, "feed", [])]
+        return run_control_room(kit, backends.feeds() + extra, args, backends=backends, cad=backends.cad_endpoint(),
                                 state_dir=backends.runtime_dir)
     finally:
         backends.stop()

@@ -165,6 +165,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.figures_panel.period.currentIndexChanged.connect(lambda _i: self.refresh_figures())
         self.figures_dock = self._dock(self.figures_panel, self.tr("Supervisor figures"),
                                        QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # A tab of the incident's group (its plots want the column's height), in front when opened.
+        self.tabifyDockWidget(self.dispatch.units_dock, self.figures_dock)
+        self.figures_dock.raise_()
         self._figures_at = 0.0
 
     def refresh_figures(self) -> None:
@@ -643,7 +646,8 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue(f"view/{self.session.kit.name}", [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0])
 
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.layers_dock, self.details_dock], [230, 320], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.details_dock], [230, max(400, self.width() // 4)],
+                         QtCore.Qt.Orientation.Horizontal)
         # Tall and wide enough for rows of waiting calls and a few open incidents at a glance; alarms and feeds
         # beside them.
         self.resizeDocks([self.dispatch.queue_dock], [max(20 * self.fontMetrics().height(), self.height() * 3 // 8)],

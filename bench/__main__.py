@@ -22,6 +22,7 @@ BENCHMARKS = {
     "sensors": "10,000 facility sensors at 1 Hz with 20 plots open: GUI cost, alarm on screen, map frame, plots",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
     "wall": "a 3840×2160 map window with 100k vehicles and the basemap, against the desk's 1600×1000",
+    "relay": "fan-out to 50 subscribers at 36k updates/s through `sitroom relay`, against direct PUB/SUB",
     "cctv": "a 4×4 video wall (16 × 10 fps of 640×480 JPEG): CPU, frame age, map frame time, against GUI decoding",
 }
 

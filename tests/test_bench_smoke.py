@@ -41,6 +41,8 @@ EXPECTED = {
                 "index_build_s_1m", "scan_p99_ms_1m", "keystroke_p99_ms_real"),
     "coverage": ("coverage_ms_30", "unbounded_ms_30", "speedup_vs_unbounded", "report_ms", "fire_share_03h",
                  "fire_share_13h", "coverage_ms_30_200k"),
+    "relay": ("subscribers", "relay_cpu_cores", "direct_p99_ms", "relay_p99_ms", "worst_subscriber_p99_ms",
+              "publisher_cpu_cores_direct", "publisher_cpu_cores_relay"),
     "sensors": ("readings_per_s", "core_share_10k", "alarm_on_screen_p99_ms", "map_frame_ms", "speedup_vs_naive",
                 "plot_ms_per_s", "naive_ms_per_s", "alarms_measured", "plots"),
 }
@@ -72,6 +74,8 @@ def test_quick_benchmark_reports_its_figures(name: str, tmp_path: Path) -> None:
         assert result[key] >= 0, f"{name}: {key} = {result[key]!r}"
     if name == "shift":
         assert isinstance(result["plan_units_once"], bool)
+    if name == "relay":  # what the relay adds may be less than nothing: a number of either sign
+        assert _is_number(result["added_p99_ms"]) and result["lost_relay"] == 0
     for key in NULLABLE.get(name, ()):
         assert key in result, f"{name}: no {key!r} in {sorted(result)}"
         assert result[key] is None or (_is_number(result[key]) and result[key] >= 0), f"{name}: {key}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from sitroom.resources import palette
-from sitroom.services.feeds.health import RESTART_NEW_SESSION, FeedHealth, FeedState
+from sitroom.services.feeds.health import RESTART_NEW_SESSION, FeedHealth, FeedState, describe_source
 from sitroom.widgets import labels
 
 
@@ -66,6 +66,7 @@ class FeedsWidget(QtWidgets.QTableWidget):
             h.snapshots, h.resyncs, f"({h.resync_reason})" if h.resync_reason else "").rstrip()]
         lines += [f"{reason}: {n}" for reason, n in h.reason_counts().items()]
         lines += [text for text in (h.last_restart, h.last_error) if text]
+        lines += [describe_source(src, own) for src, own in sorted(h.sources.items())]
         return "\n".join(lines)
 
     def sizeHint(self) -> QtCore.QSize:

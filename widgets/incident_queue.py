@@ -186,7 +186,8 @@ class IncidentQueue(QtWidgets.QWidget):
         incidents already being handled."""
         row_h = self.table.verticalHeader().defaultSectionSize()
         fixed = sum(w.sizeHint().height() for w in (self.counts, self.waiting_label, self.filter)) + 24
-        open_min = self.table.horizontalHeader().height() + _OPEN_MIN_ROWS * row_h + 2 * self.table.frameWidth()
+        keep = max(1, min(_OPEN_MIN_ROWS, self.table.rowCount()))  # no more rows than the list has to show
+        open_min = self.table.horizontalHeader().height() + keep * row_h + 2 * self.table.frameWidth()
         self.waiting.set_max_height(self.height() - fixed - open_min)
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:

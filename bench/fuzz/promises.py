@@ -78,6 +78,37 @@ def check_incident(inc: Any) -> str | None:
     return None
 
 
+def check_vehicle_info(info: Any) -> str | None:
+    if not isinstance(info, dict):
+        return f"vehicle info is {type(info).__name__}"
+    if not (_int(info.get("id")) and 0 <= info["id"] < 2**32):
+        return "vehicle info id is not a uint32"
+    for name in ("ref", "label", "route", "trip", "src_kind"):
+        value = info.get(name)
+        if value is not None and not (isinstance(value, str) and len(value) <= 2 * p.MAX_ID_CHARS):
+            return f"vehicle info {name} is not a string of at most 128"
+    if info.get("delay_s") is not None and not _int(info["delay_s"]):
+        return "vehicle info delay_s is not an int"
+    return None
+
+
+def check_marker(mark: Any) -> str | None:
+    if not isinstance(mark, dict):
+        return f"marker is {type(mark).__name__}"
+    if not (isinstance(mark.get("id"), str) and 0 < len(mark["id"]) <= 2 * p.MAX_ID_CHARS):
+        return "marker id is not a string of 1..128"
+    lon, lat = mark.get("lon"), mark.get("lat")
+    if not (_real(lon) and _real(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        return "marker lon/lat missing or out of range"
+    for name in ("type", "label", "text"):
+        value = mark.get(name)
+        if value is not None and not (isinstance(value, str) and len(value) <= p.MAX_TEXT_CHARS):
+            return f"marker {name} is not a string of at most 2000"
+    if not _int(mark.get("ts")) or (mark.get("stale") is not None and not _int(mark["stale"])):
+        return "marker ts or stale is not an int"
+    return None
+
+
 def check_message(frames: Sequence[Any], msg: Any) -> str | None:
     if (bad := check_envelope(msg.env)) is not None:
         return bad

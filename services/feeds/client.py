@@ -404,6 +404,9 @@ class FeedClient:
             return
         if msg.env.kind == protocol.Kind.HEARTBEAT:
             health.snapshot_service = msg.payload.get("snap") is True
+            own = msg.payload.get("health")
+            if isinstance(own, dict) and (msg.env.src in health.sources or len(health.sources) < 64):
+                health.sources = {**health.sources, msg.env.src: own}
             seqs = msg.payload.get("seqs")
             lost = health.heartbeat_seqs(msg.env.src, seqs) if isinstance(seqs, dict) else []
             if health.restarts > restarts:

@@ -39,6 +39,18 @@ class FeedState(enum.Enum):
     REJECTED = "rejected"  # not live, and the last handshake failed (untrusted key): see FeedHealth.rejected
 
 
+def describe_source(src: str, own: dict) -> str:
+    """One line for what a publisher's heartbeats say of its own input (``"health"``, docs/protocol.md §7): an
+    adapter's received, published and dropped counts by reason, a relay's subscribers. Any map is shown safely."""
+    head = f"{own.get('kind', 'source')} {src}" if isinstance(own.get("kind"), str) else src
+    parts = [f"{k} {v}" for k, v in own.items() if k not in ("kind", "dropped") and isinstance(v, int | float | str)
+             and not isinstance(v, bool)][:8]
+    dropped = own.get("dropped")
+    if isinstance(dropped, dict) and dropped:
+        parts.append("dropped " + ", ".join(f"{k} {v}" for k, v in list(dropped.items())[:8]))
+    return f"{head}: {'; '.join(str(p)[:80] for p in parts)}"
+
+
 @dataclass
 class FeedHealth:
     name: str
@@ -70,6 +82,9 @@ class FeedHealth:
     last_rx: float | None = None  # monotonic seconds
     last_src_ts: int = 0  # source time of the last message, epoch ms
     publishers: dict[str, str] = field(default_factory=dict)  # src -> sess
+    # What each publisher says of its own input in its heartbeats (an adapter's received, published and dropped
+    # counts; a relay's fan-out): src -> the heartbeat's "health" map, replaced whole.
+    sources: dict[str, dict] = field(default_factory=dict)
     _last_seq: dict[tuple[str, str], int] = field(default_factory=dict)  # (src, topic) -> seq
     _floor: dict[tuple[str, str], int] = field(default_factory=dict)  # (src, topic) -> last snapshot's seq
     _retired: dict[str, set] = field(default_factory=dict)  # src -> sessions it has left behind

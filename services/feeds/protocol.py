@@ -49,6 +49,8 @@ OFFLINE_AFTER_S = 30.0
 
 class Topic:
     AVL = b"avl"
+    VEHICLE_INFO = b"veh"
+    MARKER = b"marker"
     INCIDENT = b"inc"
     LINK = b"link"
     HEARTBEAT = b"hb"
@@ -64,6 +66,8 @@ class Kind:
     INCIDENT = "inc"
     CCTV_FRAME = "cctv.frame"
     SENSOR = "sens"  # sensor readings, packed records (SENSOR_DTYPE)
+    VEHICLE_INFO = "veh"  # a vehicle's label, route, trip (adapters: GTFS-realtime, Cursor-on-Target, NMEA)
+    MARKER = "marker"  # a point on the map from outside equipment (Cursor-on-Target markers)
 
 
 # Stateful topics: the key field of each record (array kinds) or map (incidents) that a snapshot keeps the
@@ -189,12 +193,15 @@ def encode_map(topic: bytes, kind: str, payload: dict[str, Any], *, src: str, se
 
 
 def encode_heartbeat(*, src: str, sess: str, seq: int, seqs: dict[str, int], ts: int | None = None,
-                     snapshot: bool = False) -> list[bytes]:
+                     snapshot: bool = False, health: dict[str, Any] | None = None) -> list[bytes]:
     """``seqs`` maps each topic this publisher sends to its latest ``seq``, so a lost tail shows as a gap.
-    ``snapshot`` tells receivers that this publisher answers snapshot requests (``"snap": true``)."""
+    ``snapshot`` tells receivers that this publisher answers snapshot requests (``"snap": true``); ``health``
+    is the publisher's own account of its input (an adapter's counters, a relay's fan-out), ``"health"``."""
     payload: dict[str, Any] = {"seqs": seqs}
     if snapshot:
         payload["snap"] = True
+    if health:
+        payload["health"] = health
     return encode_map(Topic.HEARTBEAT, Kind.HEARTBEAT, payload, src=src, sess=sess, seq=seq, ts=ts)
 
 
@@ -296,6 +303,37 @@ def validate_incident(payload: dict) -> dict:
     if units is not None and not all(isinstance(u, int) and not isinstance(u, bool) and 0 <= u < 2**32
                                      for u in units):
         raise DecodeError(r, "field 'units'")
+    return payload
+
+
+def validate_vehicle_info(payload: dict) -> dict:
+    """A vehicle's description (topic ``veh``): what an AVL record has no room for, e.g. a transit vehicle's
+    label, route and trip, or a TAK unit's callsign. Raises DecodeError('bad-vehicle-info', …)."""
+    r = "bad-vehicle-info"
+    vid = require(payload, "id", int, r)
+    if not 0 <= vid < 2**32:
+        raise DecodeError(r, "field 'id'")
+    for name in ("ref", "label", "route", "trip", "src_kind"):
+        value = require(payload, name, str, r, optional=True)
+        if value is not None and len(value) > MAX_ID_CHARS * 2:
+            raise DecodeError(r, f"field {name!r} too long")
+    require(payload, "delay_s", int, r, optional=True)
+    return payload
+
+
+def validate_marker(payload: dict) -> dict:
+    """A map marker from outside equipment (topic ``marker``): a point that is not a vehicle, e.g. a TAK spot
+    report. Raises DecodeError('bad-marker', …)."""
+    r = "bad-marker"
+    if not 0 < len(require(payload, "id", str, r)) <= MAX_ID_CHARS * 2:
+        raise DecodeError(r, "field 'id'")
+    require_lonlat(payload, r)
+    for name in ("type", "label", "text"):
+        value = require(payload, name, str, r, optional=True)
+        if value is not None and len(value) > MAX_TEXT_CHARS:
+            raise DecodeError(r, f"field {name!r} too long")
+    require(payload, "ts", int, r)
+    require(payload, "stale", int, r, optional=True)
     return payload
 
 
@@ -402,6 +440,8 @@ for _spec in (
     KindSpec(Kind.INCIDENT, Topic.INCIDENT, validate=validate_incident, state_key="id"),
     KindSpec(Kind.CCTV_FRAME, Topic.CCTV_PREFIX, prefix=True, raw=True),
     KindSpec(Kind.SENSOR, Topic.SENSOR_PREFIX, prefix=True, dtype=SENSOR_DTYPE),
+    KindSpec(Kind.VEHICLE_INFO, Topic.VEHICLE_INFO, validate=validate_vehicle_info, state_key="id"),
+    KindSpec(Kind.MARKER, Topic.MARKER, validate=validate_marker, state_key="id"),
 ):
     register_kind(_spec)
 

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
@@ -102,11 +103,15 @@ class _MapState:
 
 
 class Publisher:
-    def __init__(self, endpoint: str, src: str, *, context: zmq.Context | None = None, sndhwm: int = 100_000,
-                 bind: bool = True, snapshot: str | None = None, security: Security | None = None,
-                 xpub: bool = False) -> None:
+    def __init__(self, endpoint: str | None, src: str, *, context: zmq.Context | None = None,
+                 sndhwm: int = 100_000, bind: bool = True, snapshot: str | None = None,
+                 security: Security | None = None, xpub: bool = False, serve: bool = True) -> None:
         """``xpub``: an XPUB socket, so the publisher also learns which topics are subscribed
-        (:meth:`subscriptions`: a camera backend renders only the cameras someone watches)."""
+        (:meth:`subscriptions`: a camera backend renders only the cameras someone watches).
+
+        ``endpoint`` None and ``serve`` False make a snapshot service alone, answered from its owner's thread
+        (:meth:`serve_waiting`): the relay's cache of another publisher, filled with :meth:`adopt` and
+        :meth:`take`."""
         self.src = src
         self.sess = uuid.uuid4().hex[:12]
         self.endpoint = endpoint
@@ -114,13 +119,15 @@ class Publisher:
         self.security = security
         self._ctx = context or zmq.Context.instance()
         self._leases: list[ZapLease] = []
-        self.warning = check_plaintext(endpoint, security) or ""
+        self.warning = check_plaintext(endpoint or snapshot or "", security) or ""
         if self.warning:
             log.warning("publisher %s: %s", src, self.warning)
-        self.socket = self._ctx.socket(zmq.XPUB if xpub else zmq.PUB)
+        self.socket = self._ctx.socket(zmq.XPUB if xpub else zmq.PUB) if endpoint is not None else None
         self._subscribed: set[bytes] = set()
-        self.socket.setsockopt(zmq.SNDHWM, sndhwm)
-        self.socket.setsockopt(zmq.LINGER, 0)
+        self._serve_thread = serve
+        if self.socket is not None:
+            self.socket.setsockopt(zmq.SNDHWM, sndhwm)
+            self.socket.setsockopt(zmq.LINGER, 0)
         self._router: zmq.Socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -129,16 +136,19 @@ class Publisher:
         self._seq: dict[bytes, int] = {}
         self._state: dict[bytes, _RecordState | _MapState] = {}
         self._next_heartbeat = 0.0
+        # The publisher's own account of its input, added to each heartbeat's payload as ``health`` (adapters).
+        self.health: Callable[[], dict[str, Any]] | None = None
         self.sent = 0
         self.snapshots_served = 0
         self.snapshot_errors = 0
         try:
-            if security is not None:
-                self._leases.append(security.apply_server(self.socket))
-            if bind:
-                self.socket.bind(endpoint)
-            else:
-                self.socket.connect(endpoint)
+            if self.socket is not None:
+                if security is not None:
+                    self._leases.append(security.apply_server(self.socket))
+                if bind:
+                    self.socket.bind(endpoint)
+                else:
+                    self.socket.connect(endpoint)
             if snapshot is not None:
                 self._open_snapshot(snapshot)
         except BaseException:
@@ -223,7 +233,8 @@ class Publisher:
             seqs = {t.decode("ascii"): s for t, s in self._seq.items() if t != protocol.Topic.HEARTBEAT}
             seq = self._next(protocol.Topic.HEARTBEAT)
         self.socket.send_multipart(protocol.encode_heartbeat(src=self.src, sess=self.sess, seq=seq, seqs=seqs,
-                                                             snapshot=self._router is not None))
+                                                             snapshot=self._router is not None,
+                                                             health=self.health() if self.health else None))
         return True
 
     def subscriptions(self) -> set[bytes]:
@@ -244,7 +255,8 @@ class Publisher:
             self._thread = None
         if self._router is not None:
             self._router.close(0)
-        self.socket.close(0)
+        if self.socket is not None:
+            self.socket.close(0)
         for lease in self._leases:
             lease.release()
         self._leases.clear()
@@ -264,8 +276,14 @@ class Publisher:
             self._leases.append(self.security.apply_server(router))
         router.bind(endpoint)
         self.snapshot_endpoint = router.getsockopt_string(zmq.LAST_ENDPOINT)  # the port "tcp://…:*" picked
-        self._thread = threading.Thread(target=self._serve, name=f"snapshot-{self.src}", daemon=True)
-        self._thread.start()
+        if self._serve_thread:
+            self._thread = threading.Thread(target=self._serve, name=f"snapshot-{self.src}", daemon=True)
+            self._thread.start()
+
+    @property
+    def snapshot_socket(self) -> zmq.Socket | None:
+        """The ROUTER answering snapshot requests (to poll, for a publisher made with ``serve=False``)."""
+        return self._router
 
     def _serve(self) -> None:
         router = self._router
@@ -274,11 +292,23 @@ class Publisher:
             try:
                 if not router.poll(_SERVE_POLL_MS):
                     continue
-                frames = router.recv_multipart(zmq.NOBLOCK)
+                self.serve_waiting()
             except zmq.ZMQError:
                 if self._stop.is_set():
                     return
                 raise
+
+    def serve_waiting(self) -> int:
+        """Answer every snapshot request waiting on the snapshot socket, from the caller's thread; returns how many
+        were answered. The serving thread does this; a publisher made with ``serve=False`` has its owner do it."""
+        router = self._router
+        assert router is not None
+        n = 0
+        while True:
+            try:
+                frames = router.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return n
             if len(frames) < 2:
                 continue
             try:
@@ -291,10 +321,62 @@ class Publisher:
                 continue
             try:
                 self._reply(router, frames[:-1], req, prefixes)
+                n += 1
             except zmq.ZMQError as exc:  # the receiver went away or stopped reading: it will ask again
                 log.info("publisher %s: snapshot reply abandoned: %s", self.src, exc)
             except Exception:  # a bug must not end the service for every later receiver
                 log.exception("publisher %s: snapshot reply failed", self.src)
+
+    # ------------------------------------------------------------ mirroring another publisher (the relay)
+
+    def adopt(self, src: str, sess: str) -> bool:
+        """Serve snapshots in another publisher's name: its ``src`` and session. A new session forgets the state and
+        the sequence numbers of the old one (the publisher restarted); returns True when the session changed."""
+        with self._lock:
+            if (src, sess) == (self.src, self.sess):
+                return False
+            self.src, self.sess = src, sess
+            self._seq.clear()
+            self._state.clear()
+            return True
+
+    def take(self, msg: protocol.Message, *, snapshot: bool = False) -> None:
+        """Keep an update the adopted publisher sent (without sending it): its state at the message's ``seq``.
+
+        ``snapshot``: an item of that publisher's own snapshot (every item carries the snapshot's ``seq``); it
+        replaces only keys not updated since, so a snapshot arriving after newer updates never takes them back."""
+        topic, kind, seq = msg.topic, msg.env.kind, msg.env.seq
+        key_field = protocol.STATE_KEYS.get(kind)
+        if key_field is None or self._router is None:
+            return
+        with self._lock:
+            state = self._state.get(topic)
+            if isinstance(msg.payload, np.ndarray):
+                if state is None:
+                    state = self._state[topic] = _RecordState(kind, key_field)
+                records = msg.payload
+                if snapshot and len(state.keys) and len(records):
+                    pos = np.searchsorted(state.keys, records[key_field])
+                    pos_ok = np.minimum(pos, len(state.keys) - 1)
+                    newer = (state.keys[pos_ok] == records[key_field]) & (state.seqs[pos_ok] > seq)
+                    records = records[~newer]
+                if len(records):
+                    state.update(records, np.full(len(records), seq, dtype=np.uint64))
+            elif isinstance(msg.payload, dict):
+                key = msg.payload.get(key_field)
+                if key is None:
+                    return
+                if state is None:
+                    state = self._state[topic] = _MapState(key_field)
+                if not (snapshot and state.seqs.get(key, -1) > seq):  # type: ignore[union-attr]
+                    state.update(key, msgpack.packb(msg.payload, use_bin_type=True), seq)  # type: ignore[call-arg]
+            if seq > self._seq.get(topic, 0):
+                self._seq[topic] = seq
+
+    def seq(self, topic: bytes) -> int:
+        """The last ``seq`` sent (or taken) on ``topic``; 0 for none."""
+        with self._lock:
+            return self._seq.get(topic, 0)
 
     def _capture(self, prefixes: tuple[bytes, ...]) -> tuple[list, dict[str, int]]:
         items: list = []

@@ -296,6 +296,10 @@ def _row_kind(value: str, default: str) -> str:
 def read_points(path: Path, *, kind: str | None = None, source_crs: str | None = None) -> list[OsmPoi]:
     """A user point layer (stations, facilities, cameras) from CSV or a vector file, in lon/lat."""
     path = Path(path)
+    from sitroom.services.store import gtfs
+
+    if gtfs.is_gtfs(path):  # a transit agency's static GTFS: its stops, named with their routes
+        return gtfs.read_stops(path)
     default = kind or _kind(path.stem) or "facility"
     if path.suffix.lower() == ".csv":
         return _csv_points(path, default, source_crs)

@@ -45,18 +45,20 @@ from bench.fuzz.promises import (
     check_envelope,
     check_incident,
     check_kit,
+    check_marker,
     check_message,
     check_points,
     check_snapshot_end,
     check_snapshot_request,
     check_tiles,
+    check_vehicle_info,
 )
 from bench.fuzz.targets import TARGETS
 from bench.fuzz.targets.base import Target
 from bench.fuzz.targets.dispatch import COMMAND, T0
 from bench.fuzz.targets.kit import fuzz_kit
 from bench.fuzz.targets.mbtiles import TilesTarget
-from bench.fuzz.targets.protocol import INCIDENT, seed_messages
+from bench.fuzz.targets.protocol import INCIDENT, MARKER, VEHICLE_INFO, seed_messages
 from sitroom.services.dispatch import commands
 from sitroom.services.feeds import protocol as p
 from sitroom.services.feeds.protocol import DecodeError, Kind
@@ -253,6 +255,30 @@ def test_validate_incident_raises_decode_error_or_passes_a_complete_incident(inc
 
 
 @_PROPS
+@given(info=changed(VEHICLE_INFO, whole=False).map(_round_trip).filter(lambda v: isinstance(v, dict)))
+@example(info={**VEHICLE_INFO, "id": 2**32})
+@example(info={**VEHICLE_INFO, "delay_s": 1.5})
+def test_validate_vehicle_info_raises_decode_error_or_passes_a_complete_one(info):
+    try:
+        result = p.validate_vehicle_info(info)
+    except DecodeError:
+        return
+    assert check_vehicle_info(result) is None, check_vehicle_info(result)
+
+
+@_PROPS
+@given(mark=changed(MARKER, whole=False).map(_round_trip).filter(lambda v: isinstance(v, dict)))
+@example(mark={**MARKER, "lat": math.nan})
+@example(mark={**MARKER, "stale": True})
+def test_validate_marker_raises_decode_error_or_passes_a_complete_one(mark):
+    try:
+        result = p.validate_marker(mark)
+    except DecodeError:
+        return
+    assert check_marker(result) is None, check_marker(result)
+
+
+@_PROPS
 @given(raw=msgpack_bytes(COMMAND))
 @example(raw=pack({**COMMAND, "lat": math.inf}))
 @example(raw=pack({**COMMAND, "unit": 2**64 - 1}))
@@ -307,7 +333,8 @@ def test_decode_snapshot_end_raises_decode_error_or_gives_an_end_marker(body, to
 
 # Decoders of outside input in the protocol and dispatch command modules, and those fuzzed only through another
 # (validate_command through decode_command).
-FUZZED = {"decode", "decode_envelope", "decode_array", "decode_map", "validate_incident", "decode_command",
+FUZZED = {"decode", "decode_envelope", "decode_array", "decode_map", "validate_incident", "validate_vehicle_info",
+          "validate_marker", "decode_command",
           "decode_ack", "decode_snapshot_request", "decode_snapshot_end"}
 THROUGH_ANOTHER = {"validate_command"}
 

@@ -13,10 +13,13 @@ from bench.fuzz.targets.protocol import (
     EnvelopeTarget,
     IncidentTarget,
     MapTarget,
+    MarkerTarget,
     SnapshotEndTarget,
     SnapshotRequestTarget,
+    VehicleInfoTarget,
 )
 
 TARGETS: dict[str, type[Target]] = {t.name: t for t in (
-    DecodeTarget, EnvelopeTarget, ArrayTarget, MapTarget, IncidentTarget, CommandTarget, AckTarget,
+    DecodeTarget, EnvelopeTarget, ArrayTarget, MapTarget, IncidentTarget, VehicleInfoTarget, MarkerTarget,
+    CommandTarget, AckTarget,
     SnapshotRequestTarget, SnapshotEndTarget, KitTarget, TilesTarget, CsvTarget, CadTarget)}

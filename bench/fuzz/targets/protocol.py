@@ -24,9 +24,11 @@ from bench.fuzz.promises import (
     check_array,
     check_envelope,
     check_incident,
+    check_marker,
     check_message,
     check_snapshot_end,
     check_snapshot_request,
+    check_vehicle_info,
 )
 from bench.fuzz.targets.base import MsgpackMapTarget, Target
 from sitroom.services.feeds import protocol as p
@@ -245,6 +247,42 @@ class IncidentTarget(Target):
 
     def check(self, value: dict, result: Any) -> str | None:
         return check_incident(result)
+
+
+VEHICLE_INFO = {"id": 1_342_177_280, "ref": "bus-1207", "label": "1207", "route": "102", "trip": "102-0815",
+                "delay_s": -45, "src_kind": "gtfsrt"}
+MARKER = {"id": "ANDROID-5f2a/spot-1", "type": "b-m-p-s-m", "lon": 127.38, "lat": 36.35, "label": "집결지 / rally",
+          "text": "staging", "ts": 1_750_000_000_000, "stale": 1_750_000_300_000}
+
+
+class VehicleInfoTarget(IncidentTarget):
+    """``validate_vehicle_info`` takes what ``decode_map`` gives (topic ``veh``)."""
+
+    name = "validate_vehicle_info"
+    example = VEHICLE_INFO
+
+    def generate(self, rng: random.Random, i: int, log: list[str] | None) -> dict:
+        value = _unpack_or(pack(rng, mutate_map(rng, self.example, log, whole=False), log), None)
+        return value if isinstance(value, dict) else dict(self.example)
+
+    def run(self, arg: dict) -> Any:
+        return p.validate_vehicle_info(arg)
+
+    def check(self, value: dict, result: Any) -> str | None:
+        return check_vehicle_info(result)
+
+
+class MarkerTarget(VehicleInfoTarget):
+    """``validate_marker`` takes what ``decode_map`` gives (topic ``marker``)."""
+
+    name = "validate_marker"
+    example = MARKER
+
+    def run(self, arg: dict) -> Any:
+        return p.validate_marker(arg)
+
+    def check(self, value: dict, result: Any) -> str | None:
+        return check_marker(result)
 
 
 class SnapshotRequestTarget(MsgpackMapTarget):
