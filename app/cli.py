@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import sitroom
+from sitroom.services.sim.netlab import HOLDER_COMMAND
 from sitroom.services.store.kit import RoadClass
 
 
@@ -171,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     camlog = cam_sub.add_parser("log", help="who saw which camera, from when to when (from the audit log)")
     camlog.add_argument("--csv", type=Path, required=True, metavar="FILE", help="write the log here as CSV")
     camlog.add_argument("--audit", type=Path, metavar="FILE",
-                        help="the audit log (default: audit.sqlite in the config directory)")
+                        help="the audit log (default: audit.sqlite in the data directory, ~/.local/share/sitroom)")
     camlog.add_argument("--from", dest="from_", metavar="WHEN", help="views after: epoch ms or a local ISO time")
     camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
@@ -236,10 +237,10 @@ def _run_cameras(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from sitroom.app.core.replay import parse_when
-    from sitroom.app.settings import config_dir
+    from sitroom.services import dirs
     from sitroom.services.incidents.audit import AuditLog
 
-    path = args.audit or config_dir() / "audit.sqlite"
+    path = args.audit or dirs.state_file("audit.sqlite")
     if not path.is_file():
         print(f"sitroom: no audit log at {path}", file=sys.stderr)
         return 1
@@ -446,6 +447,11 @@ def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [HOLDER_COMMAND]:  # internal: the link-cut drill's namespace holder (services/sim/netlab.py)
+        from sitroom.services.sim.netlab import hold_namespace
+
+        return hold_namespace()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "sensors": "10,000 facility sensors at 1 Hz with 20 plots open: GUI cost, alarm on screen, map frame, plots",
     "fuzz": "every decoder of outside input under 100k mutated inputs: crashes and hangs, against bare parsing",
     "cctv": "a 4×4 video wall (16 × 10 fps of 640×480 JPEG): CPU, frame age, map frame time, against GUI decoding",
+    "package": "the installed build: size by part, start-up to the first live frame against the venv's",
 }
 
 

@@ -4,9 +4,10 @@ again every ``REPEAT_S`` while any escalated alarm waits, so an alarm is never o
 from __future__ import annotations
 
 import math
-from importlib.resources import files
 
 from PySide6 import QtCore, QtWidgets
+
+from sitroom import resources
 
 REPEAT_S = 20.0
 
@@ -17,7 +18,7 @@ class AlarmSound(QtCore.QObject):
         from PySide6.QtMultimedia import QSoundEffect  # loaded with the window, not by every import of widgets
 
         self.sound = QSoundEffect(self)
-        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("resources") / "sounds" / "facility_alarm.wav")))
+        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(resources.path(resources.FACILITY_ALARM))))
         self.sound.setVolume(0.9)
         self.raised = 0  # times sounded (for the stats and tests; the sound itself needs an audio device)
         self._heard: set[tuple[str, int]] = set()

@@ -4,10 +4,10 @@ every half minute while it waits for acknowledgement, so a call on a busy shift 
 from __future__ import annotations
 
 import math
-from importlib.resources import files
 
 from PySide6 import QtCore, QtWidgets
 
+from sitroom import resources
 from sitroom.services.incidents.model import Incident
 
 ALERT_PRIORITIES = (1, 2)
@@ -20,7 +20,7 @@ class CallAlert(QtCore.QObject):
         from PySide6.QtMultimedia import QSoundEffect  # loaded with the window, not by every import of widgets
 
         self.sound = QSoundEffect(self)
-        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("resources") / "sounds" / "call_alert.wav")))
+        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(resources.path(resources.CALL_ALERT))))
         self.sound.setVolume(0.9)
         self.raised = 0  # alerts sounded (for the stats and tests; the sound itself needs an audio device)
         self._alerted: set[str] = set()
