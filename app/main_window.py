@@ -343,7 +343,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "Demo city: real districts, generated roads, simulated vehicles. Your own map: File → Import data… "
             "(Ctrl+I) or Open kit… (Ctrl+O)."), "info")
         # Read, then out of the way of the map it sits on (opening a kit hides it at once).
-        QtCore.QTimer.singleShot(DEMO_NOTE_MS, lambda: self.demo_note.show_message(""))
+        note = self.demo_note  # the timer dies with the note when the window goes first
+        QtCore.QTimer.singleShot(DEMO_NOTE_MS, note, lambda: note.show_message(""))
         return True
 
     def keys_text(self) -> str:
