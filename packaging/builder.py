@@ -298,6 +298,8 @@ class Build:
         self.version = self.project["version"]
         self.arch = run(["dpkg", "--print-architecture"], capture_output=True).stdout.strip()
         self.epoch = source_date_epoch()
+        # For the tools that run in this process too: fontTools stamps a font's "modified" time with it.
+        os.environ["SOURCE_DATE_EPOCH"] = str(self.epoch)
         self.times: dict[str, float] = {}
 
     def step(self, name: str, fn, *args):
@@ -506,6 +508,7 @@ def compare_debs(a: Path, b: Path, work: Path) -> list[str]:
     out = []
     for name, deb in (("a", a), ("b", b)):
         shutil.rmtree(work / name, ignore_errors=True)
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
         run(["dpkg-deb", "-R", str(deb), str(work / name)], capture_output=True)
     files_a = {p.relative_to(work / "a"): p for p in (work / "a").rglob("*") if p.is_file()}
     files_b = {p.relative_to(work / "b"): p for p in (work / "b").rglob("*") if p.is_file()}
