@@ -395,10 +395,17 @@ class Build:
     def licences(self, app: Path) -> None:
         pyogrio = Path(run([sys.executable, "-c", "import pyogrio, os; print(os.path.dirname(pyogrio.__file__))"],
                            capture_output=True).stdout.strip())
+        def ffmpeg(folder: Path) -> str:  # FFmpeg's major version from libavcodec's (61: FFmpeg 7, 62: FFmpeg 8)
+            majors = [int(m.group(1)) for p in folder.glob("libavcodec*.so.*")
+                      if (m := re.search(r"\.so\.(\d+)", p.name))]
+            return f"{max(majors) - 54}.x" if majors else "unknown"
+
+        internal = app / "_internal"
         adds = [f"Noto Sans CJK KR (subset):2.004:OFL-1.1:{NOTO_COPYRIGHT}",
-                "FFmpeg (inside PyAV's av.libs, built with x264 and x265):7:GPL-2.0-or-later:"
-                "/usr/share/common-licenses/GPL-2",
-                "FFmpeg (inside Qt Multimedia):7:LGPL-2.1-or-later:/usr/share/common-licenses/LGPL-2.1"]
+                f"FFmpeg (inside PyAV's av.libs, built with x264 and x265):{ffmpeg(internal / 'av.libs')}:"
+                "GPL-2.0-or-later:/usr/share/common-licenses/GPL-2",
+                f"FFmpeg (inside Qt Multimedia):{ffmpeg(internal / 'PySide6' / 'Qt' / 'lib')}:LGPL-2.1-or-later:"
+                "/usr/share/common-licenses/LGPL-2.1"]
         gdal = pyogrio / "gdal_data" / "LICENSE.TXT"
         if gdal.is_file():
             adds.append(f"GDAL (inside pyogrio's pyogrio.libs):3:MIT:{gdal}")
