@@ -55,16 +55,21 @@ class AboutDialog(QtWidgets.QDialog):
         label = QtWidgets.QLabel(self.text)
         label.setObjectName("aboutText")
         label.setWordWrap(True)
+        label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.licences_button = buttons.addButton(self.tr("Licences…"),
                                                  QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
         self.licences_button.clicked.connect(self.show_licences)
         buttons.rejected.connect(self.reject)
+        scroll = QtWidgets.QScrollArea()  # the whole text at any font size; scrolls when the screen is small
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(label)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(label)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.resize(640, 720)
 
     def show_licences(self) -> LicencesDialog:
         dialog = LicencesDialog(self)
@@ -96,7 +101,7 @@ class LicencesDialog(QtWidgets.QDialog):
         split.setSizes([300, 600])
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(note)
-        layout.addWidget(split)
+        layout.addWidget(split, 1)
         self.resize(960, 600)
         if self.licences:
             self.list.setCurrentRow(0)
@@ -107,5 +112,7 @@ class LicencesDialog(QtWidgets.QDialog):
         if not 0 <= row < len(self.licences):
             return
         lic = self.licences[row]
-        parts = [f"==== {name} ====\n\n{text}" for name, text in lic.texts.items()]
+        # The licence itself first, then notices and author lists.
+        names = sorted(lic.texts, key=lambda n: (not any(k in n.upper() for k in ("LICEN", "COPYING")), n))
+        parts = [f"==== {name} ====\n\n{lic.texts[name]}" for name in names]
         self.view.setPlainText("\n\n".join(parts) or self.tr("No licence text was found for {0}.").format(lic.name))
