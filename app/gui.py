@@ -8,12 +8,15 @@ import json
 import os
 import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from sitroom.app.settings import config_dir, process_age_s, settings
+import sitroom
+from sitroom import resources
+from sitroom.app import fonts
+from sitroom.app.settings import process_age_s, settings
+from sitroom.services import dirs
 from sitroom.services.feeds.client import FeedConfig
 from sitroom.services.store.kit import Kit
 
@@ -35,14 +38,23 @@ def make_app(lang: str | None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("SitRoom")
     app.setOrganizationName("SitRoom")
+    app.setApplicationVersion(sitroom.__version__)
+    problems = [str(p) for p in resources.check() if not p.needed]  # a needed one stops the start, later
+    problems += fonts.ensure_hangul()
     lang = lang or str(settings().value("ui/language", "") or "") or None  # the settings' choice
     lang = lang or ("ko" if QtCore.QLocale.system().language() == QtCore.QLocale.Language.Korean else "en")
     if lang == "ko":
-        for path, name in ((QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_ko"),
-                           (str(files("sitroom.resources") / "i18n"), "sitroom_ko")):
+        qt_translations = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
+        for path, name in ((qt_translations, "qtbase_ko"), (str(resources.path("i18n")), "sitroom_ko")):
             tr = QtCore.QTranslator(app)
             if tr.load(name, path):
                 app.installTranslator(tr)
+            elif name == "sitroom_ko" and not any("translation" in p for p in problems):
+                problems.append(f"the Korean translation ({resources.path(resources.TRANSLATION_KO)}) could not "
+                                "be loaded")
+    for problem in problems:
+        print(f"sitroom: {problem}; reinstall SitRoom to restore it", file=sys.stderr)
+    app.setProperty("sitroom_problems", problems)  # the window says them too: a desktop start has no terminal
     apply_dark_theme(app)
     return app, lang
 
@@ -52,7 +64,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     """Run the window until closed (or ``--exit-after``); returns the exit status.
 
     ``cad``: the CAD's ROUTER endpoint for dispatch commands; ``state_dir``: where the audit log and the
-    outbox live (the config directory; the demo uses its own runtime directory, as its world is new)."""
+    outbox live (the data directory, ``services/dirs.py``; the demo uses its own runtime directory, as its
+    world is new)."""
     age = process_age_s()
     started = time.monotonic() - (age if age is not None else 0.0)  # the process's start, for start-up figures
     app, lang = make_app(args.lang)
@@ -67,32 +80,32 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     from sitroom.services.feeds.security import Security
     from sitroom.services.incidents.audit import AuditLog
     from sitroom.services.journal import JournalWriter
-    from sitroom.services.sim.demo_kit import default_cache_dir
 
-    state_dir = state_dir or config_dir()
     user = log_in(args)
     if user is None:
         return 1
+    # The audit log and the outbox are the room's state: the data directory (XDG), unless the demo's own.
     # CURVE on every socket when a key pair is configured (SITROOM_KEY, see README); the demo stays plaintext.
     security = Security.from_env() if backends is None else None
     session = LiveSession(kit, feeds, security=security)
-    session.use_history_dir(default_cache_dir() / "speed-history")
-    audit = AuditLog(state_dir / "audit.sqlite")
+    session.use_history_dir(dirs.data_dir() / "speed-history")
+    audit = AuditLog(state_dir / "audit.sqlite" if state_dir else dirs.state_file("audit.sqlite"))
     audit.attach(session.incidents)
     if (cams := cameras_of(session)) is not None:
         cams.attach_audit(audit, user.name)  # who saw which camera, when
     if (facilities := monitor_of(session)) is not None:
         audit.attach_alarms(facilities.engine)  # alarms, acknowledgements and shelving as they were
     # The demo's world is new each run, so each run is its own journal; a deployment keeps one.
-    journal_dir = (config_dir() / "journals" / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
-        else state_dir / "journal"
+    journal_dir = (dirs.journals_dir() / time.strftime("demo-%Y%m%d-%H%M%S")) if backends is not None \
+        else dirs.journals_dir() / "live"
     session.journal = JournalWriter(journal_dir, meta=session.journal_meta())
     link = None
     if cad:
         from sitroom.services.dispatch.link import DispatchLink
         from sitroom.services.dispatch.outbox import Outbox
 
-        link = DispatchLink(cad, Outbox(state_dir / "outbox.sqlite"), security=security)
+        outbox = Outbox(state_dir / "outbox.sqlite" if state_dir else dirs.state_file("outbox.sqlite"))
+        link = DispatchLink(cad, outbox, security=security)
         link.start()
     room = Room(session, DispatchDesk(session, link=link, who=user.name))
     from sitroom.app.core.actions import Actions
@@ -102,6 +115,8 @@ def run_control_room(kit: Kit, feeds: list[FeedConfig], args: argparse.Namespace
     audit.record_access(user.name, user.role, "login", getpass.getuser())
     window = MainWindow(room, language=lang, actions=Actions(room, access, audit))
     window.backends = backends
+    if backends is not None:
+        window.show_demo_note_once()
     window.show()
     window.start()
     when_live = getattr(args, "exit_when_live", None)
@@ -139,7 +154,7 @@ def log_in(args: argparse.Namespace):
     (asked), or without that file the desktop's user as a dispatcher. None when the login failed."""
     from sitroom.services.access import LoginError, User, UserStore
 
-    store = UserStore(config_dir() / "users.toml")
+    store = UserStore(dirs.config_dir() / "users.toml")
     name = getattr(args, "user", None)
     if name is None and not store.exists:
         return User(getpass.getuser(), "dispatcher")
@@ -312,10 +327,9 @@ def _run_wall(layout, kit: Kit, feeds: list[FeedConfig], args: argparse.Namespac
     from sitroom.services.feeds.security import Security
     from sitroom.services.incidents.audit import AuditLog
 
-    state_dir = backends.runtime_dir if backends is not None else config_dir()
     security = Security.from_env() if backends is None else None
     session = LiveSession(kit, feeds, security=security)
-    audit = AuditLog(state_dir / "audit.sqlite")
+    audit = AuditLog(backends.runtime_dir / "audit.sqlite" if backends is not None else dirs.state_file("audit.sqlite"))
     audit.attach(session.incidents)
     room = Room(session, DispatchDesk(session, who="wall"))
     loop = FrameLoop(room)

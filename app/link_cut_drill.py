@@ -33,6 +33,7 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
+import sitroom
 from sitroom.app.core.desk import DispatchDesk
 from sitroom.app.core.room import Room
 from sitroom.app.core.session import LiveSession
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sitroom drill link-cut: cannot make a private network here: {why}", file=sys.stderr)
             return 2
         options = sys.argv[1:] if argv is None else argv  # `sitroom drill link-cut` passes its own, maybe none
-        return reexec_in_private_netns(["-m", "sitroom.app.link_cut_drill", *options])
+        return reexec_in_private_netns(sitroom.command("drill", "link-cut", *options))
     from sitroom.services.sim.demo_kit import open_demo_city
     from sitroom.services.store.kit import load_kit
 

@@ -36,6 +36,8 @@ from sitroom.widgets.layers_dock import LayersWidget
 from sitroom.widgets.map.banner import MapBanners
 from sitroom.widgets.map.canvas import FrameStats, MapCanvas
 
+DEMO_NOTE_MS = 60_000  # how long the first start's note about the demo city stays over the map
+
 
 class MainWindow(QtWidgets.QMainWindow):
     """The operator's window on a room: map, docks, menus, keys. Closing it stops the room."""
@@ -73,7 +75,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.call_banner = self.banners.row("calls")
         self.cad_banner = self.banners.row("cad")
         self.banner = self.banners.row("feeds")
-        self.map_note = MapBanners(self.canvas, bottom=True).row("note")
+        self.notes = MapBanners(self.canvas, bottom=True)
+        self.map_note = self.notes.row("note")
+        self.data_note = self.notes.row("data")  # data files of the installation that are missing or damaged
+        self.demo_note = self.notes.row("demo")  # the first start on the demo city
+        problems = QtWidgets.QApplication.instance().property("sitroom_problems")
+        if problems:
+            self.data_note.show_message(self.tr("Missing or damaged in this installation: {0}. Reinstall SitRoom "
+                                                "to restore them.").format("; ".join(problems)), "warn")
         self._home_on(self.session.kit)
         self.selected = np.empty(0, dtype=np.uint32)
 
@@ -308,6 +317,7 @@ class MainWindow(QtWidgets.QMainWindow):
             write_meta(self.session.journal.directory, self.session.journal_meta())
         self.dispatch.set_kit(kit)
         self._home_on(kit)
+        self.demo_note.show_message("")
         self.layers_widget = LayersWidget(self.map_layers, self.session.vehicles)
         self.layers_dock.setWidget(self.layers_widget)
         self.setWindowTitle(self.tr("SitRoom — {0}").format(kit.name))
@@ -372,13 +382,25 @@ class MainWindow(QtWidgets.QMainWindow):
         elif chosen is not None and chosen is restart:
             self.backends.start(backend)  # starts only if it is not running
 
-    def about_text(self) -> str:
+    def about_dialog(self):
+        from sitroom.widgets.about_dialog import AboutDialog
+
         kit = self.session.kit
-        lines = [self.tr("SitRoom — city operations control room"), "",
-                 self.tr("Map data of the open kit:"), kit.attribution() or "—"]
-        if kit.generated:
-            lines += ["", self.tr("The demo city's roads are generated, not surveyed.")]
-        return "\n".join(lines)
+        return AboutDialog(kit.attribution(), kit.generated, self)
+
+    def show_demo_note_once(self) -> bool:
+        """The first start on the demo city says what it is and how to get real map data; once per user."""
+        s = settings()
+        if s.value("notes/demo_city_shown", False, type=bool):
+            return False
+        s.setValue("notes/demo_city_shown", True)
+        self.demo_note.show_message(self.tr(
+            "Demo city: real districts, generated roads, simulated vehicles. Your own map: File → Import data… "
+            "(Ctrl+I) or Open kit… (Ctrl+O)."), "info")
+        # Read, then out of the way of the map it sits on (opening a kit hides it at once).
+        note = self.demo_note  # the timer dies with the note when the window goes first
+        QtCore.QTimer.singleShot(DEMO_NOTE_MS, note, lambda: note.show_message(""))
+        return True
 
     def keys_text(self) -> str:
         rows = [(key, what) for key, what, _slot in self.dispatch.key_list() + self.facilities.key_list()]
@@ -474,7 +496,7 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QMessageBox.information(self, self.tr("Keys"), self.keys_text())
 
     def show_about(self) -> None:
-        QtWidgets.QMessageBox.about(self, self.tr("About SitRoom"), self.about_text())
+        self.about_dialog().exec()
 
     # ------------------------------------------------------------ run
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from PySide6 import QtCore
 
-
-def config_dir() -> Path:
-    base = os.environ.get("SITROOM_CONFIG")
-    return Path(base) if base else Path.home() / ".config" / "sitroom"
+from sitroom.services.dirs import config_dir, data_dir  # noqa: F401  (re-exported: where the app keeps things)
 
 
 def settings() -> QtCore.QSettings:

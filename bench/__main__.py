@@ -24,6 +24,7 @@ BENCHMARKS = {
     "wall": "a 3840×2160 map window with 100k vehicles and the basemap, against the desk's 1600×1000",
     "relay": "fan-out to 50 subscribers at 36k updates/s through `sitroom relay`, against direct PUB/SUB",
     "cctv": "a 4×4 video wall (16 × 10 fps of 640×480 JPEG): CPU, frame age, map frame time, against GUI decoding",
+    "package": "the installed build: size by part, start-up to the first live frame against the venv's",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
+from sitroom import resources
 from sitroom.widgets.reminder_sound import ReminderSound
 
 REPEAT_S = 20.0
@@ -12,7 +13,7 @@ REPEAT_S = 20.0
 
 class AlarmSound(ReminderSound):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
-        super().__init__("facility_alarm.wav", REPEAT_S, parent)
+        super().__init__(resources.FACILITY_ALARM, REPEAT_S, parent)
 
     def update(self, escalated: list, now_s: float) -> None:
         """``escalated``: the alarms waiting past their time (services/alarms/engine.py ``escalated``)."""

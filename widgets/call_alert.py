@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
+from sitroom import resources
 from sitroom.services.incidents.model import Incident
 from sitroom.widgets.reminder_sound import ReminderSound
 
@@ -14,7 +15,7 @@ REPEAT_S = 30.0
 
 class CallAlert(ReminderSound):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
-        super().__init__("call_alert.wav", REPEAT_S, parent)
+        super().__init__(resources.CALL_ALERT, REPEAT_S, parent)
 
     def update(self, waiting: list[Incident], now_s: float) -> list[Incident]:
         """Sound for a new urgent call, or as a reminder while one waits; returns the urgent calls waiting."""

@@ -8,10 +8,12 @@ A build writes atomically, so a cancelled or failed one leaves nothing behind.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
+
+import sitroom
+from sitroom.services import dirs
 
 _PROGRESS = re.compile(r"^\[\s*(\d+)%\] (.*)$")
 _KILL_AFTER_MS = 3000
@@ -21,8 +23,8 @@ POINTS_FILTER = "Points (*.csv *.shp *.gpkg *.geojson *.json)"
 
 
 def default_kits_dir() -> Path:
-    base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppLocalDataLocation)
-    return Path(base or Path.home() / ".local" / "share" / "sitroom") / "kits"
+    """``$XDG_DATA_HOME/sitroom/kits`` (``services/dirs.py``)."""
+    return dirs.kits_dir()
 
 
 class _FileList(QtWidgets.QWidget):
@@ -192,8 +194,9 @@ class ImportDialog(QtWidgets.QDialog):
         self.cancelled = False
         self.last_error = ""
         self.process = QtCore.QProcess(self)
-        self.process.setProgram(sys.executable)
-        self.process.setArguments(["-m", "sitroom", *args])
+        program, *arguments = sitroom.command(*args)  # this installation's sitroom: venv or installed build
+        self.process.setProgram(program)
+        self.process.setArguments(arguments)
         self.process.readyReadStandardError.connect(self._read_progress)
         self.process.readyReadStandardOutput.connect(self._read_output)
         self.process.finished.connect(self._finished)

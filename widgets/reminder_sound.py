@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
-from importlib.resources import files
 
 from PySide6 import QtCore, QtWidgets
 
+from sitroom import resources
+
 
 class ReminderSound(QtCore.QObject):
-    def __init__(self, wav: str, repeat_s: float, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, sound: str, repeat_s: float, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         from PySide6.QtMultimedia import QSoundEffect  # loaded with the window, not by every import of widgets
 
         self.sound = QSoundEffect(self)
-        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(files("sitroom.resources") / "sounds" / wav)))
+        self.sound.setSource(QtCore.QUrl.fromLocalFile(str(resources.path(sound))))  # e.g. resources.CALL_ALERT
         self.sound.setVolume(0.9)
         self.repeat_s = repeat_s
         self.raised = 0  # times sounded (for the stats and tests; the sound itself needs an audio device)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from importlib.resources import files
-from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
+from sitroom import resources
 from sitroom.resources import palette
 
-_STYLES = Path(str(files("sitroom.resources") / "styles"))
+_STYLES = resources.path("styles")
 
 
 def font(size: str, *, bold: bool = False) -> QtGui.QFont:
@@ -26,9 +26,15 @@ def style_sheet() -> str:
     """dark.qss with its @names filled: UI colours, ``@pt_<size>`` from the type scale, ``@styles`` its folder."""
     values = {**palette.UI, **{f"pt_{k}": f"{v:g}pt" for k, v in palette.FONT_PT.items()},
               "styles": _STYLES.as_posix()}
-    qss = re.sub(r"/\*.*?\*/", "", (_STYLES / "dark.qss").read_text(encoding="utf-8"), flags=re.DOTALL)
+    qss = re.sub(r"/\*.*?\*/", "", resources.read_text(resources.STYLE), flags=re.DOTALL)
     # Whole names only ("@highlight" must not eat the start of "@highlight_text"); an unknown one is an error.
-    return re.sub(r"@([a-z_]+)", lambda m: values[m.group(1)], qss)
+    def fill(m: re.Match) -> str:
+        if m.group(1) not in values:
+            raise resources.ResourceError(f"{resources.path(resources.STYLE)} is damaged: @{m.group(1)} is no "
+                                          "colour or size of the theme; reinstall SitRoom")
+        return values[m.group(1)]
+
+    return re.sub(r"@([a-z_]+)", fill, qss)
 
 
 def apply_dark_theme(app: QtWidgets.QApplication) -> None:
@@ -47,5 +53,7 @@ def apply_dark_theme(app: QtWidgets.QApplication) -> None:
     app.setPalette(pal)
     # Body text by the type scale, in points: Qt scales it with the desktop's DPI and scale factor.
     app.setFont(font("body"))
-    app.setStyleSheet(style_sheet())
+    # Missing or damaged (make_app has said so): the palette alone still gives a usable dark window.
+    with contextlib.suppress(resources.ResourceError):
+        app.setStyleSheet(style_sheet())
     pg.setConfigOptions(background=c["map_bg"], foreground=c["text"], antialias=False)

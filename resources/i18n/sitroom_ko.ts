@@ -60,6 +60,61 @@
     </message>
 </context>
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About SitRoom</source>
+        <translation>SitRoom 정보</translation>
+    </message>
+    <message>
+        <source>installed build</source>
+        <translation>설치판</translation>
+    </message>
+    <message>
+        <source>Python environment</source>
+        <translation>Python 환경</translation>
+    </message>
+    <message>
+        <source>The demo city&apos;s roads are generated, not surveyed.</source>
+        <translation>데모 도시의 도로는 실측이 아닌 생성된 도로입니다.</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Journals and kits</source>
+        <translation>저널과 키트</translation>
+    </message>
+    <message>
+        <source>Cache</source>
+        <translation>캐시</translation>
+    </message>
+    <message>
+        <source>City operations control room</source>
+        <translation>도시 상황실</translation>
+    </message>
+    <message>
+        <source>Licence: {0} (GNU General Public License, version 3 or later), with no warranty.</source>
+        <translation>라이선스: {0} (GNU 일반 공중 사용 허가서 3판 이상), 보증 없음.</translation>
+    </message>
+    <message>
+        <source>Map data of the open kit:</source>
+        <translation>열린 키트의 지도 데이터:</translation>
+    </message>
+    <message>
+        <source>Data credits:</source>
+        <translation>데이터 출처:</translation>
+    </message>
+    <message>
+        <source>Where SitRoom keeps its files:</source>
+        <translation>SitRoom 파일 위치:</translation>
+    </message>
+    <message>
+        <source>Licences…</source>
+        <translation>라이선스…</translation>
+    </message>
+</context>
+<context>
     <name>AlarmDialog</name>
     <message>
         <source>{0} minutes</source>
@@ -1917,6 +1972,29 @@
     </message>
 </context>
 <context>
+    <name>LicencesDialog</name>
+    <message>
+        <source>Licences</source>
+        <translation>라이선스</translation>
+    </message>
+    <message>
+        <source>The texts are in {0}.</source>
+        <translation>전문은 {0}에 있습니다.</translation>
+    </message>
+    <message>
+        <source>From this Python environment&apos;s package metadata.</source>
+        <translation>이 Python 환경의 패키지 메타데이터에서 읽었습니다.</translation>
+    </message>
+    <message>
+        <source>No licence texts were found in this installation.</source>
+        <translation>이 설치본에서 라이선스 전문을 찾지 못했습니다.</translation>
+    </message>
+    <message>
+        <source>No licence text was found for {0}.</source>
+        <translation>{0}의 라이선스 전문을 찾지 못했습니다.</translation>
+    </message>
+</context>
+<context>
     <name>LiveView</name>
     <message>
         <source>Camera {0}</source>
@@ -1947,6 +2025,10 @@
     <message>
         <source>SitRoom — {0}</source>
         <translation>SitRoom — {0}</translation>
+    </message>
+    <message>
+        <source>Missing or damaged in this installation: {0}. Reinstall SitRoom to restore them.</source>
+        <translation>이 설치본에서 없거나 손상된 파일: {0}. SitRoom을 다시 설치하면 복구됩니다.</translation>
     </message>
     <message>
         <source>This kit&apos;s roads cover only part of its area ({0:.0%} of its districts): the map is blank outside them.</source>
@@ -2113,16 +2195,8 @@ The open kit stays open.</source>
         <translation>데모 백엔드 재시작</translation>
     </message>
     <message>
-        <source>SitRoom — city operations control room</source>
-        <translation>SitRoom — 도시 상황실</translation>
-    </message>
-    <message>
-        <source>Map data of the open kit:</source>
-        <translation>열린 키트의 지도 데이터:</translation>
-    </message>
-    <message>
-        <source>The demo city&apos;s roads are generated, not surveyed.</source>
-        <translation>데모 도시의 도로는 실측이 아닌 생성된 도로입니다.</translation>
+        <source>Demo city: real districts, generated roads, simulated vehicles. Your own map: File → Import data… (Ctrl+I) or Open kit… (Ctrl+O).</source>
+        <translation>데모 도시: 실제 행정구역, 생성한 도로, 모의 차량. 실제 지도: 파일 → 데이터 가져오기…(Ctrl+I) 또는 키트 열기…(Ctrl+O).</translation>
     </message>
     <message>
         <source>↑ / ↓, 1–5</source>

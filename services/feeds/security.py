@@ -30,6 +30,8 @@ import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils import z85
 
+from sitroom.services import dirs
+
 log = logging.getLogger(__name__)
 
 # Environment read by the demo backends (``sitroom sim``) and by Security.from_env().
@@ -71,13 +73,11 @@ class KeyInfo:
 
 
 def config_dir(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    base = env.get(ENV_CONFIG)
-    return Path(base) if base else Path.home() / ".config" / "sitroom"
+    return dirs.config_dir(environ)
 
 
 def keys_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$SITROOM_CONFIG/keys``, or ``~/.config/sitroom/keys``."""
+    """``$SITROOM_CONFIG/keys``, or ``$XDG_CONFIG_HOME/sitroom/keys`` (``~/.config/sitroom/keys``)."""
     return config_dir(environ) / "keys"
 
 

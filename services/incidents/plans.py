@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
+from sitroom import resources
 from sitroom.services.vocabulary import INCIDENT_TYPES, PRIORITIES, UNIT_TYPES, VehicleType
 
 UNIT_NAMES = {"fire": VehicleType.FIRE, "ambulance": VehicleType.AMBULANCE, "police": VehicleType.POLICE}
@@ -39,8 +39,9 @@ class ResponsePlans:
 
     @classmethod
     def default(cls) -> ResponsePlans:
-        path = files("sitroom.resources") / "plans" / "response_plans.toml"
-        return cls.parse(path.read_text(encoding="utf-8"), str(path))
+        # ResourceError (not PlanError) when the installation lost or damaged it: the user reinstalls.
+        text = resources.read_text(resources.RESPONSE_PLANS)
+        return cls.parse(text, str(resources.path(resources.RESPONSE_PLANS)))
 
     @classmethod
     def load(cls, path: Path) -> ResponsePlans:

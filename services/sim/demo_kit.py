@@ -12,11 +12,11 @@ import argparse
 import dataclasses
 import hashlib
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from sitroom.services import dirs
 from sitroom.services.store.kit import Kit, KitError, load_kit, save_kit
 
 log = logging.getLogger(__name__)
@@ -26,16 +26,27 @@ _GENERATORS = (Path(__file__).with_name("city.py"), Path(__file__).with_name("ci
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("SITROOM_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "sitroom"
+    """``$SITROOM_CACHE``, else ``$XDG_CACHE_HOME/sitroom`` (``services/dirs.py``)."""
+    return dirs.cache_dir()
 
 
 def demo_kit_path(cache_dir: Path | None = None) -> Path:
     """The cache key holds a digest of the generator's source too, so an edited generator never meets a kit
     cached by an older one."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in _GENERATORS)).hexdigest()[:10]
-    return base / f"demo-daejeon-v{DEMO_CITY_VERSION}-{digest}"
+    return base / f"demo-daejeon-v{DEMO_CITY_VERSION}-{_generator_digest()}"
+
+
+def _generator_digest() -> str:
+    # An installed build carries the two sources beside its compiled modules for this (packaging/sitroom.spec);
+    # should they be missing, the release's version stands in for them (a release never edits its generator).
+    try:
+        source = b"".join(p.read_bytes() for p in _GENERATORS)
+    except OSError:
+        import sitroom
+
+        source = f"sitroom {sitroom.__version__}".encode()
+    return hashlib.sha256(source).hexdigest()[:10]
 
 
 def open_demo_city(cache_dir: Path | None = None) -> Kit:

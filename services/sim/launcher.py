@@ -1,6 +1,7 @@
 """Starts the demo backends as separate OS processes and stops them again.
 
-Each backend is ``python -m sitroom sim NAME --endpoint …``, exactly what a user can run by hand, publishing
+Each backend is ``sitroom sim NAME --endpoint …`` (``sitroom.command``: ``python -m sitroom`` in a venv, the
+installed build's own binary otherwise), exactly what a user can run by hand, publishing
 on an ipc endpoint in a private runtime directory (loopback only, no ports to collide). The CAD takes
 dispatch commands on ``cad_endpoint()``, publishes incidents as the "incidents" feed, follows the AVL feed
 for unit statuses and hands assignments to the AVL backend on an internal socket.
@@ -17,11 +18,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sitroom
 from sitroom.services.facilities.wire import FACILITY_TOPIC
 from sitroom.services.feeds.client import FeedConfig
 from sitroom.services.feeds.protocol import Topic
@@ -75,8 +76,8 @@ class DemoBackends:
         return next((backend for name, backend, _topics in _FEEDS if name == feed), None)
 
     def command(self, name: str) -> list[str]:
-        cmd = [sys.executable, "-m", "sitroom", "sim", name, "--endpoint", self.endpoint(name),
-               "--kit", str(self.kit_path), "--parent-pid", str(os.getpid())]
+        cmd = sitroom.command("sim", name, "--endpoint", self.endpoint(name), "--kit", str(self.kit_path),
+                              "--parent-pid", str(os.getpid()))
         if name == "avl":
             cmd += ["--vehicles", str(self.vehicles), "--assignments", self.endpoint("assignments")]
         elif name == "cad":

@@ -19,8 +19,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
+
+import sitroom
 
 ROOM_IP = "10.99.0.1"
 BACKEND_IP = "10.99.0.2"
@@ -29,9 +30,18 @@ ROOM_DEV, BACKEND_DEV = "vroom", "vback"
 # Set in the environment of a process this module re-executed inside a private network namespace.
 ENV_NETNS = "SITROOM_NETLAB"
 
-# Holds the backends' namespace open until the process that made it is gone.
-_HOLDER = "import os, time\nparent = int(os.environ['SITROOM_NETLAB_PARENT'])\n" \
-          "while os.getppid() == parent:\n    time.sleep(0.5)\n"
+# ``sitroom _netns-holder`` (not listed in --help): holds the backends' namespace open until the process that
+# made it is gone. A subcommand, not ``python -c``, so that an installed build (no Python of its own) runs it too.
+HOLDER_COMMAND = "_netns-holder"
+_ENV_PARENT = "SITROOM_NETLAB_PARENT"
+
+
+def hold_namespace() -> int:
+    """The holder's body: sleep while the process named in the environment is still its parent."""
+    parent = int(os.environ[_ENV_PARENT])
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    return 0
 
 
 class NetLabError(RuntimeError):
@@ -67,9 +77,10 @@ def can_unshare() -> str | None:
 
 
 def reexec_in_private_netns(argv: list[str]) -> int:
-    """Run ``python argv…`` again in a private user and network namespace and return its exit status."""
+    """Run the command ``argv`` (e.g. ``sitroom.command(...)``) in a private user and network namespace and
+    return its exit status."""
     env = dict(os.environ, **{ENV_NETNS: "1"})
-    return subprocess.call(["unshare", "-rn", sys.executable, *argv], env=env)
+    return subprocess.call(["unshare", "-rn", *argv], env=env)
 
 
 class NetLab:
@@ -96,8 +107,8 @@ class NetLab:
         if why:
             raise NetLabError(why)
         _run(["ip", "link", "set", "lo", "up"])  # a new namespace's loopback starts down
-        env = dict(os.environ, SITROOM_NETLAB_PARENT=str(os.getpid()))
-        self.holder = subprocess.Popen(["unshare", "-n", sys.executable, "-c", _HOLDER], env=env,
+        env = dict(os.environ, **{_ENV_PARENT: str(os.getpid())})
+        self.holder = subprocess.Popen(["unshare", "-n", *sitroom.command(HOLDER_COMMAND)], env=env,
                                        stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         own = os.readlink("/proc/self/ns/net")

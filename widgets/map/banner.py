@@ -80,6 +80,7 @@ class MapBanners(QtWidgets.QWidget):
         self.raise_()
 
     def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:
-        if ev.type() == QtCore.QEvent.Type.Resize and self.isVisible():
+        # Also while the window is not shown yet: a note set before then is placed by the sizes the map gets.
+        if ev.type() == QtCore.QEvent.Type.Resize and any(not b.isHidden() for b in self.rows.values()):
             self.relayout()
         return False
