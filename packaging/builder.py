@@ -41,8 +41,6 @@ FONT_UNICODES = ("U+0020-007E,U+00A0-024F,U+02B0-02FF,U+0300-036F,U+0370-03FF,U+
                  "U+A960-A97F,U+D7B0-D7FF,U+AC00-D7A3,U+FF00-FFEF")
 # The Debian packages of ./dev's list that the installed app needs at run time (Qt's xcb platform, EGL/GL,
 # fonts, D-Bus, PulseAudio); the rest of that list is for development and tests (Xvfb, strace, GStreamer, …).
-DEV_ONLY = {"xvfb", "xauth", "fonts-noto-cjk", "strace", "iproute2", "python3-gi"}
-DEV_ONLY_PREFIXES = ("gir1.2-", "gstreamer1.0-")
 RECOMMENDS = ("iproute2",)  # `sitroom drill link-cut` (ip, nsenter, unshare)
 
 
@@ -70,17 +68,22 @@ def read_project(pyproject: Path = ROOT / "pyproject.toml") -> dict:
             "licence": project.get("license", ""), "maintainer": maintainer or "SitRoom maintainers <root@localhost>"}
 
 
-def dev_packages(dev_script: Path = ROOT / "dev") -> list[str]:
-    """The Debian packages ``./dev`` installs (its APT_PACKAGES array): one list for both."""
+def _dev_array(name: str, dev_script: Path) -> list[str]:
     text = dev_script.read_text(encoding="utf-8")
-    m = re.search(r"APT_PACKAGES=\(([^)]*)\)", text)
+    m = re.search(rf"^{name}=\(([^)]*)\)", text, re.MULTILINE)
     if not m:
-        raise SystemExit(f"{dev_script}: APT_PACKAGES=( … ) not found")
+        raise SystemExit(f"{dev_script}: {name}=( … ) not found")
     return m.group(1).split()
 
 
-def runtime_packages(dev_list: list[str]) -> list[str]:
-    return [p for p in dev_list if p not in DEV_ONLY and not p.startswith(DEV_ONLY_PREFIXES)]
+def dev_packages(dev_script: Path = ROOT / "dev") -> list[str]:
+    """Every Debian package ``./dev`` installs: the run-time libraries and the development and test tools."""
+    return _dev_array("RUNTIME_PACKAGES", dev_script) + _dev_array("DEV_PACKAGES", dev_script)
+
+
+def runtime_packages(dev_script: Path = ROOT / "dev") -> list[str]:
+    """The libraries Qt needs at run time (``./dev``'s RUNTIME_PACKAGES): one list for both."""
+    return _dev_array("RUNTIME_PACKAGES", dev_script)
 
 
 def control_text(project: dict, *, arch: str, installed_kib: int, depends: list[str],
@@ -439,7 +442,7 @@ class Build:
             raise SystemExit(f"packaging/build: the bundle needs {', '.join(unknown)}, which it does not carry "
                              "and no package of this machine provides (see packaging/sitroom.spec's KEEP_PLUGINS "
                              "and DROP_QT_LIBS)")
-        base = runtime_packages(dev_packages())
+        base = runtime_packages()
         depends = [depends[0], *sorted(set(base) | set(depends[1:]))]
         installed_kib = sum(p.lstat().st_size for p in root.rglob("*") if not p.is_dir()) // 1024
         (root / "DEBIAN").mkdir()

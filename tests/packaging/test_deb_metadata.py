@@ -52,10 +52,12 @@ def test_control_file_has_the_fields_dpkg_wants() -> None:
 
 def test_depends_are_dev_s_runtime_libraries() -> None:
     dev = builder.dev_packages()
-    runtime = builder.runtime_packages(dev)
+    runtime = builder.runtime_packages()
     assert "libxcb-cursor0" in runtime and "libegl1" in runtime and "libxkbcommon-x11-0" in runtime
-    for tool in ("xvfb", "xauth", "strace", "python3-gi", "gstreamer1.0-libav", "gir1.2-gst-rtsp-server-1.0"):
+    for tool in ("xvfb", "xauth", "strace", "python3-gi", "gstreamer1.0-libav", "gir1.2-gst-rtsp-server-1.0",
+                 "mosquitto", "binutils"):
         assert tool in dev and tool not in runtime
+    assert all(p.startswith("lib") for p in runtime), runtime  # libraries only: no tool of ours is a Depends
 
 
 def test_desktop_entry_installed_with_its_icon() -> None:
