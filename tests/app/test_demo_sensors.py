@@ -16,6 +16,7 @@ from sitroom.app.core.session import LiveSession
 from sitroom.services.feeds.health import FeedState
 from sitroom.services.sim.demo_kit import open_demo_city
 from sitroom.services.sim.launcher import DemoBackends
+from tests.app import test_demo
 from tests.app.test_demo import _env, _stats, demo_cache  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
@@ -33,14 +34,8 @@ def test_demo_stats_count_facilities_sensors_readings_and_alarms(demo_cache: Pat
     assert stats["reasons"]["sensors"] == {}
 
 
-def _pump_until(session: LiveSession, pred, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        session.pump()
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
+def _pump_until(session: LiveSession, pred) -> None:
+    test_demo._pump_until(session, pred, timeout=30.0)  # five backends start beside the sensors
 
 
 def test_a_killed_sensor_backend_turns_stale_and_recovers(demo_cache: Path) -> None:  # noqa: F811
