@@ -100,6 +100,7 @@ class DispatchController(QtCore.QObject):
         w = self.w
         self.queue = IncidentQueue(self.desk.book)
         self.recommend_panel = RecommendPanel()
+        self.recommend_panel.dispatch_button.setVisible(self.actions.allowed("dispatch"))
         self.coverage_panel = CoveragePanel()
         self.unit_board = UnitBoard()
         self.queue_dock = w._dock(self.queue, self.tr("Incidents"), area.BottomDockWidgetArea)

@@ -67,6 +67,7 @@ class FacilitiesController(QtCore.QObject):
 
     def build_actions(self, menu: QtWidgets.QMenu) -> None:
         allowed = self.w.actions.allowed
+        self.alarms.offer(allowed)
         for key, title, slot in self.key_list():
             action = menu.addAction(title, slot, QtGui.QKeySequence(key))
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -66,11 +67,15 @@ class AlarmDock(QtWidgets.QWidget):
         actions = ((self.tr("Acknowledge (K)"), self.acknowledge), (self.tr("Incident (I)"), self.incident),
                    (self.tr("Shelve…"), self.shelve), (self.tr("Out of service…"), self.out_of_service),
                    (self.tr("Facility"), self.facility))
-        for i, (text, signal) in enumerate(actions):
+        self.buttons: dict[str, QtWidgets.QPushButton] = {}
+        names = ("acknowledge", "incident", "shelve", "out_of_service", "facility")
+        for i, ((text, signal), name) in enumerate(zip(actions, names, strict=True)):
             b = QtWidgets.QPushButton(text)
+            self.buttons[name] = b
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             b.clicked.connect(lambda _c=False, s=signal: self._emit(s, facility=s is self.facility))
             buttons.addWidget(b, i // 3, i % 3)
+        self.button_grid = buttons
         layout.addLayout(buttons)
         self.grouped = False
         self.shown_keys: list[str] = []  # the alarms listed after the last refresh
@@ -83,6 +88,17 @@ class AlarmDock(QtWidgets.QWidget):
 
     # ------------------------------------------------------------ what is shown
 
+
+    def offer(self, allowed: Callable[[str], bool]) -> None:
+        """Only the buttons the person's role may use (``allowed``: an action name of services/access.py)."""
+        needs = {"acknowledge": "alarm-acknowledge", "incident": "new-incident", "shelve": "alarm-shelve",
+                 "out_of_service": "alarm-out-of-service"}
+        shown = [n for n in self.buttons if n not in needs or allowed(needs[n])]
+        for name, b in self.buttons.items():
+            self.button_grid.removeWidget(b)
+            b.setVisible(name in shown)
+        for i, name in enumerate(shown):
+            self.button_grid.addWidget(self.buttons[name], i // 3, i % 3)
     def suppressed_view(self) -> bool:
         return self.view_combo.currentData() == "suppressed"
 

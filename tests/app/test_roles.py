@@ -154,6 +154,11 @@ def test_the_window_offers_only_what_the_role_may_do(qtbot, role: str) -> None:
         assert not changing & texts, changing & texts
     assert ("Reassign incident…" in texts) == (role != "wall")
     assert ("Cancel incident…" in texts) == (role != "wall")
+    # The docks' buttons too: only what the role may press.
+    buttons = window.facilities.alarms.buttons
+    assert [n for n, b in buttons.items() if not b.isHidden()] == (
+        list(buttons) if role == "dispatcher" else ["facility"])
+    assert window.dispatch.recommend_panel.dispatch_button.isHidden() == (role != "dispatcher")
     # A refused action says why, in the status bar (the key is gone from the menu; the slot still refuses).
     inc = session.incidents.create("fire", 2, 127.38, 36.35, 100.0, 100.0, "x", "setup")
     window.dispatch.select_incident(inc.id)
