@@ -273,8 +273,10 @@ class DispatchController(QtCore.QObject):
         if not urgent:
             return ""
         first = urgent[0]
-        text = self.tr("P{0} {1} waiting {2}: {3} (N to take it)").format(
-            first.priority, labels.incident_type(first.type), labels.duration(first.age_s(now_ms)), first.id)
+        words = (self.tr("P{0} {1} waiting {2}: {3} (N to take it)") if self.actions.allowed("acknowledge")
+                 else self.tr("P{0} {1} waiting {2}: {3}"))  # a role that may not take it is not told to
+        text = words.format(first.priority, labels.incident_type(first.type), labels.duration(first.age_s(now_ms)),
+                            first.id)
         if len(urgent) > 1:
             text += " " + self.tr("and {0} more urgent calls").format(len(urgent) - 1)
         return text

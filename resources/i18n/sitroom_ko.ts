@@ -545,6 +545,10 @@
         <translation>접수 대기 신고 {0}건 (사건 창이 닫혀 있습니다: 보기 → 사건)</translation>
     </message>
     <message>
+        <source>P{0} {1} waiting {2}: {3}</source>
+        <translation>P{0} {1} 대기 {2}: {3}</translation>
+    </message>
+    <message>
         <source>Press R for the fastest units.</source>
         <translation>R을 누르면 가장 빠른 차량을 추천합니다.</translation>
     </message>

@@ -163,6 +163,7 @@ def test_the_window_offers_only_what_the_role_may_do(qtbot, role: str) -> None:
     inc = session.incidents.create("fire", 2, 127.38, 36.35, 100.0, 100.0, "x", "setup")
     window.dispatch.select_incident(inc.id)
     window.dispatch.take_call()
+    assert ("N to take it" in window.dispatch._call_banner([inc], inc.reported_ms)) == (role == "dispatcher")
     if role != "dispatcher":
         assert window.dispatch.call_form is None
         assert f"kim is logged in as {role}: only a dispatcher may take calls." in window.statusBar().currentMessage()
