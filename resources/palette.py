@@ -114,6 +114,7 @@ COVERAGE = [(2.0, "#1a9850"), (4.0, "#91cf60"), (5.0, "#d9ef8b"), (7.0, "#fc8d59
 # Day roads are pale on a pale ground: drawn over a darker casing.
 ROAD_CASING_DAY = "#b9b2a6"
 SELECTION = "#00e5ff"
+FIELD_MARKER = "#f72585"  # a marker from outside equipment (a TAK spot report): magenta, no status's colour
 PIN = "#ffd60a"  # a place being decided on (the call being taken): nothing else on the map is this yellow
 TRAIL = "#4fb3ff"
 # Cameras: the view cone's colour by stream state (layers/cameras.py CamState, by value). Live is teal, not

@@ -46,6 +46,7 @@ def layer_title(key: str) -> str:
         "Call location": QCoreApplication.translate("Labels", "Call location"),
         "Cameras": QCoreApplication.translate("Labels", "Cameras"),
         "Facilities": QCoreApplication.translate("Labels", "Facilities"),
+        "Field markers": QCoreApplication.translate("Labels", "Field markers"),
     }
     return names.get(key, key)
 

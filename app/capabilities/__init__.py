@@ -13,12 +13,13 @@ def default_capabilities() -> list[Capability]:
     from sitroom.app.capabilities.basemap import BasemapCapability
     from sitroom.app.capabilities.cameras import CamerasCapability
     from sitroom.app.capabilities.facilities import FacilitiesCapability
+    from sitroom.app.capabilities.field_markers import FieldMarkersCapability
     from sitroom.app.capabilities.incidents import IncidentsCapability
     from sitroom.app.capabilities.traffic import TrafficCapability
     from sitroom.app.capabilities.vehicles import VehiclesCapability
 
     return [BasemapCapability(), TrafficCapability(), VehiclesCapability(), IncidentsCapability(),
-            CamerasCapability(), FacilitiesCapability()]
+            CamerasCapability(), FacilitiesCapability(), FieldMarkersCapability()]
 
 
 __all__ = ["Capability", "default_capabilities"]

@@ -1259,6 +1259,10 @@
         <translation>시설물</translation>
     </message>
     <message>
+        <source>Field markers</source>
+        <translation>현장 표지</translation>
+    </message>
+    <message>
         <source>Feed</source>
         <translation>피드</translation>
     </message>
