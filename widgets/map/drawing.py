@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from sitroom.resources import palette
+
 
 def cosmetic_pen(colour: str, width: float, alpha: int = 255) -> QtGui.QPen:
     c = QtGui.QColor(colour)
@@ -44,3 +46,11 @@ def bounds_of(x: np.ndarray, y: np.ndarray, pad: float = 0.0) -> QtCore.QRectF:
     x, y = x[ok], y[ok]
     return QtCore.QRectF(float(x.min()) - pad, float(y.min()) - pad, float(np.ptp(x)) + 2 * pad,
                          float(np.ptp(y)) + 2 * pad)
+
+
+def halo_text(p: QtGui.QPainter, at: QtCore.QPointF, font: QtGui.QFont, text: str, colour: str) -> None:
+    """``text`` at a pixel point, outlined in the map's background so it reads over roads and vehicles."""
+    path = QtGui.QPainterPath()
+    path.addText(at, font, text)
+    p.strokePath(path, QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 4.0))
+    p.fillPath(path, QtGui.QColor(colour))

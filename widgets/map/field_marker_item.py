@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui
 from sitroom.layers.base import Moment
 from sitroom.layers.field_markers import FieldMarker, FieldMarkerLayer
 from sitroom.resources import palette
-from sitroom.widgets.map.drawing import bounds_of
+from sitroom.widgets.map.drawing import bounds_of, halo_text
 from sitroom.widgets.map.layer_item import LayerItem
 from sitroom.widgets.map.registry import renders
 
@@ -52,9 +52,6 @@ class FieldMarkerItem(LayerItem):
             p.setBrush(colour)
             p.drawPolygon(diamond)
             if m.label:
-                text = QtGui.QPainterPath()
-                text.addText(at + QtCore.QPointF(_R + 4, 4), self._font, m.label)
-                p.strokePath(text, QtGui.QPen(halo, 4.0))
-                p.fillPath(text, colour)
+                halo_text(p, at + QtCore.QPointF(_R + 4, 4), self._font, m.label, palette.FIELD_MARKER)
         p.restore()
         self.drawn = len(self._markers)

@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui
 from sitroom.layers.base import Moment
 from sitroom.layers.pins import PinLayer
 from sitroom.resources import palette
+from sitroom.widgets.map.drawing import halo_text
 from sitroom.widgets.map.layer_item import LayerItem
 from sitroom.widgets.map.registry import renders
 
@@ -51,9 +52,6 @@ class PinItem(LayerItem):
             p.drawEllipse(head, _HEAD_R, _HEAD_R)
             p.drawEllipse(at, 3.0, 3.0)
             if label:
-                text = QtGui.QPainterPath()
-                text.addText(head + QtCore.QPointF(_HEAD_R + 6, 5), self._font, label)
-                p.strokePath(text, QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 4.0))
-                p.fillPath(text, QtGui.QColor(palette.UI["text"]))
+                halo_text(p, head + QtCore.QPointF(_HEAD_R + 6, 5), self._font, label, palette.UI["text"])
         p.restore()
         self.drawn = len(self._pins)
