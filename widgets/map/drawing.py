@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
@@ -54,3 +57,17 @@ def halo_text(p: QtGui.QPainter, at: QtCore.QPointF, font: QtGui.QFont, text: st
     path.addText(at, font, text)
     p.strokePath(path, QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 4.0))
     p.fillPath(path, QtGui.QColor(colour))
+
+
+@contextmanager
+def in_pixels(p: QtGui.QPainter) -> Iterator[QtGui.QTransform]:
+    """Paint in device pixels (symbols keep their size at every zoom), antialiased; yields the map's transform
+    to place them with, and puts the painter back afterwards."""
+    tr = p.transform()
+    p.save()
+    p.resetTransform()
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    try:
+        yield tr
+    finally:
+        p.restore()

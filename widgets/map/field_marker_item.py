@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui
 from sitroom.layers.base import Moment
 from sitroom.layers.field_markers import FieldMarker, FieldMarkerLayer
 from sitroom.resources import palette
-from sitroom.widgets.map.drawing import bounds_of, halo_text
+from sitroom.widgets.map.drawing import bounds_of, halo_text, in_pixels
 from sitroom.widgets.map.layer_item import LayerItem
 from sitroom.widgets.map.registry import renders
 
@@ -38,20 +38,16 @@ class FieldMarkerItem(LayerItem):
         return self._bounds
 
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
-        tr = p.transform()
-        p.save()
-        p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        colour = QtGui.QColor(palette.FIELD_MARKER)
-        halo = QtGui.QColor(palette.UI["map_bg"])
-        for m in self._markers:
-            at = tr.map(QtCore.QPointF(m.x, m.y))
-            diamond = QtGui.QPolygonF([at + QtCore.QPointF(0, -_R), at + QtCore.QPointF(_R, 0),
-                                       at + QtCore.QPointF(0, _R), at + QtCore.QPointF(-_R, 0)])
-            p.setPen(QtGui.QPen(halo, 2.0))
-            p.setBrush(colour)
-            p.drawPolygon(diamond)
-            if m.label:
-                halo_text(p, at + QtCore.QPointF(_R + 4, 4), self._font, m.label, palette.FIELD_MARKER)
-        p.restore()
+        with in_pixels(p) as tr:
+            colour = QtGui.QColor(palette.FIELD_MARKER)
+            halo = QtGui.QColor(palette.UI["map_bg"])
+            for m in self._markers:
+                at = tr.map(QtCore.QPointF(m.x, m.y))
+                diamond = QtGui.QPolygonF([at + QtCore.QPointF(0, -_R), at + QtCore.QPointF(_R, 0),
+                                           at + QtCore.QPointF(0, _R), at + QtCore.QPointF(-_R, 0)])
+                p.setPen(QtGui.QPen(halo, 2.0))
+                p.setBrush(colour)
+                p.drawPolygon(diamond)
+                if m.label:
+                    halo_text(p, at + QtCore.QPointF(_R + 4, 4), self._font, m.label, palette.FIELD_MARKER)
         self.drawn = len(self._markers)

@@ -12,7 +12,7 @@ from sitroom.layers.base import Moment
 from sitroom.layers.incidents import IncidentArrays, IncidentLayer
 from sitroom.resources import palette
 from sitroom.services.vocabulary import INCIDENT_TYPES
-from sitroom.widgets.map.drawing import bounds_of
+from sitroom.widgets.map.drawing import bounds_of, in_pixels
 from sitroom.widgets.map.layer_item import LayerItem
 from sitroom.widgets.map.registry import renders
 from sitroom.widgets.theme import font
@@ -101,32 +101,28 @@ class IncidentItem(LayerItem):
         self.badges = []
         if a is None or not a.ids:
             return
-        tr = p.transform()
-        p.save()
-        p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        # Least urgent first, so priority 1 is drawn on top.
-        for i in np.argsort(-a.priority, kind="stable"):
-            at = tr.map(QtCore.QPointF(float(a.x[i]), float(a.y[i])))
-            path = self._symbols[int(a.type[i])].translated(at)
-            colour = QtGui.QColor(palette.PRIORITY[int(a.priority[i])])
-            if a.new[i]:
-                halo = QtGui.QColor(colour)
-                halo.setAlpha(120 if self.flash_on else 30)
-                p.setPen(QtCore.Qt.PenStyle.NoPen)
-                p.setBrush(halo)
-                p.drawEllipse(at, _R * 2.0, _R * 2.0)
-                if not self.flash_on:
-                    colour = colour.darker(160)
-            if a.ids[i] == self._selected:
-                p.setPen(self._select)
-                p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-                p.drawEllipse(at, _R * 1.7, _R * 1.7)
-            p.setPen(self._outline)
-            p.setBrush(colour)
-            p.drawPath(path)
-            self._paint_badge(p, at, int(a.priority[i]))
-        p.restore()
+        with in_pixels(p) as tr:
+            # Least urgent first, so priority 1 is drawn on top.
+            for i in np.argsort(-a.priority, kind="stable"):
+                at = tr.map(QtCore.QPointF(float(a.x[i]), float(a.y[i])))
+                path = self._symbols[int(a.type[i])].translated(at)
+                colour = QtGui.QColor(palette.PRIORITY[int(a.priority[i])])
+                if a.new[i]:
+                    halo = QtGui.QColor(colour)
+                    halo.setAlpha(120 if self.flash_on else 30)
+                    p.setPen(QtCore.Qt.PenStyle.NoPen)
+                    p.setBrush(halo)
+                    p.drawEllipse(at, _R * 2.0, _R * 2.0)
+                    if not self.flash_on:
+                        colour = colour.darker(160)
+                if a.ids[i] == self._selected:
+                    p.setPen(self._select)
+                    p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                    p.drawEllipse(at, _R * 1.7, _R * 1.7)
+                p.setPen(self._outline)
+                p.setBrush(colour)
+                p.drawPath(path)
+                self._paint_badge(p, at, int(a.priority[i]))
         self.drawn = len(a.ids)
 
     def _paint_badge(self, p: QtGui.QPainter, at: QtCore.QPointF, priority: int) -> None:

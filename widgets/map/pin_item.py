@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtGui
 from sitroom.layers.base import Moment
 from sitroom.layers.pins import PinLayer
 from sitroom.resources import palette
-from sitroom.widgets.map.drawing import halo_text
+from sitroom.widgets.map.drawing import halo_text, in_pixels
 from sitroom.widgets.map.layer_item import LayerItem
 from sitroom.widgets.map.registry import renders
 
@@ -37,21 +37,17 @@ class PinItem(LayerItem):
         return self._bounds
 
     def paint(self, p: QtGui.QPainter, option: object, widget: object = None) -> None:
-        tr = p.transform()
-        p.save()
-        p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        colour = QtGui.QColor(palette.PIN)
-        for x, y, label in self._pins:
-            at = tr.map(QtCore.QPointF(x, y))
-            head = at - QtCore.QPointF(0, _STEM)
-            p.setPen(QtGui.QPen(colour, 3.0))
-            p.drawLine(at, head)
-            p.setPen(QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 2.0))
-            p.setBrush(colour)
-            p.drawEllipse(head, _HEAD_R, _HEAD_R)
-            p.drawEllipse(at, 3.0, 3.0)
-            if label:
-                halo_text(p, head + QtCore.QPointF(_HEAD_R + 6, 5), self._font, label, palette.UI["text"])
-        p.restore()
+        with in_pixels(p) as tr:
+            colour = QtGui.QColor(palette.PIN)
+            for x, y, label in self._pins:
+                at = tr.map(QtCore.QPointF(x, y))
+                head = at - QtCore.QPointF(0, _STEM)
+                p.setPen(QtGui.QPen(colour, 3.0))
+                p.drawLine(at, head)
+                p.setPen(QtGui.QPen(QtGui.QColor(palette.UI["map_bg"]), 2.0))
+                p.setBrush(colour)
+                p.drawEllipse(head, _HEAD_R, _HEAD_R)
+                p.drawEllipse(at, 3.0, 3.0)
+                if label:
+                    halo_text(p, head + QtCore.QPointF(_HEAD_R + 6, 5), self._font, label, palette.UI["text"])
         self.drawn = len(self._pins)
